@@ -1,0 +1,348 @@
+package shard
+
+import (
+	"bytes"
+	"slices"
+)
+
+// Value is a read-only view of a stored value. It and everything reachable
+// from it (bytes, *List, *Hash) are valid only inside the callback that
+// received it, while the shard lock is held; the bytes must not be modified.
+// The zero Value is a missing key (KindNone).
+type Value struct {
+	p    ptr // string: first value byte (nil when empty); list/hash: the object
+	exp  int64
+	n    uint32
+	kind Kind
+}
+
+// Kind returns the type of the value, KindNone for a missing key.
+func (v Value) Kind() Kind { return v.kind }
+
+// Bytes returns the string value (non-nil, possibly empty) for KindString and
+// nil otherwise.
+func (v Value) Bytes() []byte {
+	if v.kind != KindString {
+		return nil
+	}
+	return valueBytes(v.p, v.n)
+}
+
+// List returns the list for KindList and nil otherwise.
+func (v Value) List() *List {
+	if v.kind != KindList {
+		return nil
+	}
+	return ptrList(v.p)
+}
+
+// Hash returns the hash for KindHash and nil otherwise.
+func (v Value) Hash() *Hash {
+	if v.kind != KindHash {
+		return nil
+	}
+	return ptrHash(v.p)
+}
+
+// ExpireAt returns the deadline in unix milliseconds, 0 when there is none.
+func (v Value) ExpireAt() int64 { return v.exp }
+
+// Entry is a cursor on one key, handed out by Update, UpdateMulti and
+// ViewMulti while the key's shard is locked. It is valid only inside the
+// callback that received it. It caches nothing: every method looks the key up
+// again, so several cursors on keys of one shard stay consistent with each
+// other. Cursors from ViewMulti panic on any mutating method.
+type Entry struct {
+	sh  *shardData
+	key []byte // borrowed from the caller
+	now int64
+	ro  bool
+}
+
+func (c *Entry) get() (entry, bool) {
+	e, ok := c.sh.m[string(c.key)]
+	if !ok || e.expired(c.now) {
+		return entry{}, false
+	}
+	return e, true
+}
+
+func (c *Entry) mutable() {
+	if c.ro {
+		panic("shard: mutation through a ViewMulti cursor")
+	}
+}
+
+// Exists reports whether the key holds a live value.
+func (c *Entry) Exists() bool {
+	_, ok := c.get()
+	return ok
+}
+
+// Value returns the key's value, the zero Value (KindNone) when it is missing.
+// It stays valid until the key is next modified inside the same callback.
+func (c *Entry) Value() Value {
+	e, ok := c.get()
+	if !ok {
+		return Value{}
+	}
+	return e.value(len(c.key))
+}
+
+// Kind returns the type of the key's value, KindNone when it is missing.
+func (c *Entry) Kind() Kind {
+	e, ok := c.get()
+	if !ok {
+		return KindNone
+	}
+	return e.kind()
+}
+
+// ExpireAt returns the key's deadline in unix ms, 0 when it has none or is
+// missing.
+func (c *Entry) ExpireAt() int64 {
+	e, _ := c.get()
+	return e.exp
+}
+
+// past reports whether a deadline has already passed, in which case a write
+// stores nothing (as Redis does for SET with an EXAT in the past).
+func (c *Entry) past(expireAt int64) bool { return expireAt > 0 && expireAt <= c.now }
+
+// putLocked stores (p, n, expireAt) under k, which must equal the cursor key,
+// replacing old when present and keeping the volatile index in step.
+func (c *Entry) putLocked(old entry, had bool, k string, p ptr, n uint32, expireAt int64) {
+	sh := c.sh
+	ne := entry{p: p, exp: expireAt, n: n, vidx: -1}
+	if had {
+		ne.vidx = old.vidx
+	}
+	switch {
+	case expireAt > 0 && ne.vidx >= 0:
+		sh.vol[ne.vidx] = k // drop the old key header so its allocation can go
+	case expireAt > 0:
+		ne.vidx = int32(len(sh.vol))
+		sh.vol = append(sh.vol, k)
+	case ne.vidx >= 0:
+		sh.unvolLocked(ne.vidx)
+		ne.vidx = -1
+	}
+	// Assigning an existing string key replaces the map's key header too,
+	// so the previous key+value allocation is released.
+	sh.m[k] = ne
+}
+
+// SetString stores a copy of v as a string, replacing any value, with the
+// given deadline (unix ms, 0 = none). A deadline already passed deletes the key.
+func (c *Entry) SetString(v []byte, expireAt int64) {
+	c.mutable()
+	if len(v) > maxString {
+		panic("shard: string value too long")
+	}
+	old, had := c.sh.m[string(c.key)]
+	if c.past(expireAt) {
+		c.Delete()
+		return
+	}
+	k, p := newKV(c.key, v)
+	c.putLocked(old, had, k, p, uint32(len(v)), expireAt)
+}
+
+// objectKey returns the key string a list or hash stored under the cursor key
+// should carry: the existing one when the old value was a list or hash, a new
+// copy otherwise (reusing a string's key would keep its old value alive).
+func (c *Entry) objectKey(old entry, had bool) string {
+	if had && old.kind() != KindString {
+		return old.storedKey(len(c.key))
+	}
+	return string(c.key)
+}
+
+// SetList stores l, replacing any value, with the given deadline. The store
+// takes ownership of l. A deadline already passed deletes the key.
+func (c *Entry) SetList(l *List, expireAt int64) {
+	c.mutable()
+	old, had := c.sh.m[string(c.key)]
+	if c.past(expireAt) {
+		c.Delete()
+		return
+	}
+	l.key = c.objectKey(old, had)
+	c.putLocked(old, had, l.key, listPtr(l), nList, expireAt)
+}
+
+// SetHash stores h, replacing any value, with the given deadline. The store
+// takes ownership of h. A deadline already passed deletes the key.
+func (c *Entry) SetHash(h *Hash, expireAt int64) {
+	c.mutable()
+	old, had := c.sh.m[string(c.key)]
+	if c.past(expireAt) {
+		c.Delete()
+		return
+	}
+	h.key = c.objectKey(old, had)
+	c.putLocked(old, had, h.key, hashPtr(h), nHash, expireAt)
+}
+
+// SetInferred stores v typed the Mini-Redis way (see Infer): as a string, a
+// list or a hash.
+func (c *Entry) SetInferred(v []byte, expireAt int64) {
+	switch Infer(v) {
+	case KindList:
+		c.SetList(parseList(v), expireAt)
+	case KindHash:
+		c.SetHash(parseHash(v), expireAt)
+	default:
+		c.SetString(v, expireAt)
+	}
+}
+
+// SetValue stores a deep copy of v (which may belong to another key, even in
+// another shard locked by the same UpdateMulti) with the given deadline. A
+// zero Value deletes the key.
+func (c *Entry) SetValue(v Value, expireAt int64) {
+	switch v.kind {
+	case KindString:
+		c.SetString(v.Bytes(), expireAt)
+	case KindList:
+		c.SetList(v.List().clone(), expireAt)
+	case KindHash:
+		c.SetHash(v.Hash().clone(), expireAt)
+	default:
+		c.mutable()
+		c.Delete()
+	}
+}
+
+// SetExpireAt sets the key's deadline in unix ms; 0 removes it and a deadline
+// already passed deletes the key. It does nothing when the key is missing.
+func (c *Entry) SetExpireAt(ms int64) {
+	c.mutable()
+	e, ok := c.get()
+	if !ok {
+		return
+	}
+	if c.past(ms) {
+		c.Delete()
+		return
+	}
+	sh := c.sh
+	k := e.storedKey(len(c.key))
+	switch {
+	case ms > 0 && e.vidx < 0:
+		e.vidx = int32(len(sh.vol))
+		sh.vol = append(sh.vol, k)
+	case ms == 0 && e.vidx >= 0:
+		sh.unvolLocked(e.vidx)
+		e.vidx = -1
+	}
+	e.exp = ms
+	sh.m[k] = e
+}
+
+// Delete removes the key and reports whether a live value was removed. An
+// expired entry is removed too, counted as expired, and reported as false.
+func (c *Entry) Delete() bool {
+	c.mutable()
+	e, ok := c.sh.m[string(c.key)]
+	if !ok {
+		return false
+	}
+	c.sh.deleteLocked(e, e.storedKey(len(c.key)))
+	if e.expired(c.now) {
+		c.sh.expired++
+		return false
+	}
+	return true
+}
+
+// Tx gives cursors on the keys of a ViewMulti or UpdateMulti call. It is valid
+// only inside that call's callback and must not be used from other goroutines.
+type Tx struct {
+	s      *Store
+	keys   [][]byte
+	ents   []Entry
+	locked []int
+	ro     bool
+}
+
+// Entry returns the cursor for key, which must be one of the keys passed to
+// ViewMulti or UpdateMulti (it panics otherwise). Each key has its own cursor,
+// so cursors on different keys may be used together; the same key always
+// gets the same cursor. The cursor is valid only inside the callback.
+func (tx *Tx) Entry(key []byte) *Entry {
+	for i, k := range tx.keys {
+		if len(k) == len(key) && (len(k) == 0 || &k[0] == &key[0]) {
+			return &tx.ents[i]
+		}
+	}
+	for i, k := range tx.keys {
+		if bytes.Equal(k, key) {
+			return &tx.ents[i]
+		}
+	}
+	panic("shard: Tx.Entry called with a key not passed to the Multi call")
+}
+
+func (s *Store) beginTx(keys [][]byte, now int64, ro bool) *Tx {
+	tx := s.txs.Get().(*Tx)
+	tx.keys, tx.ro = keys, ro
+	tx.ents = slices.Grow(tx.ents[:0], len(keys))[:len(keys)]
+	tx.locked = tx.locked[:0]
+	for i, k := range keys {
+		j := s.index(k)
+		tx.ents[i] = Entry{sh: &s.shards[j].shardData, key: k, now: now, ro: ro}
+		tx.locked = append(tx.locked, j)
+	}
+	// Ascending shard order is what keeps concurrent Multi calls from
+	// deadlocking each other.
+	slices.Sort(tx.locked)
+	tx.locked = slices.Compact(tx.locked)
+	return tx
+}
+
+// endTx releases the locks of tx (deferred, so a panicking callback cannot
+// leave shards locked) and returns it to the pool.
+func (s *Store) endTx(tx *Tx) {
+	for _, j := range tx.locked {
+		if tx.ro {
+			s.shards[j].mu.RUnlock()
+		} else {
+			s.shards[j].mu.Unlock()
+		}
+	}
+	clear(tx.ents) // drop borrowed keys
+	tx.keys = nil
+	s.txs.Put(tx)
+}
+
+// ViewMulti read-locks the shards of all keys (each once, in ascending shard
+// order, so concurrent Multi calls cannot deadlock) and runs fn once. Cursors
+// from tx are read-only: their mutating methods panic. keys are borrowed for
+// the duration of the call; fn must not call back into the Store.
+func (s *Store) ViewMulti(keys [][]byte, now int64, fn func(tx *Tx)) {
+	tx := s.beginTx(keys, now, true)
+	for _, j := range tx.locked {
+		s.shards[j].mu.RLock()
+	}
+	defer s.endTx(tx)
+	fn(tx)
+}
+
+// UpdateMulti write-locks the shards of all keys (each once, in ascending
+// shard order) and runs fn once. Expired entries among keys are deleted (and
+// counted) before fn runs. keys are borrowed for the duration of the call; fn
+// must not call back into the Store.
+func (s *Store) UpdateMulti(keys [][]byte, now int64, fn func(tx *Tx)) {
+	tx := s.beginTx(keys, now, false)
+	for _, j := range tx.locked {
+		sh := &s.shards[j]
+		sh.mu.Lock()
+		sh.writes++
+	}
+	defer s.endTx(tx)
+	for i := range tx.ents {
+		tx.ents[i].sh.purgeLocked(tx.keys[i], now)
+	}
+	fn(tx)
+}

@@ -1,0 +1,135 @@
+package shard
+
+// List is a deque of byte strings with O(1) push and pop at both ends,
+// implemented as a ring buffer. The store owns the element bytes; methods that
+// return elements say how long they stay valid. A List is not safe for
+// concurrent use: the store guards it with the shard lock of its key.
+type List struct {
+	buf  [][]byte // ring; len(buf) is zero or a power of two
+	head int      // index in buf of element 0
+	n    int
+	key  string // stored key of the owning entry; see Entry.storedKey
+}
+
+// NewList returns an empty list.
+func NewList() *List { return &List{} }
+
+// Len returns the number of elements.
+func (l *List) Len() int { return l.n }
+
+func (l *List) slot(i int) int { return (l.head + i) & (len(l.buf) - 1) }
+
+func (l *List) grow() {
+	if l.n < len(l.buf) {
+		return
+	}
+	nb := make([][]byte, max(4, 2*len(l.buf)))
+	for i := 0; i < l.n; i++ {
+		nb[i] = l.buf[l.slot(i)]
+	}
+	l.buf, l.head = nb, 0
+}
+
+func clone(v []byte) []byte { return append(make([]byte, 0, len(v)), v...) }
+
+// PushFront inserts a copy of v before the first element.
+func (l *List) PushFront(v []byte) {
+	l.grow()
+	l.head = (l.head - 1) & (len(l.buf) - 1)
+	l.buf[l.head] = clone(v)
+	l.n++
+}
+
+// PushBack appends a copy of v after the last element.
+func (l *List) PushBack(v []byte) {
+	l.grow()
+	l.buf[l.slot(l.n)] = clone(v)
+	l.n++
+}
+
+// PopFront removes and returns the first element; the caller owns the bytes.
+func (l *List) PopFront() ([]byte, bool) {
+	if l.n == 0 {
+		return nil, false
+	}
+	v := l.buf[l.head]
+	l.buf[l.head] = nil
+	l.head = l.slot(1)
+	l.n--
+	return v, true
+}
+
+// PopBack removes and returns the last element; the caller owns the bytes.
+func (l *List) PopBack() ([]byte, bool) {
+	if l.n == 0 {
+		return nil, false
+	}
+	i := l.slot(l.n - 1)
+	v := l.buf[i]
+	l.buf[i] = nil
+	l.n--
+	return v, true
+}
+
+// norm turns a Redis index (negative counts from the end) into a 0-based one,
+// reporting whether it is in range.
+func (l *List) norm(i int) (int, bool) {
+	if i < 0 {
+		i += l.n
+	}
+	return i, i >= 0 && i < l.n
+}
+
+// Index returns element i (negative counts from the end), or nil when out of
+// range. The bytes are valid until the list is next modified and must not be
+// written.
+func (l *List) Index(i int) []byte {
+	i, ok := l.norm(i)
+	if !ok {
+		return nil
+	}
+	return l.buf[l.slot(i)]
+}
+
+// Set replaces element i (negative counts from the end) with a copy of v and
+// reports whether i was in range.
+func (l *List) Set(i int, v []byte) bool {
+	i, ok := l.norm(i)
+	if !ok {
+		return false
+	}
+	l.buf[l.slot(i)] = clone(v)
+	return true
+}
+
+// Range calls fn on the elements from start to stop inclusive with LRANGE
+// semantics (negative indices count from the end, out-of-range indices are
+// clamped) until fn returns false. The bytes passed to fn are valid only
+// during the call; fn must not modify the list.
+func (l *List) Range(start, stop int, fn func(v []byte) bool) {
+	if start < 0 {
+		start = max(start+l.n, 0)
+	}
+	if stop < 0 {
+		stop += l.n
+	}
+	stop = min(stop, l.n-1)
+	for i := start; i <= stop; i++ {
+		if !fn(l.buf[l.slot(i)]) {
+			return
+		}
+	}
+}
+
+// clone returns a deep copy of l.
+func (l *List) clone() *List {
+	c := &List{}
+	if l.n > 0 {
+		c.buf = make([][]byte, max(4, len(l.buf)))
+		for i := 0; i < l.n; i++ {
+			c.buf[i] = clone(l.buf[l.slot(i)])
+		}
+		c.n = l.n
+	}
+	return c
+}
