@@ -1,0 +1,233 @@
+package codec
+
+import (
+	"io"
+	"strconv"
+
+	"github.com/valyala/bytebufferpool"
+)
+
+// writePool is dedicated to writers so that its size calibration reflects
+// reply batches only, not request buffers.
+var writePool bytebufferpool.Pool
+
+// Writer buffers the replies of one connection and sends them with Flush. It
+// encodes by meaning (Null, MapLen, Double...) for the client's protocol:
+// RESP2 (the default), RESP3, or the plain-text dialect of Mini-Redis. Methods
+// copy their arguments. It is not safe for concurrent use.
+//
+// The first I/O error is kept and returned by Flush and Err from then on, so
+// callers need not check errors after each reply.
+type Writer struct {
+	w     io.Writer
+	bb    *bytebufferpool.ByteBuffer
+	proto int
+	plain bool
+	err   error
+}
+
+// NewWriter returns a Writer sending to w with RESP2. Call Release when done.
+func NewWriter(w io.Writer) *Writer {
+	return &Writer{w: w, bb: writePool.Get(), proto: 2}
+}
+
+// SetProto selects RESP2 (p == 2) or RESP3 (p == 3) for the next replies.
+func (w *Writer) SetProto(p int) { w.proto = p }
+
+// Proto returns the protocol version in use, 2 or 3.
+func (w *Writer) Proto() int { return w.proto }
+
+// SetPlain turns the Mini-Redis plain-text dialect on or off for the next
+// replies: one line per value, for people typing at nc.
+func (w *Writer) SetPlain(on bool) { w.plain = on }
+
+// Plain reports whether the plain-text dialect is on.
+func (w *Writer) Plain() bool { return w.plain }
+
+// OK writes the simple string OK.
+func (w *Writer) OK() { w.Simple("OK") }
+
+// Simple writes the simple string s.
+func (w *Writer) Simple(s string) {
+	if w.plain {
+		w.bb.B = appendLine(w.bb.B, s)
+		return
+	}
+	w.bb.B = AppendSimple(w.bb.B, s)
+}
+
+// Error writes the error msg, the full Redis text ("ERR syntax error",
+// "WRONGTYPE Operation against..."). The plain dialect writes
+// "Error: <msg>" without a leading "ERR ".
+func (w *Writer) Error(msg string) {
+	if w.plain {
+		if len(msg) >= 4 && msg[:4] == "ERR " {
+			msg = msg[4:]
+		}
+		w.bb.B = append(w.bb.B, "Error: "...)
+		w.bb.B = appendLine(w.bb.B, msg)
+		return
+	}
+	w.bb.B = AppendError(w.bb.B, msg)
+}
+
+// Int writes the integer n.
+func (w *Writer) Int(n int64) {
+	if w.plain {
+		w.bb.B = strconv.AppendInt(w.bb.B, n, 10)
+		w.bb.B = append(w.bb.B, '\r', '\n')
+		return
+	}
+	w.bb.B = AppendInt(w.bb.B, n)
+}
+
+// Bulk writes b as a bulk string; b is copied and may be reused at once.
+func (w *Writer) Bulk(b []byte) {
+	if w.plain {
+		w.bb.B = append(w.bb.B, b...)
+		w.bb.B = append(w.bb.B, '\r', '\n')
+		return
+	}
+	w.bb.B = AppendBulk(w.bb.B, b)
+}
+
+// BulkString writes s as a bulk string.
+func (w *Writer) BulkString(s string) {
+	if w.plain {
+		w.bb.B = append(w.bb.B, s...)
+		w.bb.B = append(w.bb.B, '\r', '\n')
+		return
+	}
+	w.bb.B = AppendBulkString(w.bb.B, s)
+}
+
+// Null writes a missing value: RESP2 "$-1", RESP3 "_", plain "Nil".
+func (w *Writer) Null() {
+	if w.plain {
+		w.bb.B = append(w.bb.B, "Nil\r\n"...)
+		return
+	}
+	w.bb.B = AppendNull(w.bb.B, w.proto)
+}
+
+// NullArray writes a missing array: RESP2 "*-1", RESP3 "_", plain "Nil".
+func (w *Writer) NullArray() {
+	if w.plain {
+		w.bb.B = append(w.bb.B, "Nil\r\n"...)
+		return
+	}
+	w.bb.B = AppendNullArray(w.bb.B, w.proto)
+}
+
+// ArrayLen writes the header of an array of n elements; the caller then
+// writes the n elements.
+func (w *Writer) ArrayLen(n int) {
+	if w.plain {
+		w.plainLen(n)
+		return
+	}
+	w.bb.B = AppendArrayLen(w.bb.B, n)
+}
+
+// MapLen writes the header of a map of n pairs (RESP2: an array of 2n); the
+// caller then writes key, value, key, value...
+func (w *Writer) MapLen(n int) {
+	if w.plain {
+		w.plainLen(n)
+		return
+	}
+	w.bb.B = AppendMapLen(w.bb.B, n, w.proto)
+}
+
+// SetLen writes the header of a set of n elements (RESP2: an array).
+func (w *Writer) SetLen(n int) {
+	if w.plain {
+		w.plainLen(n)
+		return
+	}
+	w.bb.B = AppendSetLen(w.bb.B, n, w.proto)
+}
+
+// plainLen writes a plain-dialect aggregate header: "(empty)" for no
+// elements, nothing otherwise since the elements follow one per line.
+func (w *Writer) plainLen(n int) {
+	switch {
+	case n == 0:
+		w.bb.B = append(w.bb.B, "(empty)\r\n"...)
+	case n < 0:
+		w.bb.B = append(w.bb.B, "Nil\r\n"...)
+	}
+}
+
+// Double writes f: RESP3 ",f", RESP2 a bulk string, formatted as Redis 7.0
+// does (C "%.17g", "inf", "-inf", "nan").
+func (w *Writer) Double(f float64) {
+	if w.plain {
+		w.bb.B = appendDoubleText(w.bb.B, f)
+		w.bb.B = append(w.bb.B, '\r', '\n')
+		return
+	}
+	w.bb.B = AppendDouble(w.bb.B, f, w.proto)
+}
+
+// Bool writes b: RESP3 "#t"/"#f", RESP2 and plain 1/0.
+func (w *Writer) Bool(b bool) {
+	if w.plain {
+		if b {
+			w.bb.B = append(w.bb.B, "1\r\n"...)
+		} else {
+			w.bb.B = append(w.bb.B, "0\r\n"...)
+		}
+		return
+	}
+	w.bb.B = AppendBool(w.bb.B, b, w.proto)
+}
+
+// Verbatim writes the text s: RESP3 verbatim "txt", RESP2 a bulk string,
+// plain the text itself.
+func (w *Writer) Verbatim(s string) {
+	if w.plain {
+		w.BulkString(s)
+		return
+	}
+	w.bb.B = AppendVerbatim(w.bb.B, s, w.proto)
+}
+
+// Raw appends b, already encoded, as is.
+func (w *Writer) Raw(b []byte) { w.bb.B = append(w.bb.B, b...) }
+
+// Buffered returns the number of bytes waiting for Flush.
+func (w *Writer) Buffered() int { return len(w.bb.B) }
+
+// Flush sends everything buffered in one Write call. After an I/O error it
+// discards what is buffered and returns that first error from then on.
+func (w *Writer) Flush() error {
+	if w.err != nil {
+		w.bb.B = w.bb.B[:0]
+		return w.err
+	}
+	if len(w.bb.B) == 0 {
+		return nil
+	}
+	n, err := w.w.Write(w.bb.B)
+	if err == nil && n < len(w.bb.B) {
+		err = io.ErrShortWrite
+	}
+	w.bb.B = w.bb.B[:0]
+	w.err = err
+	return err
+}
+
+// Err returns the first I/O error Flush met, or nil.
+func (w *Writer) Err() error { return w.err }
+
+// Release returns the buffer to the pool, dropping anything not flushed. The
+// Writer must not be used afterwards.
+func (w *Writer) Release() {
+	if w.bb != nil {
+		// The pool calibrates on len; the capacity is what this writer needed.
+		w.bb.B = w.bb.B[:cap(w.bb.B)]
+		writePool.Put(w.bb)
+	}
+	*w = Writer{}
+}
