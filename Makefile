@@ -1,0 +1,46 @@
+# miniredis: `make run` starts the server, `make test` runs every test.
+GO        ?= go
+BIN       := bin/miniredis
+ARGS      ?=
+FUZZTIME  ?= 30s
+BENCH     ?= .
+BENCHTIME ?= 1s
+COUNT     ?= 1
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: run build test test-short bench bench-compare fuzz lint help
+
+run: build ## start the server on 127.0.0.1:6379 (pass flags with ARGS="--port 7000 --compat redis")
+	./$(BIN) $(ARGS)
+
+build: ## build bin/miniredis
+	$(GO) build -o $(BIN) ./cmd/miniredis
+
+test: lint ## gofmt, vet, staticcheck, then every test with the race detector (replays the fuzz corpora)
+	$(GO) test -race -timeout 10m ./...
+
+test-short: ## the fast tests only, without the race detector
+	$(GO) test -short ./...
+
+bench: ## the Go benchmarks in benchmarks/ (BENCH=regexp BENCHTIME=1s COUNT=1)
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) -count $(COUNT) ./benchmarks/
+
+bench-compare: build ## redis-benchmark against miniredis and redis-server side by side; results in benchmarks/results/
+	./benchmarks/compare.sh
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 30s)
+	@set -e; for pkg in $$($(GO) list ./... ); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$t ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+lint: ## gofmt, go vet and staticcheck must be clean
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'

@@ -1,0 +1,202 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/miniredis/miniredis/codec"
+)
+
+// client is one connection. Everything but the fields marked otherwise is
+// owned by the client's own goroutine.
+type client struct {
+	srv     *Server
+	conn    net.Conn
+	r       *codec.Reader
+	w       *codec.Writer
+	id      int64
+	addr    string
+	laddr   string
+	created time.Time
+
+	authed bool   // AUTH passed, or no password is set
+	quit   bool   // QUIT or a fatal error: flush and close after this command
+	cmds   int64  // commands run since the last flush, added to srv.stats then
+	tmp    []byte // scratch for rendering values, reused across commands
+	keys   [][]byte
+
+	lastActive atomic.Int64 // unix ns of the last batch; read by the idle reaper
+	stopping   atomic.Bool  // set by Shutdown: finish the batch, then close
+
+	// mu guards name and lastCmd, which CLIENT LIST reads from other goroutines.
+	mu      sync.Mutex
+	name    string
+	lastCmd string
+}
+
+func newClient(s *Server, conn net.Conn) *client {
+	c := &client{
+		srv:     s,
+		conn:    conn,
+		r:       codec.NewReader(conn),
+		w:       codec.NewWriter(conn),
+		id:      s.nextID.Add(1),
+		addr:    conn.RemoteAddr().String(),
+		laddr:   conn.LocalAddr().String(),
+		created: time.Now(),
+		authed:  s.cfg.RequirePass == "",
+	}
+	c.r.SetAuthenticated(c.authed)
+	c.lastActive.Store(time.Now().UnixNano())
+	return c
+}
+
+// stop asks the client to close after the commands it has already read:
+// the read deadline wakes a goroutine blocked in Read without touching one
+// that is executing or writing. Safe to call from any goroutine.
+func (c *client) stop() {
+	c.stopping.Store(true)
+	_ = c.conn.SetReadDeadline(time.Now())
+}
+
+// serve is the connection loop: read a command, run it, and flush the
+// replies of a pipelined batch in one write once no complete command is
+// left in the read buffer.
+func (c *client) serve() {
+	defer c.close()
+	track := c.srv.cfg.Timeout > 0
+	for {
+		args, err := c.r.ReadCommand()
+		if err != nil {
+			c.readFailed(err)
+			return
+		}
+		c.exec(args)
+		c.cmds++
+		if c.quit {
+			c.flush()
+			return
+		}
+		if !c.r.Ready() {
+			if !c.flush() || c.stopping.Load() {
+				return
+			}
+			if track {
+				c.lastActive.Store(time.Now().UnixNano())
+			}
+		}
+	}
+}
+
+// flush writes the pending replies and reports whether the connection is
+// still usable.
+func (c *client) flush() bool {
+	c.srv.stats.commands.Add(c.cmds)
+	c.cmds = 0
+	return c.w.Flush() == nil
+}
+
+func (c *client) close() {
+	c.srv.stats.commands.Add(c.cmds)
+	c.srv.removeClient(c)
+	c.conn.Close()
+	c.r.Release()
+	c.w.Release()
+}
+
+// readFailed answers a protocol error the way Redis does (the error, then
+// close) and closes quietly on EOF and network errors.
+func (c *client) readFailed(err error) {
+	var pe *codec.ProtocolError
+	switch {
+	case errors.As(err, &pe):
+		c.srv.log.Debug("protocol error; closing client", "id", c.id, "addr", c.addr, "err", err)
+		c.w.Error(msgProtocolPrefix + pe.Error())
+		c.flush()
+	case errors.Is(err, codec.ErrQueryBufferLimit):
+		c.srv.log.Warn("closing client that reached the query buffer limit", "id", c.id, "addr", c.addr)
+		c.flush()
+	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed), c.stopping.Load():
+		c.flush()
+	default:
+		c.srv.log.Debug("read failed; closing client", "id", c.id, "addr", c.addr, "err", err)
+	}
+}
+
+// exec runs one command: lookup, the central arity and auth checks, then
+// the handler.
+func (c *client) exec(args [][]byte) {
+	c.w.SetPlain(c.srv.cfg.Mode == ModeMini && c.r.Inline())
+	cmd := lookup(args[0])
+	switch {
+	case cmd == nil:
+		c.w.Error(unknownCommand(args))
+	case !cmd.arityOK(len(args)):
+		c.w.Error(fmt.Sprintf(msgWrongArgs, cmd.lowerName()))
+	case !c.authed && cmd.flags&flagNoAuth == 0:
+		c.w.Error(msgNoAuth)
+	default:
+		c.call(cmd, args)
+	}
+}
+
+// call runs the handler and turns a panic into an error reply to this
+// client alone. The reply stream may hold part of the failed reply, so the
+// connection is closed after the error rather than trusted again.
+func (c *client) call(cmd *command, args [][]byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.srv.stats.panics.Add(1)
+			c.srv.log.Error("command panicked; closing client",
+				"cmd", cmd.name, "id", c.id, "addr", c.addr, "panic", r, "stack", string(debug.Stack()))
+			c.w.Error(msgInternal)
+			c.quit = true
+		}
+	}()
+	cmd.fn(c, args)
+}
+
+// unknownCommand words the error as Redis does: the name and up to 128
+// bytes of quoted arguments, with CR and LF blanked so the reply stays one
+// line.
+func unknownCommand(args [][]byte) string {
+	var b []byte
+	for _, a := range args[1:] {
+		if len(b) >= 128 {
+			break
+		}
+		lim := 128 - len(b)
+		b = append(b, '\'')
+		b = append(b, a[:min(len(a), lim)]...)
+		b = append(b, '\'', ' ')
+	}
+	name := args[0]
+	if len(name) > 128 {
+		name = name[:128]
+	}
+	msg := []byte(fmt.Sprintf(msgUnknownCmd, name, b))
+	for i, ch := range msg {
+		if ch == '\r' || ch == '\n' {
+			msg[i] = ' '
+		}
+	}
+	return string(msg)
+}
+
+// mini reports whether the server runs the Mini-Redis dialect.
+func (c *client) mini() bool { return c.srv.cfg.Mode == ModeMini }
+
+// now is the current time in unix milliseconds.
+func (c *client) now() int64 { return c.srv.now() }
+
+func (c *client) getName() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.name
+}

@@ -1,0 +1,338 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/miniredis/miniredis/expire"
+	"github.com/miniredis/miniredis/shard"
+)
+
+// Mode selects between the Mini-Redis dialect and plain Redis behaviour
+// (SPEC §3, --compat).
+type Mode uint8
+
+const (
+	// ModeMini gives every SET/UPDATE a default TTL, types values from
+	// "a,b,c" and "k:v,k:v", renders lists and hashes on GET and answers inline
+	// requests in plain text.
+	ModeMini Mode = iota
+	// ModeRedis behaves as Redis does: no default TTL, no type inference,
+	// RESP replies to inline requests, WRONGTYPE on GET of a list or hash.
+	ModeRedis
+)
+
+// ParseMode parses the --compat flag value.
+func ParseMode(s string) (Mode, error) {
+	switch s {
+	case "mini":
+		return ModeMini, nil
+	case "redis":
+		return ModeRedis, nil
+	}
+	return 0, fmt.Errorf("server: unknown compat mode %q (want mini or redis)", s)
+}
+
+func (m Mode) String() string {
+	if m == ModeRedis {
+		return "redis"
+	}
+	return "mini"
+}
+
+// Config is the server's configuration; the zero value of each field means
+// its documented default.
+type Config struct {
+	Host        string        // address to bind; default 127.0.0.1
+	Port        int           // TCP port; default 6379 (0 picks a free port)
+	Shards      int           // lock stripes, a power of two; default shard.DefaultShards
+	DefaultTTL  time.Duration // TTL for SET/UPDATE without one in mini mode; 0 means none
+	Mode        Mode          // --compat
+	MaxClients  int           // default 10000
+	RequirePass string        // when set, commands need AUTH first
+	Timeout     time.Duration // close clients idle this long; 0 never
+	Hz          int           // active-expiry cycles per second; default 10
+	Logger      *slog.Logger  // default slog.Default()
+
+	// Now is the clock for deadlines; tests inject a fake one. Default time.Now.
+	Now func() time.Time
+}
+
+const (
+	defaultMaxClients = 10000
+	defaultHz         = 10
+)
+
+// Server is a miniredis server: a store, an expiry cycle and the clients
+// connected to it. Its methods are safe for concurrent use.
+type Server struct {
+	cfg     Config
+	store   *shard.Store
+	cycle   *expire.Cycle
+	log     *slog.Logger
+	started time.Time
+	nowFn   func() time.Time
+
+	// mu guards ln, clients and closing.
+	mu      sync.Mutex
+	ln      net.Listener
+	clients map[*client]struct{}
+	closing bool
+
+	wg       sync.WaitGroup // client goroutines and the expiry cycle
+	cancel   context.CancelFunc
+	nextID   atomic.Int64
+	stats    stats
+	serveErr chan error
+}
+
+// stats are server-wide counters reported by INFO.
+type stats struct {
+	connections atomic.Int64 // total_connections_received
+	rejected    atomic.Int64 // rejected_connections
+	commands    atomic.Int64 // total_commands_processed, added once per batch
+	panics      atomic.Int64 // commands that panicked and were recovered
+}
+
+// New checks cfg and builds a server that is not yet listening.
+func New(cfg Config) (*Server, error) {
+	if cfg.Host == "" {
+		cfg.Host = "127.0.0.1"
+	}
+	if cfg.Port < 0 || cfg.Port > 65535 {
+		return nil, fmt.Errorf("server: port %d out of range", cfg.Port)
+	}
+	if cfg.Shards == 0 {
+		cfg.Shards = shard.DefaultShards
+	}
+	if cfg.MaxClients == 0 {
+		cfg.MaxClients = defaultMaxClients
+	}
+	if cfg.MaxClients < 0 {
+		return nil, fmt.Errorf("server: maxclients %d must be positive", cfg.MaxClients)
+	}
+	if cfg.Hz == 0 {
+		cfg.Hz = defaultHz
+	}
+	if cfg.DefaultTTL < 0 || cfg.Timeout < 0 {
+		return nil, errors.New("server: default-ttl and timeout must not be negative")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	st, err := shard.New(cfg.Shards)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:     cfg,
+		store:   st,
+		log:     cfg.Logger,
+		nowFn:   cfg.Now,
+		clients: make(map[*client]struct{}),
+	}
+	s.cycle, err = expire.New(st, expire.Options{Hz: cfg.Hz, Now: cfg.Now})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Store returns the server's keyspace (for tests and benchmarks).
+func (s *Server) Store() *shard.Store { return s.store }
+
+// Addr returns the listening address, or nil before Listen.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
+
+// Listen binds the configured host and port.
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port)))
+	if err != nil {
+		return fmt.Errorf("server: listen: %w", err)
+	}
+	s.mu.Lock()
+	s.ln = ln
+	s.mu.Unlock()
+	return nil
+}
+
+// Serve accepts connections on the listener opened by Listen until Shutdown,
+// running one goroutine per client and the active-expiry cycle beside them.
+// It returns nil after Shutdown.
+func (s *Server) Serve() error {
+	s.mu.Lock()
+	ln := s.ln
+	if ln == nil {
+		s.mu.Unlock()
+		return errors.New("server: Serve before Listen")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.started = time.Now()
+	s.mu.Unlock()
+
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.cycle.Run(ctx)
+	}()
+	if s.cfg.Timeout > 0 {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.reapIdle(ctx)
+		}()
+	}
+
+	var delay time.Duration // backoff on temporary accept errors, as net/http does
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if s.isClosing() {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, syscall.EMFILE) {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				s.log.Warn("accept failed; retrying", "err", err, "delay", delay)
+				time.Sleep(delay)
+				continue
+			}
+			return fmt.Errorf("server: accept: %w", err)
+		}
+		delay = 0
+		s.stats.connections.Add(1)
+		s.startClient(conn)
+	}
+}
+
+// ListenAndServe is Listen followed by Serve.
+func (s *Server) ListenAndServe() error {
+	if err := s.Listen(); err != nil {
+		return err
+	}
+	return s.Serve()
+}
+
+func (s *Server) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
+}
+
+// startClient registers conn and starts its goroutine, or refuses it when
+// the server is full or shutting down.
+func (s *Server) startClient(conn net.Conn) {
+	if tc, ok := conn.(*net.TCPConn); ok {
+		// Replies are already batched per pipeline; Nagle would only add delay.
+		_ = tc.SetNoDelay(true)
+		_ = tc.SetKeepAlive(true)
+		_ = tc.SetKeepAlivePeriod(time.Minute)
+	}
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		conn.Close()
+		return
+	}
+	if len(s.clients) >= s.cfg.MaxClients {
+		s.mu.Unlock()
+		s.stats.rejected.Add(1)
+		_, _ = conn.Write([]byte("-" + msgMaxClients + "\r\n"))
+		conn.Close()
+		return
+	}
+	c := newClient(s, conn)
+	s.clients[c] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		c.serve()
+	}()
+}
+
+func (s *Server) removeClient(c *client) {
+	s.mu.Lock()
+	delete(s.clients, c)
+	s.mu.Unlock()
+}
+
+// Shutdown stops accepting, lets every client finish the commands it has
+// already read, closes the connections and stops the expiry cycle. It waits
+// until all of that is done or ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closing = true
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	for c := range s.clients {
+		c.stop()
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.mu.Unlock()
+
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// reapIdle closes clients idle longer than --timeout, checking once a second
+// as Redis's clientsCron does, so the hot path never touches a deadline.
+func (s *Server) reapIdle(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		limit := time.Now().Add(-s.cfg.Timeout).UnixNano()
+		s.mu.Lock()
+		for c := range s.clients {
+			if c.lastActive.Load() < limit {
+				s.log.Info("closing idle client", "id", c.id, "addr", c.addr)
+				c.stop()
+				c.conn.Close()
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
+// now returns the current time in unix milliseconds, the unit of deadlines.
+func (s *Server) now() int64 { return s.nowFn().UnixMilli() }
