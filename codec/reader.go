@@ -229,11 +229,10 @@ func (r *Reader) fill() error {
 	need := minFree
 	growExact := false
 	if r.state == stateBulk {
-		// Bytes of the bulk (and its CRLF) not yet buffered.
-		if missing := r.pos + r.bulkLen + 2 - (r.end - r.start); missing > need {
-			need = missing
-			growExact = true
-		}
+		// Only the rest of the bulk (and its CRLF) is needed before the
+		// command can be parsed on; a large one gets exactly that room.
+		need = r.pos + r.bulkLen + 2 - (r.end - r.start)
+		growExact = need > minFree
 	}
 	if len(r.buf)-r.end < need && r.start > 0 {
 		r.compact()
