@@ -74,3 +74,11 @@ const shardPad = (64 - unsafe.Sizeof(shardData{})%64) % 64
 // ptr lets the other files hold pointers of either representation without
 // importing unsafe themselves.
 type ptr = unsafe.Pointer
+
+// sameData reports whether two strings share their backing bytes; tests use
+// it to check that the volatile index holds the map's own key headers.
+func sameData(a, b string) bool {
+	return len(a) == len(b) && (len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b))
+}
+
+func sizeofShard(sh shard) uintptr { return unsafe.Sizeof(sh) }

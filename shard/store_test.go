@@ -1,0 +1,674 @@
+package shard
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func newStore(t testing.TB, shards int) *Store {
+	t.Helper()
+	s, err := New(shards)
+	require.NoError(t, err)
+	return s
+}
+
+func set(s *Store, key, val string, exp, now int64) {
+	s.Update([]byte(key), now, func(e *Entry) { e.SetString([]byte(val), exp) })
+}
+
+// get returns the rendered value and whether the key is live.
+func get(s *Store, key string, now int64) (string, bool) {
+	var out []byte
+	ok := s.View([]byte(key), now, func(v Value) { out = AppendRendered(out, v) })
+	return string(out), ok
+}
+
+// checkInvariants verifies the volatile index of every shard against its map.
+func checkInvariants(t *testing.T, s *Store) {
+	t.Helper()
+	for i := range s.shards {
+		sh := &s.shards[i]
+		for j, k := range sh.vol {
+			e, ok := sh.m[k]
+			if !assert.True(t, ok, "shard %d vol[%d]=%q not in map", i, j, k) {
+				continue
+			}
+			assert.Equal(t, int32(j), e.vidx, "shard %d key %q", i, k)
+			assert.Positive(t, e.exp, "shard %d key %q", i, k)
+		}
+		nvol := 0
+		for k, e := range sh.m {
+			assert.Equal(t, e.exp > 0, e.vidx >= 0, "shard %d key %q exp %d vidx %d", i, k, e.exp, e.vidx)
+			assert.True(t, sameData(k, e.storedKey(len(k))), "stored key of %q", k)
+			if e.vidx >= 0 {
+				nvol++
+				if assert.Less(t, int(e.vidx), len(sh.vol)) {
+					assert.True(t, sameData(k, sh.vol[e.vidx]), "vol holds the map's key header for %q", k)
+				}
+			}
+		}
+		assert.Equal(t, nvol, len(sh.vol), "shard %d", i)
+	}
+}
+
+func TestNew(t *testing.T) {
+	for _, tc := range []struct {
+		n  int
+		ok bool
+	}{{0, false}, {-1, false}, {1, true}, {3, false}, {256, true}, {1 << 16, true}, {1 << 17, false}} {
+		t.Run(fmt.Sprintf("shards=%d", tc.n), func(t *testing.T) {
+			s, err := New(tc.n)
+			if tc.ok {
+				require.NoError(t, err)
+				assert.Equal(t, tc.n, s.Shards())
+			} else {
+				assert.ErrorIs(t, err, ErrShards)
+			}
+		})
+	}
+	var sh shard
+	assert.Zero(t, sizeofShard(sh)%64, "shard is a whole number of cache lines")
+}
+
+func TestKindString(t *testing.T) {
+	for k, want := range map[Kind]string{KindNone: "none", KindString: "string", KindList: "list", KindHash: "hash", KindSet: "set", KindZSet: "zset", 99: "unknown"} {
+		assert.Equal(t, want, k.String())
+	}
+}
+
+func TestInferRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		kind Kind
+		n    int // elements or fields
+	}{
+		{"hello", KindString, 0},
+		{"", KindString, 0},
+		{"Hello, world", KindString, 0},
+		{"a,b\tc", KindString, 0},
+		{"a:b", KindString, 0},
+		{"red,green,blue", KindList, 3},
+		{"a,,b", KindList, 3},
+		{",", KindList, 2},
+		{"a,", KindList, 2},
+		{"name:Alice,age", KindList, 2},
+		{"name:Alice,age:30,city:Lagos", KindHash, 3},
+		{"a:,:b", KindHash, 2},
+		{"t:1:2,u:", KindHash, 2},
+		{":x,y:", KindHash, 2},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			assert.Equal(t, tc.kind, Infer([]byte(tc.in)))
+			s := newStore(t, 1)
+			s.Update([]byte("k"), 0, func(e *Entry) { e.SetInferred([]byte(tc.in), 0) })
+			var got []byte
+			var kind Kind
+			var n int
+			require.True(t, s.View([]byte("k"), 0, func(v Value) {
+				kind = v.Kind()
+				got = AppendRendered(nil, v)
+				if l := v.List(); l != nil {
+					n = l.Len()
+				}
+				if h := v.Hash(); h != nil {
+					n = h.Len()
+				}
+			}))
+			assert.Equal(t, tc.kind, kind)
+			assert.Equal(t, tc.in, string(got))
+			assert.Equal(t, tc.n, n)
+		})
+	}
+}
+
+func TestInferHashRepeatedField(t *testing.T) {
+	s := newStore(t, 1)
+	s.Update([]byte("k"), 0, func(e *Entry) { e.SetInferred([]byte("a:1,b:2,a:3"), 0) })
+	got, _ := get(s, "k", 0)
+	assert.Equal(t, "a:3,b:2", got)
+}
+
+func TestInferRoundTripProperty(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	r := rand.New(rand.NewPCG(seed, 0))
+	alphabet := []byte("ab:,, \t")
+	s := newStore(t, 4)
+	for i := range 5000 {
+		b := make([]byte, r.IntN(12))
+		for j := range b {
+			b[j] = alphabet[r.IntN(len(alphabet))]
+		}
+		kind := Infer(b)
+		if kind == KindHash {
+			// Repeated fields collapse by design; skip those inputs.
+			seen := map[string]bool{}
+			dup := false
+			for _, el := range splitComma(string(b)) {
+				f := el[:indexColon(el)]
+				dup = dup || seen[f]
+				seen[f] = true
+			}
+			if dup {
+				continue
+			}
+		}
+		s.Update([]byte("k"), 0, func(e *Entry) { e.SetInferred(b, 0) })
+		got, ok := get(s, "k", 0)
+		if !assert.True(t, ok) || !assert.Equal(t, string(b), got, "seed %d input %d %q kind %v", seed, i, b, kind) {
+			return
+		}
+	}
+}
+
+func splitComma(s string) []string {
+	var out []string
+	for {
+		i := 0
+		for i < len(s) && s[i] != ',' {
+			i++
+		}
+		out = append(out, s[:i])
+		if i == len(s) {
+			return out
+		}
+		s = s[i+1:]
+	}
+}
+
+func indexColon(s string) int {
+	for i := range len(s) {
+		if s[i] == ':' {
+			return i
+		}
+	}
+	return len(s)
+}
+
+func TestLazyExpiry(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		exp     int64
+		now     int64
+		visible bool
+	}{
+		{"no-deadline", 0, 1 << 60, true},
+		{"before", 1000, 999, true},
+		{"at-deadline", 1000, 1000, false},
+		{"after", 1000, 5000, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStore(t, 2)
+			set(s, "k", "v", tc.exp, 0)
+			_, ok := get(s, "k", tc.now)
+			assert.Equal(t, tc.visible, ok, "View")
+			var exists bool
+			var kind Kind
+			s.ViewMulti([][]byte{[]byte("k")}, tc.now, func(tx *Tx) {
+				exists = tx.Entry([]byte("k")).Exists()
+				kind = tx.Entry([]byte("k")).Kind()
+			})
+			assert.Equal(t, tc.visible, exists, "ViewMulti")
+			assert.Equal(t, tc.visible, kind == KindString)
+			var n int
+			s.Scan(0, tc.now, func([]byte, Value) { n++ })
+			s.Scan(1, tc.now, func([]byte, Value) { n++ })
+			assert.Equal(t, tc.visible, n == 1, "Scan")
+			_, ok = s.RandomKey(tc.now, nil)
+			assert.Equal(t, tc.visible, ok, "RandomKey")
+			assert.Equal(t, 1, s.Stats().Keys, "reads never delete")
+
+			s.Update([]byte("k"), tc.now, func(e *Entry) {
+				assert.Equal(t, tc.visible, e.Exists(), "Update")
+			})
+			st := s.Stats()
+			assert.Equal(t, tc.visible, st.Keys == 1, "Update deletes an expired entry")
+			assert.Equal(t, !tc.visible, st.ExpiredKeys == 1)
+			checkInvariants(t, s)
+		})
+	}
+}
+
+func TestDeadlineInThePastDeletes(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		op   func(e *Entry)
+	}{
+		{"SetString", func(e *Entry) { e.SetString([]byte("x"), 5) }},
+		{"SetList", func(e *Entry) { e.SetList(NewList(), 5) }},
+		{"SetHash", func(e *Entry) { e.SetHash(NewHash(), 5) }},
+		{"SetExpireAt", func(e *Entry) { e.SetExpireAt(10) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStore(t, 1)
+			set(s, "k", "v", 100, 0)
+			s.Update([]byte("k"), 10, tc.op)
+			_, ok := get(s, "k", 10)
+			assert.False(t, ok)
+			assert.Equal(t, Stats{Writes: 2}, s.Stats())
+		})
+	}
+}
+
+func TestEntryOps(t *testing.T) {
+	s := newStore(t, 4)
+	s.Update([]byte("k"), 0, func(e *Entry) {
+		assert.False(t, e.Exists())
+		assert.Equal(t, KindNone, e.Kind())
+		assert.Equal(t, Value{}, e.Value())
+		e.SetExpireAt(50) // no-op on a missing key
+		assert.False(t, e.Exists())
+		e.SetString([]byte(""), 0)
+		assert.True(t, e.Exists())
+		assert.Equal(t, []byte{}, e.Value().Bytes(), "empty string is non-nil")
+		e.SetExpireAt(100)
+		assert.Equal(t, int64(100), e.ExpireAt())
+		l := NewList()
+		l.PushBack([]byte("x"))
+		e.SetList(l, e.ExpireAt())
+		assert.Equal(t, KindList, e.Kind())
+		assert.Nil(t, e.Value().Bytes())
+		assert.Nil(t, e.Value().Hash())
+		assert.Same(t, l, e.Value().List())
+		e.SetExpireAt(0)
+		assert.Zero(t, e.ExpireAt())
+		h := NewHash()
+		h.Set([]byte("f"), []byte("v"))
+		e.SetHash(h, 0)
+		assert.Equal(t, KindHash, e.Kind())
+		assert.Nil(t, e.Value().List())
+		assert.True(t, e.Delete())
+		assert.False(t, e.Delete())
+	})
+	checkInvariants(t, s)
+	assert.Zero(t, s.Stats().Keys)
+	// Empty key and empty value together.
+	set(s, "", "", 7, 0)
+	v, ok := get(s, "", 0)
+	assert.True(t, ok)
+	assert.Equal(t, "", v)
+	checkInvariants(t, s)
+}
+
+func TestRenameAcrossShards(t *testing.T) {
+	s := newStore(t, 64)
+	for _, val := range []string{"plain", "a,b,c", "x:1,y:2"} {
+		t.Run(val, func(t *testing.T) {
+			s.Update([]byte("old"), 0, func(e *Entry) { e.SetInferred([]byte(val), 900) })
+			keys := [][]byte{[]byte("old"), []byte("new")}
+			s.UpdateMulti(keys, 0, func(tx *Tx) {
+				o, n := tx.Entry([]byte("old")), tx.Entry([]byte("new"))
+				n.SetValue(o.Value(), o.ExpireAt())
+				assert.True(t, o.Delete())
+			})
+			_, ok := get(s, "old", 0)
+			assert.False(t, ok)
+			got, ok := get(s, "new", 0)
+			assert.True(t, ok)
+			assert.Equal(t, val, got)
+			s.Update([]byte("new"), 0, func(e *Entry) { assert.Equal(t, int64(900), e.ExpireAt()) })
+			checkInvariants(t, s)
+		})
+	}
+}
+
+func TestViewMultiPanics(t *testing.T) {
+	s := newStore(t, 4)
+	set(s, "a", "1", 0, 0)
+	for _, tc := range []struct {
+		name string
+		fn   func(tx *Tx)
+	}{
+		{"SetString", func(tx *Tx) { tx.Entry([]byte("a")).SetString([]byte("x"), 0) }},
+		{"Delete", func(tx *Tx) { tx.Entry([]byte("a")).Delete() }},
+		{"SetExpireAt", func(tx *Tx) { tx.Entry([]byte("a")).SetExpireAt(1) }},
+		{"unknown-key", func(tx *Tx) { tx.Entry([]byte("zz")) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Panics(t, func() { s.ViewMulti([][]byte{[]byte("a")}, 0, tc.fn) })
+			// The deferred unlock must have run: a write lock is available.
+			set(s, "a", "1", 0, 0)
+		})
+	}
+	w := s.Stats().Writes
+	s.ViewMulti([][]byte{[]byte("a"), []byte("b")}, 0, func(tx *Tx) {
+		assert.True(t, tx.Entry([]byte("a")).Exists())
+		assert.False(t, tx.Entry([]byte("b")).Exists())
+	})
+	s.View([]byte("a"), 0, func(Value) {})
+	assert.Equal(t, w, s.Stats().Writes, "reads do not count as writes")
+}
+
+func TestOverwriteReleasesOldAllocation(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		exp  int64
+		next func(e *Entry)
+	}{
+		{"string/persistent", 0, func(e *Entry) { e.SetString([]byte("second value, same size.........."), 0) }},
+		{"string/volatile", 1 << 50, func(e *Entry) { e.SetString([]byte("second value, same size.........."), 1<<50) }},
+		{"to-list/volatile", 1 << 50, func(e *Entry) { e.SetList(NewList(), 1<<50) }},
+		{"to-hash/persistent", 0, func(e *Entry) { e.SetHash(NewHash(), 0) }},
+		{"delete/volatile", 1 << 50, func(e *Entry) { e.Delete() }},
+		{"persist-then-overwrite", 1 << 50, func(e *Entry) { e.SetExpireAt(0); e.SetString([]byte("x"), 0) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStore(t, 1)
+			// Other volatile keys so vol has neighbours to swap with.
+			set(s, "other1", "x", 1<<50, 0)
+			var freed atomic.Bool
+			s.Update([]byte("the-key"), 0, func(e *Entry) {
+				e.SetString([]byte("first value, thirty-two bytes..."), tc.exp)
+				p := e.sh.m["the-key"].p
+				runtime.AddCleanup((*byte)(p), func(*atomic.Bool) { freed.Store(true) }, &freed)
+			})
+			set(s, "other2", "x", 1<<50, 0)
+			s.Update([]byte("the-key"), 0, tc.next)
+			checkInvariants(t, s)
+			for i := 0; i < 20 && !freed.Load(); i++ {
+				runtime.GC()
+				time.Sleep(time.Millisecond) // cleanups run on their own goroutine
+			}
+			assert.True(t, freed.Load(), "old key+value allocation still reachable")
+			runtime.KeepAlive(s)
+		})
+	}
+}
+
+func TestVolatileIndexRandomOps(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	r := rand.New(rand.NewPCG(seed, 0))
+	s := newStore(t, 4)
+	model := map[string]int64{} // key -> deadline; absent = missing
+	now := int64(1000)
+	for step := range 20000 {
+		k := fmt.Sprintf("k%d", r.IntN(200))
+		exp := int64(0)
+		if r.IntN(2) == 0 {
+			exp = now + int64(r.IntN(50)) + 1
+		}
+		if me, ok := model[k]; ok && me > 0 && me <= now {
+			delete(model, k)
+		}
+		switch op := r.IntN(7); op {
+		case 0, 1:
+			set(s, k, "v", exp, now)
+			model[k] = exp
+		case 2:
+			s.Update([]byte(k), now, func(e *Entry) { e.SetInferred([]byte("a,b"), exp) })
+			model[k] = exp
+		case 3:
+			s.Update([]byte(k), now, func(e *Entry) { e.SetExpireAt(exp) })
+			if _, ok := model[k]; ok {
+				model[k] = exp
+			}
+		case 4:
+			s.Update([]byte(k), now, func(e *Entry) { e.Delete() })
+			delete(model, k)
+		case 5:
+			s.ExpireSample(r.IntN(4), now, 1+r.IntN(25))
+		case 6:
+			now += int64(r.IntN(10))
+		}
+		if step%500 == 0 {
+			checkInvariants(t, s)
+			if t.Failed() {
+				t.Fatalf("seed %d step %d", seed, step)
+			}
+		}
+	}
+	checkInvariants(t, s)
+	for k, exp := range model {
+		_, ok := get(s, k, now)
+		assert.Equal(t, exp == 0 || exp > now, ok, "seed %d key %s", seed, k)
+	}
+	live := 0
+	for i := range s.Shards() {
+		s.Scan(uint64(i), now, func([]byte, Value) { live++ })
+	}
+	want := 0
+	for _, exp := range model {
+		if exp == 0 || exp > now {
+			want++
+		}
+	}
+	assert.Equal(t, want, live, "seed %d", seed)
+}
+
+func TestExpireSample(t *testing.T) {
+	for _, tc := range []struct {
+		name                     string
+		volatile, expired, n     int
+		wantSampled, wantExpired int
+	}{
+		{"empty", 0, 0, 20, 0, 0},
+		{"fewer-than-n/all-expired", 10, 10, 20, 10, 10},
+		{"fewer-than-n/some", 10, 4, 20, 10, 4},
+		{"exactly-n", 20, 20, 20, 20, 20},
+		{"more-than-n/none-expired", 100, 0, 20, 20, 0},
+		{"more-than-n/all-expired", 100, 100, 20, 20, 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStore(t, 1)
+			for i := range tc.volatile {
+				exp := int64(2000)
+				if i < tc.expired {
+					exp = 500
+				}
+				set(s, fmt.Sprintf("v%d", i), "x", exp, 0)
+			}
+			set(s, "persistent", "x", 0, 0)
+			sampled, expired := s.ExpireSample(0, 1000, tc.n)
+			assert.Equal(t, tc.wantSampled, sampled)
+			assert.Equal(t, tc.wantExpired, expired)
+			st := s.Stats()
+			assert.Equal(t, uint64(tc.wantExpired), st.ExpiredKeys)
+			assert.Equal(t, tc.volatile-tc.wantExpired, st.Volatile)
+			assert.Equal(t, tc.volatile-tc.wantExpired+1, st.Keys)
+			checkInvariants(t, s)
+		})
+	}
+}
+
+func TestExpireSampleReclaimsAll(t *testing.T) {
+	s := newStore(t, 8)
+	for i := range 5000 {
+		set(s, fmt.Sprintf("k%d", i), "x", 10, 0)
+	}
+	for range 1000 {
+		for i := range s.Shards() {
+			s.ExpireSample(i, 20, 20)
+		}
+	}
+	assert.Equal(t, Stats{ExpiredKeys: 5000, Writes: 5000}, s.Stats())
+}
+
+func TestStatsFlushAvgTTL(t *testing.T) {
+	s := newStore(t, 8)
+	assert.Zero(t, s.AvgTTL(0))
+	for i := range 100 {
+		exp := int64(0)
+		if i%2 == 0 {
+			exp = 1000 + 5000
+		}
+		set(s, fmt.Sprintf("k%d", i), "x", exp, 0)
+	}
+	st := s.Stats()
+	assert.Equal(t, 100, st.Keys)
+	assert.Equal(t, 50, st.Volatile)
+	assert.Equal(t, int64(5000), s.AvgTTL(1000))
+	assert.Zero(t, s.AvgTTL(10000), "all volatile keys expired")
+	assert.Equal(t, 100, s.Flush())
+	assert.Equal(t, Stats{Writes: 100 + 8}, s.Stats())
+	_, ok := s.RandomKey(0, nil)
+	assert.False(t, ok)
+}
+
+func TestScanRandomKey(t *testing.T) {
+	s := newStore(t, 16)
+	want := map[string]bool{}
+	for i := range 300 {
+		k := fmt.Sprintf("k%d", i)
+		set(s, k, "v"+k, 0, 0)
+		want[k] = true
+	}
+	got := map[string]bool{}
+	cursor, calls := uint64(0), 0
+	for {
+		cursor = s.Scan(cursor, 0, func(key []byte, v Value) {
+			assert.Equal(t, "v"+string(key), string(v.Bytes()))
+			got[string(key)] = true
+		})
+		calls++
+		if cursor == 0 {
+			break
+		}
+	}
+	assert.Equal(t, 16, calls)
+	assert.Equal(t, want, got)
+	assert.Zero(t, s.Scan(99, 0, func([]byte, Value) { t.Error("called") }))
+
+	dst := []byte("prefix:")
+	dst, ok := s.RandomKey(0, dst)
+	require.True(t, ok)
+	assert.True(t, want[string(dst[len("prefix:"):])])
+}
+
+// TestMultiLockOrder runs overlapping UpdateMulti/ViewMulti calls with keys in
+// different orders; locking in ascending shard order must keep them from
+// deadlocking, and -race checks the guarded fields.
+func TestMultiLockOrder(t *testing.T) {
+	s := newStore(t, 4)
+	keys := make([][]byte, 16)
+	for i := range keys {
+		keys[i] = []byte(fmt.Sprintf("key%d", i))
+	}
+	var wg sync.WaitGroup
+	var total atomic.Int64
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(g), 0))
+			for range 500 {
+				ks := make([][]byte, 1+r.IntN(5))
+				for i := range ks {
+					ks[i] = keys[r.IntN(len(keys))]
+				}
+				if r.IntN(4) == 0 {
+					s.ViewMulti(ks, 0, func(tx *Tx) {
+						for _, k := range ks {
+							tx.Entry(k).Exists()
+						}
+					})
+					continue
+				}
+				s.UpdateMulti(ks, 0, func(tx *Tx) {
+					for _, k := range ks {
+						e := tx.Entry(k)
+						e.SetString([]byte("v"), int64(1+r.IntN(2))*1000)
+					}
+				})
+				total.Add(1)
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("UpdateMulti deadlocked")
+	}
+	assert.Positive(t, total.Load())
+	checkInvariants(t, s)
+}
+
+func TestAllocs(t *testing.T) {
+	s := newStore(t, DefaultShards)
+	key := []byte("key:0000001")
+	val := []byte("0123456789abcdef0123456789abcdef")
+	set(s, string(key), string(val), 1<<50, 0)
+	keys := [][]byte{key, []byte("other")} // server passes args from its own buffer
+	var sink int
+	view := func(v Value) { sink += len(v.Bytes()) }
+	update := func(e *Entry) { e.SetString(val, 1<<50) }
+	for _, tc := range []struct {
+		name string
+		fn   func()
+		want float64
+	}{
+		{"View/existing", func() { s.View(key, 0, view) }, 0},
+		{"View/missing", func() { s.View([]byte("nope"), 0, view) }, 0},
+		{"Update/overwrite-same-size", func() { s.Update(key, 0, update) }, 1},
+		{"Update/read-only", func() { s.Update(key, 0, func(e *Entry) { sink += int(e.Kind()) }) }, 0},
+		{"Update/SetExpireAt", func() { s.Update(key, 0, func(e *Entry) { e.SetExpireAt(1 << 51) }) }, 0},
+		{"ViewMulti", func() { s.ViewMulti(keys, 0, func(tx *Tx) { tx.Entry(key).Exists() }) }, 0},
+		{"UpdateMulti", func() { s.UpdateMulti(keys, 0, func(tx *Tx) { tx.Entry(key).SetExpireAt(1 << 50) }) }, 0},
+		{"ExpireSample", func() { s.ExpireSample(0, 0, 20) }, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if raceEnabled && strings.Contains(tc.name, "Multi") {
+				t.Skip("sync.Pool drops items under -race")
+			}
+			assert.Equal(t, tc.want, testing.AllocsPerRun(1000, tc.fn))
+		})
+	}
+	_ = sink
+}
+
+// liveHeapPerKey loads n keys key:%07d with 32-byte values and returns the
+// live heap growth per key after a GC.
+func liveHeapPerKey(tb testing.TB, n int, exp int64) float64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	s := newStore(tb, DefaultShards)
+	val := []byte("0123456789abcdef0123456789abcdef")
+	key := make([]byte, 0, 16)
+	for i := range n {
+		key = fmt.Appendf(key[:0], "key:%07d", i)
+		s.Update(key, 0, func(e *Entry) { e.SetString(val, exp) })
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(s)
+	return float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
+}
+
+func TestMemoryPerKey(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads 1,000,000 keys")
+	}
+	for _, tc := range []struct {
+		name string
+		exp  int64
+	}{{"persistent", 0}, {"volatile", 1 << 50}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Logf("%.1f B/key", liveHeapPerKey(t, 1_000_000, tc.exp))
+		})
+	}
+}
+
+func BenchmarkMemory1M(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		exp  int64
+	}{{"persistent", 0}, {"volatile", 1 << 50}} {
+		b.Run(tc.name, func(b *testing.B) {
+			var perKey float64
+			for b.Loop() {
+				perKey = liveHeapPerKey(b, 1_000_000, tc.exp)
+			}
+			b.ReportMetric(perKey, "B/key")
+		})
+	}
+}
