@@ -443,3 +443,27 @@ func TestParseInt(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkReadCommand(b *testing.B) {
+	var resp, inline []byte
+	for range 16 {
+		resp = AppendCommand(resp, []byte("SET"), []byte("key:000001"), []byte("value-value-value"))
+		resp = AppendCommand(resp, []byte("GET"), []byte("key:000001"))
+		inline = append(inline, "SET key:000001 value-value-value\r\nGET key:000001\r\n"...)
+	}
+	for _, tt := range []struct {
+		name string
+		in   []byte
+	}{{"resp", resp}, {"inline", inline}} {
+		b.Run(tt.name, func(b *testing.B) {
+			r := NewReader(&loopReader{data: tt.in})
+			defer r.Release()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := r.ReadCommand(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
