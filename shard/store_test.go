@@ -75,8 +75,7 @@ func TestNew(t *testing.T) {
 			}
 		})
 	}
-	var sh shard
-	assert.Zero(t, sizeofShard(sh)%64, "shard is a whole number of cache lines")
+	assert.Zero(t, shardSize%64, "shard is a whole number of cache lines")
 }
 
 func TestKindString(t *testing.T) {
