@@ -671,3 +671,31 @@ func BenchmarkMemory1M(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkViewUpdate(b *testing.B) {
+	s := newStore(b, DefaultShards)
+	keys := make([][]byte, 100_000)
+	val := []byte("0123456789abcdef0123456789abcdef")
+	for i := range keys {
+		keys[i] = fmt.Appendf(nil, "key:%07d", i)
+		s.Update(keys[i], 0, func(e *Entry) { e.SetString(val, 0) })
+	}
+	var sink int
+	b.Run("View", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			s.View(keys[i%len(keys)], 0, func(v Value) { sink += len(v.Bytes()) })
+			i++
+		}
+	})
+	b.Run("Update", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			s.Update(keys[i%len(keys)], 0, func(e *Entry) { e.SetString(val, 0) })
+			i++
+		}
+	})
+	_ = sink
+}
