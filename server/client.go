@@ -29,7 +29,6 @@ type client struct {
 	quit   bool   // QUIT or a fatal error: flush and close after this command
 	cmds   int64  // commands run since the last flush, added to srv.stats then
 	tmp    []byte // scratch for rendering values, reused across commands
-	keys   [][]byte
 
 	lastActive atomic.Int64 // unix ns of the last batch; read by the idle reaper
 	stopping   atomic.Bool  // set by Shutdown: finish the batch, then close

@@ -87,11 +87,10 @@ type Server struct {
 	clients map[*client]struct{}
 	closing bool
 
-	wg       sync.WaitGroup // client goroutines and the expiry cycle
-	cancel   context.CancelFunc
-	nextID   atomic.Int64
-	stats    stats
-	serveErr chan error
+	wg     sync.WaitGroup // client goroutines and the expiry cycle
+	cancel context.CancelFunc
+	nextID atomic.Int64
+	stats  stats
 }
 
 // stats are server-wide counters reported by INFO.

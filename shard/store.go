@@ -237,8 +237,11 @@ func (s *Store) AvgTTL(now int64) int64 {
 		sh := &s.shards[i]
 		sh.mu.RLock()
 		if v := len(sh.vol); v > 0 {
-			for range min(v, avgTTLSample) {
-				e := sh.m[sh.vol[rand.IntN(v)]]
+			for j := range min(v, avgTTLSample) {
+				if v > avgTTLSample {
+					j = rand.IntN(v) // sample a big shard; a small one is read whole
+				}
+				e := sh.m[sh.vol[j]]
 				if !e.expired(now) {
 					sum += e.exp - now
 					n++

@@ -1,0 +1,130 @@
+package server
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCommandTableInvariants(t *testing.T) {
+	seen := map[string]bool{}
+	for _, cmd := range commands {
+		t.Run(cmd.name, func(t *testing.T) {
+			assert.Equal(t, strings.ToUpper(cmd.name), cmd.name, "names are upper case")
+			assert.False(t, seen[cmd.name], "registered once")
+			seen[cmd.name] = true
+			assert.NotZero(t, cmd.arity, "arity 0 is meaningless")
+			assert.NotNil(t, cmd.fn)
+			assert.NotEmpty(t, cmd.group)
+			assert.NotEmpty(t, cmd.summary)
+			isRead, isWrite := cmd.flags&flagRead != 0, cmd.flags&flagWrite != 0
+			assert.False(t, isRead && isWrite, "a command is read or write, not both")
+			if cmd.firstKey > 0 {
+				assert.True(t, isRead != isWrite, "a command with keys is exactly one of read/write")
+				assert.GreaterOrEqual(t, cmd.step, 1)
+				if cmd.arity > 0 {
+					assert.Less(t, cmd.firstKey, cmd.arity, "first key within the arity")
+					assert.Less(t, cmd.lastKey, cmd.arity, "last key within the arity")
+				}
+				if cmd.lastKey >= 0 {
+					assert.GreaterOrEqual(t, cmd.lastKey, cmd.firstKey)
+				} else {
+					assert.Equal(t, -1, cmd.lastKey)
+				}
+			} else {
+				assert.Zero(t, cmd.lastKey)
+				assert.Zero(t, cmd.step)
+			}
+			assert.Same(t, &commands[indexOf(cmd.name)], lookup([]byte(strings.ToLower(cmd.name))), "lookup ignores case")
+		})
+	}
+}
+
+func indexOf(name string) int {
+	for i := range commands {
+		if commands[i].name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestLookupAllocatesNothing(t *testing.T) {
+	name := []byte("get")
+	allocs := testing.AllocsPerRun(1000, func() {
+		if lookup(name) == nil {
+			panic("GET not found")
+		}
+	})
+	assert.Zero(t, allocs)
+	assert.Nil(t, lookup([]byte(strings.Repeat("x", 100))), "overlong names are unknown")
+}
+
+// TestReadCommandsNeverWrite runs every command flagged read against keys
+// of each type and checks that the store saw no write: the drift godis
+// suffered (GETEX flagged read-only) cannot happen silently here.
+func TestReadCommandsNeverWrite(t *testing.T) {
+	for _, mode := range []Mode{ModeMini, ModeRedis} {
+		s, err := New(testConfig(mode))
+		require.NoError(t, err)
+		c := newTestClient(s)
+		c.exec(bargs("SET", "str", "v"))
+		c.exec(bargs("SET", "list", "a,b,c"))
+		c.exec(bargs("SET", "hash", "f:v,g:w"))
+		for _, cmd := range commands {
+			if cmd.flags&flagRead == 0 {
+				continue
+			}
+			for _, key := range []string{"str", "list", "hash", "missing"} {
+				args := readArgs(&cmd, key)
+				before := s.store.Stats().Writes
+				c.exec(args)
+				_ = c.w.Flush()
+				assert.Equal(t, before, s.store.Stats().Writes, "%s %s wrote to the store", mode, args)
+			}
+		}
+	}
+}
+
+// readArgs builds a call of cmd at its minimum arity with key at every key
+// position and "0" elsewhere, which every read command accepts or rejects
+// without side effects.
+func readArgs(cmd *command, key string) [][]byte {
+	n := cmd.arity
+	if n < 0 {
+		n = -n
+	}
+	args := make([][]byte, n)
+	args[0] = []byte(cmd.name)
+	for i := 1; i < n; i++ {
+		args[i] = []byte("0")
+		if cmd.firstKey > 0 && i >= cmd.firstKey && (cmd.lastKey < 0 || i <= cmd.lastKey) && (i-cmd.firstKey)%cmd.step == 0 {
+			args[i] = []byte(key)
+		}
+	}
+	return args
+}
+
+func bargs(args ...string) [][]byte {
+	out := make([][]byte, len(args))
+	for i, a := range args {
+		out[i] = []byte(a)
+	}
+	return out
+}
+
+func TestUnknownCommandAndArity(t *testing.T) {
+	s := startServer(t, redisConfig())
+	long := strings.Repeat("x", 200)
+	runExchanges(t, dial(t, s), []exchange{
+		{"unknown", resp("FOO", "a", "b"), "-ERR unknown command 'FOO', with args beginning with: 'a' 'b' \r\n"},
+		{"unknown no args", resp("nope"), "-ERR unknown command 'nope', with args beginning with: \r\n"},
+		{"unknown newline blanked", resp("FOO", "a\r\nb"), "-ERR unknown command 'FOO', with args beginning with: 'a  b' \r\n"},
+		{"unknown long arg cut at 128", resp("FOO", long), "-ERR unknown command 'FOO', with args beginning with: '" + long[:128] + "' \r\n"},
+		{"arity exact", resp("ECHO"), "-ERR wrong number of arguments for 'echo' command\r\n"},
+		{"arity minimum", resp("DEL"), "-ERR wrong number of arguments for 'del' command\r\n"},
+		{"still serving", resp("PING"), "+PONG\r\n"},
+	})
+}
