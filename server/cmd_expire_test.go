@@ -2,11 +2,13 @@ package server
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/miniredis/miniredis/shard"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // The fake clock starts at 1_700_000_000_000 ms (see newFakeClock); ms and
@@ -314,4 +316,92 @@ func TestSetExMiniTypes(t *testing.T) {
 		{"psetex hash", resp("PSETEX", "h", "100000", "f:1"), "+OK\r\n"},
 		{"string", resp("TYPE", "h"), "+string\r\n"},
 	})
+}
+
+// info returns the body of INFO section (a bulk or verbatim string reply).
+func info(t *testing.T, r *rawConn, section string) string {
+	t.Helper()
+	r.send(resp("INFO", section))
+	require.NoError(t, r.conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	head, err := r.rd.ReadString('\n')
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(head, "$") || strings.HasPrefix(head, "="), "INFO reply %q", head)
+	n, err := strconv.Atoi(strings.TrimSpace(head[1:]))
+	require.NoError(t, err)
+	return r.read(n + 2)
+}
+
+// infoField returns the value of one "name:value" line of an INFO body.
+func infoField(body, name string) string {
+	for _, line := range strings.Split(body, "\r\n") {
+		if v, ok := strings.CutPrefix(line, name+":"); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// TestActiveExpiryReclaimsUntouchedKeys loads a large key set with a short
+// TTL next to persistent keys, touches none of them, and watches DBSIZE
+// (keys held in memory, as in Redis) fall to the persistent set, driven by
+// the real cycle at hz 500 and the real clock. The big variant is skipped
+// with -short.
+func TestActiveExpiryReclaimsUntouchedKeys(t *testing.T) {
+	volatile, persistent := 200_000, 10_000
+	if testing.Short() {
+		volatile = 20_000
+	}
+	cfg := redisConfig()
+	cfg.Shards = shard.DefaultShards
+	cfg.Hz = 500
+	s := startServer(t, cfg)
+	r := dial(t, s)
+
+	// The keys go in through the store: the test is about reclaiming them,
+	// and the protocol path would only make loading slower.
+	loadStart := time.Now()
+	deadline := loadStart.Add(time.Second).UnixMilli()
+	for i := range volatile {
+		k := []byte("vol:" + strconv.Itoa(i))
+		s.Store().Update(k, 0, func(e *shard.Entry) { e.SetString([]byte("v"), deadline) })
+	}
+	for i := range persistent {
+		k := []byte("keep:" + strconv.Itoa(i))
+		s.Store().Update(k, 0, func(e *shard.Entry) { e.SetString([]byte("v"), 0) })
+	}
+	t.Logf("loaded %d+%d keys in %v", volatile, persistent, time.Since(loadStart))
+
+	want := respInt(int64(persistent))
+	// Real time is what the cycle runs on. Under the race detector loading
+	// may outlast the deadline; then the clock starts when loading ends.
+	from := time.UnixMilli(deadline)
+	if now := time.Now(); now.After(from) {
+		from = now
+	}
+	time.Sleep(time.Until(from))
+	atDeadline := s.cycle.Stats()
+	limit := time.Now().Add(10 * time.Second)
+	var got string
+	for {
+		r.send(resp("DBSIZE"))
+		var err error
+		got, err = readReply(r.rd)
+		require.NoError(t, err)
+		if got == want || time.Now().After(limit) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	took := time.Since(from)
+	cs := s.cycle.Stats()
+	t.Logf("all %d volatile keys reclaimed %v after their deadline, in %d cycles at hz 500 (%d hit the time cap)",
+		volatile, took, cs.Cycles-atDeadline.Cycles, cs.TimeCapReached-atDeadline.TimeCapReached)
+	require.Equal(t, want, got, "DBSIZE did not fall to the persistent set within 10s of the deadline")
+
+	stats := info(t, r, "stats")
+	assert.Equal(t, strconv.Itoa(volatile), infoField(stats, "expired_keys"), "each key counted once")
+	assert.Equal(t, "keys="+strconv.Itoa(persistent)+",expires=0,avg_ttl=0", infoField(info(t, r, "keyspace"), "db0"))
+	st := s.Store().Stats()
+	assert.Equal(t, persistent, st.Keys)
+	assert.Zero(t, st.Volatile)
 }
