@@ -78,6 +78,16 @@ func init() {
 		{name: "PTTL", arity: 2, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Returns the expiration time in milliseconds of a key.", fn: cmdPTTL},
 
 		// expiry (the TTL command family)
+		{name: "EXPIRE", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Sets the expiration time of a key in seconds.", fn: cmdExpire},
+		{name: "PEXPIRE", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Sets the expiration time of a key in milliseconds.", fn: cmdPExpire},
+		{name: "EXPIREAT", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Sets the expiration time of a key to a Unix timestamp.", fn: cmdExpireAt},
+		{name: "PEXPIREAT", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Sets the expiration time of a key to a Unix milliseconds timestamp.", fn: cmdPExpireAt},
+		{name: "EXPIRETIME", arity: 2, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Returns the expiration time of a key as a Unix timestamp.", fn: cmdExpireTime},
+		{name: "PEXPIRETIME", arity: 2, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Returns the expiration time of a key as a Unix milliseconds timestamp.", fn: cmdPExpireTime},
+		{name: "PERSIST", arity: 2, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Removes the expiration time of a key.", fn: cmdPersist},
+		{name: "GETEX", arity: -2, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "string", summary: "Returns the string value of a key after setting its expiration time.", fn: cmdGetEx},
+		{name: "SETEX", arity: 4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "string", summary: "Sets the string value and expiration time of a key.", fn: cmdSetEx},
+		{name: "PSETEX", arity: 4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "string", summary: "Sets both string value and expiration time in milliseconds of a key.", fn: cmdPSetEx},
 
 		// strings
 		{name: "GET", arity: 2, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "string", summary: "Returns the value of a key.", fn: cmdGet},

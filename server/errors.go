@@ -25,4 +25,8 @@ const (
 	msgIncrOverflow    = "ERR increment or decrement would overflow"
 	msgOutOfRange      = "ERR index out of range"
 	msgSelectNotNumber = msgNotInteger
+
+	msgUnsupportedOption    = "ERR Unsupported option %s"
+	msgExpireNXIncompatible = "ERR NX and XX, GT or LT options at the same time are not compatible"
+	msgExpireGTLT           = "ERR GT and LT options at the same time are not compatible"
 )
