@@ -86,7 +86,7 @@ func cmdRename(c *client, args [][]byte) {
 }
 
 // moveValue gives to the value and deadline of from, then deletes from.
-// Lists and hashes change owner without a copy; a string is copied once,
+// Lists, hashes, sets and sorted sets change owner without a copy; a string is copied once,
 // since its bytes share an allocation with the old key.
 func moveValue(from, to *shard.Entry) {
 	v, exp := from.Value(), from.ExpireAt()
@@ -97,6 +97,10 @@ func moveValue(from, to *shard.Entry) {
 		to.SetList(v.List(), exp)
 	case shard.KindHash:
 		to.SetHash(v.Hash(), exp)
+	case shard.KindSet:
+		to.SetSet(v.Set(), exp)
+	case shard.KindZSet:
+		to.SetZSet(v.ZSet(), exp)
 	default:
 		to.SetValue(v, exp)
 	}
