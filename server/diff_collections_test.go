@@ -31,8 +31,8 @@ type diffCmd struct {
 	args []string
 }
 
-func x(args ...string) diffCmd { return diffCmd{cmpExact, args} }
-func u(args ...string) diffCmd { return diffCmd{cmpUnordered, args} }
+func x(args ...string) diffCmd  { return diffCmd{cmpExact, args} }
+func u(args ...string) diffCmd  { return diffCmd{cmpUnordered, args} }
 func sh(args ...string) diffCmd { return diffCmd{cmpShape, args} }
 
 // collectionsScript covers every command of the four groups, its options,
