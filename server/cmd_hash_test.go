@@ -1,8 +1,10 @@
 package server
 
 import (
+	"fmt"
 	"testing"
 
+	"github.com/miniredis/miniredis/internal/redistest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -103,4 +105,75 @@ func TestLongDoubleFormat(t *testing.T) {
 	for _, bad := range []string{"", " 1", "1 ", "abc", "nan", "1_0", "0b1", "1e5000", "--1"} {
 		assert.Nil(t, parseLongDouble([]byte(bad)), "%q", bad)
 	}
+}
+
+func TestHScanLargeHashCursor(t *testing.T) {
+	// Above the compact size the cursor walks the hash COUNT fields at a
+	// time; every field comes back exactly once over the whole walk.
+	s := startServer(t, redisConfig())
+	c := redisConn(t, s)
+	args := []string{"HSET", "h"}
+	for i := range 300 {
+		args = append(args, fmt.Sprintf("f%03d", i), "v")
+	}
+	_, err := c.Do(args...)
+	require.NoError(t, err)
+	seen := map[string]int{}
+	cursor, calls := "0", 0
+	for {
+		r, err := c.Do("HSCAN", "h", cursor, "COUNT", "50")
+		require.NoError(t, err)
+		require.Len(t, r.Elems, 2)
+		for i := 0; i < len(r.Elems[1].Elems); i += 2 {
+			seen[r.Elems[1].Elems[i].Str]++
+		}
+		cursor = r.Elems[0].Str
+		calls++
+		if cursor == "0" || calls > 100 {
+			break
+		}
+	}
+	assert.Equal(t, "0", cursor)
+	assert.Len(t, seen, 300)
+	for f, n := range seen {
+		assert.Equal(t, 1, n, f)
+	}
+	assert.GreaterOrEqual(t, calls, 6, "COUNT 50 over 300 fields takes several calls")
+}
+
+func TestRandomCountsAreDistinct(t *testing.T) {
+	s := startServer(t, redisConfig())
+	c := redisConn(t, s)
+	hset, sadd := []string{"HSET", "h"}, []string{"SADD", "s"}
+	for i := range 20 {
+		hset = append(hset, fmt.Sprint(i), "v")
+		sadd = append(sadd, fmt.Sprint(i))
+	}
+	for _, args := range [][]string{hset, sadd} {
+		_, err := c.Do(args...)
+		require.NoError(t, err)
+	}
+	for _, args := range [][]string{{"HRANDFIELD", "h", "7"}, {"SRANDMEMBER", "s", "7"}, {"SPOP", "s", "7"}} {
+		for range 20 {
+			r, err := c.Do(args...)
+			require.NoError(t, err)
+			got := map[string]bool{}
+			for _, e := range r.Elems {
+				got[e.Str] = true
+			}
+			assert.Len(t, got, 7, "%v: %v", args, r)
+			if args[0] == "SPOP" {
+				break // the set shrinks
+			}
+		}
+	}
+	r, err := c.Do("SCARD", "s")
+	require.NoError(t, err)
+	assert.Equal(t, int64(13), r.Int)
+}
+
+// redisConn is a parsed-reply client for tests that look at reply content
+// rather than bytes.
+func redisConn(t *testing.T, s *Server) *redistest.Conn {
+	return redistest.Dial(t, s.Addr().String())
 }

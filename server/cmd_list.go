@@ -350,39 +350,43 @@ func cmdLPos(c *client, args [][]byte) {
 	if !c.viewKind(args[1], shard.KindList, func(v shard.Value) {
 		l := v.List()
 		n := l.Len()
-		var matches int64
-		found := 0
-		var hits []int
-		for j := 0; j < n && (maxlen == 0 || int64(j) < maxlen); j++ {
-			idx := j
-			if fromTail {
-				idx = n - 1 - j
+		// scan calls hit on each reported index; two scans (count, then
+		// write) keep the reply free of a temporary slice.
+		scan := func(hit func(idx int)) int {
+			var matches int64
+			found := 0
+			for j := 0; j < n && (maxlen == 0 || int64(j) < maxlen); j++ {
+				idx := j
+				if fromTail {
+					idx = n - 1 - j
+				}
+				if string(l.Index(idx)) != string(args[2]) {
+					continue
+				}
+				matches++
+				if matches < rank {
+					continue
+				}
+				hit(idx)
+				found++
+				if count < 0 || count > 0 && int64(found) >= count {
+					break
+				}
 			}
-			if string(l.Index(idx)) != string(args[2]) {
-				continue
-			}
-			matches++
-			if matches < rank {
-				continue
-			}
-			hits = append(hits, idx)
-			found++
-			if count < 0 || count > 0 && int64(found) >= count {
-				break
-			}
+			return found
 		}
 		if count < 0 {
-			if len(hits) == 0 {
+			first := -1
+			scan(func(idx int) { first = idx })
+			if first < 0 {
 				c.w.Null()
 			} else {
-				c.w.Int(int64(hits[0]))
+				c.w.Int(int64(first))
 			}
 			return
 		}
-		c.w.ArrayLen(len(hits))
-		for _, h := range hits {
-			c.w.Int(int64(h))
-		}
+		c.w.ArrayLen(scan(func(int) {}))
+		scan(func(idx int) { c.w.Int(int64(idx)) })
 	}) {
 		if count >= 0 {
 			c.w.ArrayLen(0)
