@@ -245,6 +245,10 @@ func parseLongDouble(b []byte) *big.Float {
 	if digits[0] == '+' || digits[0] == '-' {
 		digits = digits[1:]
 	}
+	if equalFold(digits, "INF") || equalFold(digits, "INFINITY") {
+		// strtold's spellings, in any case; Go knows only "Inf" and "inf".
+		return new(big.Float).SetInf(b[0] == '-')
+	}
 	// Go accepts forms strtold does not: digit separators and 0b/0o prefixes.
 	for i, ch := range digits {
 		if ch == '_' || i == 1 && digits[0] == '0' && (ch|0x20 == 'b' || ch|0x20 == 'o') {

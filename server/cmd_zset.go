@@ -1,8 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/miniredis/miniredis/shard"
 )
@@ -13,14 +15,26 @@ func isCSpace(ch byte) bool { return ch == ' ' || ch >= '\t' && ch <= '\r' }
 // parseScore parses a score as Redis's getDoubleFromObject does (strtod on
 // the whole string; no leading space, no NaN, no overflow).
 func parseScore(b []byte) (float64, bool) {
-	if len(b) == 0 || isCSpace(b[0]) {
-		return 0, false
+	if len(b) == 0 || isCSpace(b[0]) || bytes.IndexByte(b, '_') >= 0 {
+		return 0, false // Go reads "1_0" as 10; strtod stops at the '_'
 	}
-	f, err := strconv.ParseFloat(string(b), 64)
+	f, err := strtod(b)
 	if err != nil || math.IsNaN(f) {
 		return 0, false
 	}
 	return f, true
+}
+
+// strtod parses the whole of b as C's strtod would, through
+// strconv.ParseFloat: C also reads hexadecimal without a 'p' exponent
+// ("0x10" is 16), which Go refuses, so such input gets a "p0".
+func strtod(b []byte) (float64, error) {
+	s := string(b)
+	digits := strings.TrimLeft(s, "+-")
+	if len(digits) > 2 && digits[0] == '0' && digits[1]|0x20 == 'x' && !strings.ContainsAny(digits, "pP") {
+		s += "p0"
+	}
+	return strconv.ParseFloat(s, 64)
 }
 
 // parseRangeScore parses a BYSCORE bound as Redis's zslParseRange does: an
@@ -37,7 +51,10 @@ func parseRangeScore(b []byte) (f float64, exclusive, ok bool) {
 	if len(b) == 0 {
 		return 0, exclusive, true
 	}
-	f, err := strconv.ParseFloat(string(b), 64)
+	if bytes.IndexByte(b, '_') >= 0 {
+		return 0, false, false
+	}
+	f, err := strtod(b)
 	if err != nil && !math.IsInf(f, 0) || math.IsNaN(f) {
 		return 0, false, false
 	}
