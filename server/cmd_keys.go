@@ -85,11 +85,15 @@ func cmdRename(c *client, args [][]byte) {
 	})
 }
 
-// moveValue gives to the value and deadline of from, then deletes from.
-// Lists and hashes change owner without a copy; a string is copied once,
+// moveValue deletes from and gives its value and deadline to to.
+// Lists, hashes, sets and sorted sets change owner without a copy; a string is copied once,
 // since its bytes share an allocation with the old key.
 func moveValue(from, to *shard.Entry) {
 	v, exp := from.Value(), from.ExpireAt()
+	// Delete first: a collection carries its stored key, which the Set*
+	// call below rewrites to the new name, and Delete finds the map entry
+	// through it. v keeps the value reachable in the meantime.
+	from.Delete()
 	switch v.Kind() {
 	case shard.KindString:
 		to.SetString(v.Bytes(), exp)
@@ -97,10 +101,13 @@ func moveValue(from, to *shard.Entry) {
 		to.SetList(v.List(), exp)
 	case shard.KindHash:
 		to.SetHash(v.Hash(), exp)
+	case shard.KindSet:
+		to.SetSet(v.Set(), exp)
+	case shard.KindZSet:
+		to.SetZSet(v.ZSet(), exp)
 	default:
 		to.SetValue(v, exp)
 	}
-	from.Delete()
 }
 
 // ttlMillis returns the remaining time to live of key in ms, -1 when it has

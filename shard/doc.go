@@ -1,5 +1,5 @@
 // Package shard is the striped in-memory store of miniredis and its value
-// types (strings, lists and hashes).
+// types (strings, lists, hashes, sets and sorted sets).
 //
 // A Store splits keys over a power-of-two number of shards by
 // xxhash.Sum64(key) & mask; each shard is a map guarded by its own
@@ -19,8 +19,8 @@
 //     only inside the callback that received them, while the shard lock is held.
 //     Callbacks must not keep them, modify the bytes, or call back into the
 //     Store (the locks are not reentrant).
-//   - A *List or *Hash passed to Entry.SetList/SetHash is owned by the store from
-//     then on. The caller may keep using it only inside the same Update callback.
+//   - A *List, *Hash, *Set or *ZSet passed to Entry.SetList/SetHash/SetSet/
+//     SetZSet is owned by the store from then on. The caller may keep using it only inside the same Update callback.
 //
 // Deadlines are absolute unix milliseconds supplied by the caller (now), so
 // tests drive time explicitly. An entry whose deadline has passed is invisible

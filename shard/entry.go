@@ -6,7 +6,7 @@ import (
 )
 
 // Value is a read-only view of a stored value. It and everything reachable
-// from it (bytes, *List, *Hash) are valid only inside the callback that
+// from it (bytes, *List, *Hash, *Set, *ZSet) are valid only inside the callback that
 // received it, while the shard lock is held; the bytes must not be modified.
 // The zero Value is a missing key (KindNone).
 type Value struct {
@@ -208,6 +208,10 @@ func (c *Entry) SetValue(v Value, expireAt int64) {
 		c.SetList(v.List().clone(), expireAt)
 	case KindHash:
 		c.SetHash(v.Hash().clone(), expireAt)
+	case KindSet:
+		c.SetSet(v.Set().clone(), expireAt)
+	case KindZSet:
+		c.SetZSet(v.ZSet().clone(), expireAt)
 	default:
 		c.mutable()
 		c.Delete()

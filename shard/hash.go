@@ -134,3 +134,38 @@ func (h *Hash) clone() *Hash {
 	}
 	return c
 }
+
+// Random returns a uniformly random field and its value, given intn, a
+// source of random integers in [0, n) such as math/rand/v2's IntN. The hash
+// must not be empty. The bytes are valid until the hash is next modified
+// and must not be written. Tombstones never outnumber live fields, so this
+// takes fewer than two draws on average.
+func (h *Hash) Random(intn func(n int) int) (field, val []byte) {
+	for {
+		hf := &h.fields[intn(len(h.fields))]
+		if !hf.dead {
+			return keyBytes(hf.f), hf.v
+		}
+	}
+}
+
+// ScanFrom calls fn on the live fields from slot cursor on, in insertion
+// order, until fn returns false, and returns the slot after the last field
+// visited, or 0 when the end was reached (HSCAN's cursor). Slots shift when
+// tombstones are compacted (after deletions outnumber live fields), so a
+// scan interleaved with many deletions may miss fields.
+func (h *Hash) ScanFrom(cursor int, fn func(field, val []byte) bool) int {
+	for i := max(cursor, 0); i < len(h.fields); i++ {
+		hf := &h.fields[i]
+		if hf.dead {
+			continue
+		}
+		if !fn(keyBytes(hf.f), hf.v) {
+			if i+1 == len(h.fields) {
+				return 0
+			}
+			return i + 1
+		}
+	}
+	return 0
+}

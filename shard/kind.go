@@ -5,8 +5,9 @@ import "bytes"
 // Kind is the type of a stored value.
 type Kind uint8
 
-// The kinds of value a key can hold. KindSet and KindZSet are reserved: the
-// store does not hold them yet.
+// The kinds of value a key can hold. Only KindString, KindList and KindHash
+// come from Mini-Redis type inference; sets and sorted sets are made by the
+// Redis set commands.
 const (
 	KindNone Kind = iota
 	KindString
@@ -97,8 +98,10 @@ func parseHash(v []byte) *Hash {
 
 // AppendRendered appends the Mini-Redis rendering of v to dst and returns the
 // extended slice: a string as is, a list joined by commas, a hash as
-// field:value pairs joined by commas in insertion order. A missing value
-// (KindNone) appends nothing.
+// field:value pairs joined by commas in insertion order. Sets and sorted
+// sets, which Mini-Redis does not have, render as their members joined by
+// commas (a sorted set in score order). A missing value (KindNone) appends
+// nothing.
 func AppendRendered(dst []byte, v Value) []byte {
 	switch v.Kind() {
 	case KindString:
@@ -125,6 +128,28 @@ func AppendRendered(dst []byte, v Value) []byte {
 			dst = append(dst, val...)
 			return true
 		})
+	case KindSet:
+		first := true
+		v.Set().Each(func(m []byte) bool {
+			dst, first = appendElem(dst, m, first), false
+			return true
+		})
+	case KindZSet:
+		z := v.ZSet()
+		first := true
+		z.Range(0, z.Len()-1, false, func(m []byte, _ float64) bool {
+			dst, first = appendElem(dst, m, first), false
+			return true
+		})
 	}
 	return dst
+}
+
+// appendElem appends e to a comma-separated rendering, with no comma before
+// the first element.
+func appendElem(dst, e []byte, first bool) []byte {
+	if !first {
+		dst = append(dst, ',')
+	}
+	return append(dst, e...)
 }

@@ -133,3 +133,99 @@ func (l *List) clone() *List {
 	}
 	return c
 }
+
+// Insert inserts a copy of v before position i in [0, Len] (i == Len
+// appends). It is O(min(i, Len-i)).
+func (l *List) Insert(i int, v []byte) {
+	if i <= 0 {
+		l.PushFront(v)
+		return
+	}
+	if i >= l.n {
+		l.PushBack(v)
+		return
+	}
+	l.grow()
+	if i < l.n/2 {
+		// Shift the first i elements one slot towards the front.
+		l.head = (l.head - 1) & (len(l.buf) - 1)
+		for j := 0; j < i; j++ {
+			l.buf[l.slot(j)] = l.buf[l.slot(j+1)]
+		}
+	} else {
+		for j := l.n; j > i; j-- {
+			l.buf[l.slot(j)] = l.buf[l.slot(j-1)]
+		}
+	}
+	l.buf[l.slot(i)] = clone(v)
+	l.n++
+}
+
+// Remove deletes elements equal to v as LREM does: count > 0 removes the
+// first count from the head, count < 0 the first -count from the tail, and 0
+// all of them. It returns how many were removed, in one O(n) pass.
+func (l *List) Remove(v []byte, count int) int {
+	limit := count
+	if limit < 0 {
+		limit = -limit
+	}
+	removed := 0
+	if count >= 0 {
+		w := 0
+		for r := 0; r < l.n; r++ {
+			e := l.buf[l.slot(r)]
+			if (limit == 0 || removed < limit) && string(e) == string(v) {
+				removed++
+				continue
+			}
+			l.buf[l.slot(w)] = e
+			w++
+		}
+		for j := w; j < l.n; j++ {
+			l.buf[l.slot(j)] = nil
+		}
+		l.n = w
+		return removed
+	}
+	w := l.n - 1
+	for r := l.n - 1; r >= 0; r-- {
+		e := l.buf[l.slot(r)]
+		if removed < limit && string(e) == string(v) {
+			removed++
+			continue
+		}
+		l.buf[l.slot(w)] = e
+		w--
+	}
+	for j := 0; j <= w; j++ {
+		l.buf[l.slot(j)] = nil
+	}
+	l.head = l.slot(w + 1)
+	l.n -= removed
+	return removed
+}
+
+// Trim keeps only the elements from start to stop inclusive, with LTRIM
+// semantics (negative indices count from the end; an empty range empties
+// the list). It costs O(removed elements).
+func (l *List) Trim(start, stop int) {
+	if start < 0 {
+		start = max(start+l.n, 0)
+	}
+	if stop < 0 {
+		stop += l.n
+	}
+	stop = min(stop, l.n-1)
+	if start > stop {
+		for l.n > 0 {
+			l.PopBack()
+		}
+		return
+	}
+	for range start {
+		l.PopFront()
+	}
+	for l.n > stop-start+1 {
+		l.PopBack()
+	}
+}

@@ -24,13 +24,15 @@ var ErrShards = errors.New("shard: shard count must be a power of two in [1, 655
 const (
 	nList uint32 = 0xFFFFFF00 | uint32(KindList)
 	nHash uint32 = 0xFFFFFF00 | uint32(KindHash)
+	nSet  uint32 = 0xFFFFFF00 | uint32(KindSet)
+	nZSet uint32 = 0xFFFFFF00 | uint32(KindZSet)
 	// maxString is the longest string value the n field can describe.
 	maxString = 0xFFFFFF00 - 1
 )
 
 // entry is one map value (24 bytes). For a string, p is the start of the
-// key+value allocation and n the value length; for a list or hash, p is the
-// *List or *Hash and n the kind marker. exp is the deadline in unix ms (0 =
+// key+value allocation and n the value length; for a list, hash, set or
+// sorted set, p is the object and n the kind marker. exp is the deadline in unix ms (0 =
 // none) and vidx the position of the key in shard.vol (-1 when exp == 0).
 type entry struct {
 	p    ptr
@@ -45,6 +47,10 @@ func (e *entry) kind() Kind {
 		return KindList
 	case nHash:
 		return KindHash
+	case nSet:
+		return KindSet
+	case nZSet:
+		return KindZSet
 	}
 	return KindString
 }
@@ -59,13 +65,17 @@ func (e *entry) storedKey(klen int) string {
 		return ptrList(e.p).key
 	case nHash:
 		return ptrHash(e.p).key
+	case nSet:
+		return ptrSet(e.p).key
+	case nZSet:
+		return ptrZSet(e.p).key
 	}
 	return kvKey(e.p, klen)
 }
 
 func (e *entry) value(klen int) Value {
 	switch e.n {
-	case nList, nHash:
+	case nList, nHash, nSet, nZSet:
 		return Value{p: e.p, exp: e.exp, kind: e.kind()}
 	}
 	return Value{p: kvValue(e.p, klen, e.n), exp: e.exp, n: e.n, kind: KindString}

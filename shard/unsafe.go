@@ -61,11 +61,16 @@ func keyBytes(k string) []byte {
 	return unsafe.Slice(unsafe.StringData(k), len(k))
 }
 
-// listPtr and hashPtr store/recover the object pointer of a list or hash entry.
+// listPtr, hashPtr, setPtr and zsetPtr store/recover the object pointer of
+// a collection entry.
 func listPtr(l *List) unsafe.Pointer { return unsafe.Pointer(l) }
 func hashPtr(h *Hash) unsafe.Pointer { return unsafe.Pointer(h) }
 func ptrList(p unsafe.Pointer) *List { return (*List)(p) }
 func ptrHash(p unsafe.Pointer) *Hash { return (*Hash)(p) }
+func setPtr(s *Set) unsafe.Pointer   { return unsafe.Pointer(s) }
+func zsetPtr(z *ZSet) unsafe.Pointer { return unsafe.Pointer(z) }
+func ptrSet(p unsafe.Pointer) *Set   { return (*Set)(p) }
+func ptrZSet(p unsafe.Pointer) *ZSet { return (*ZSet)(p) }
 
 // shardPad is the number of bytes that rounds shardData up to a multiple of a
 // 64-byte cache line.

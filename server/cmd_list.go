@@ -1,0 +1,411 @@
+package server
+
+import (
+	"fmt"
+
+	"github.com/miniredis/miniredis/shard"
+)
+
+// viewKind runs fn under the read lock with the value of key when it holds
+// kind, writes WRONGTYPE when it holds another kind, and reports whether
+// either happened; on false (a missing key) the caller writes the reply for
+// an empty collection.
+func (c *client) viewKind(key []byte, kind shard.Kind, fn func(v shard.Value)) bool {
+	wrong := false
+	found := c.srv.store.View(key, c.now(), func(v shard.Value) {
+		if v.Kind() != kind {
+			wrong = true
+			return
+		}
+		fn(v)
+	})
+	if wrong {
+		c.w.Error(msgWrongType)
+	}
+	return found
+}
+
+// wrongKind writes WRONGTYPE and returns true when the cursor's key exists
+// with a kind other than kind.
+func (c *client) wrongKind(e *shard.Entry, kind shard.Kind) bool {
+	if k := e.Kind(); k != shard.KindNone && k != kind {
+		c.w.Error(msgWrongType)
+		return true
+	}
+	return false
+}
+
+// intArg parses an integer argument, writing Redis's error when it is not one.
+func (c *client) intArg(b []byte) (int, bool) {
+	n, ok := parseInt(b)
+	if !ok {
+		c.w.Error(msgNotInteger)
+	}
+	return int(n), ok
+}
+
+// clampRange turns LRANGE/ZRANGE indices into a 0-based inclusive range over
+// n elements, reporting false when it is empty.
+func clampRange(start, stop, n int) (int, int, bool) {
+	if start < 0 {
+		start = max(start+n, 0)
+	}
+	if stop < 0 {
+		stop += n
+	}
+	stop = min(stop, n-1)
+	return start, stop, start <= stop && start < n
+}
+
+func cmdLPush(c *client, args [][]byte)  { c.push(args, true, false) }
+func cmdRPush(c *client, args [][]byte)  { c.push(args, false, false) }
+func cmdLPushX(c *client, args [][]byte) { c.push(args, true, true) }
+func cmdRPushX(c *client, args [][]byte) { c.push(args, false, true) }
+
+// push implements [LR]PUSH[X]: the elements go in one by one, so LPUSH k a b
+// leaves b first, as in Redis.
+func (c *client) push(args [][]byte, front, onlyExisting bool) {
+	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+		if c.wrongKind(e, shard.KindList) {
+			return
+		}
+		l := e.List()
+		if l == nil {
+			if onlyExisting {
+				c.w.Int(0)
+				return
+			}
+			l = shard.NewList()
+			e.SetList(l, 0)
+		}
+		for _, v := range args[2:] {
+			if front {
+				l.PushFront(v)
+			} else {
+				l.PushBack(v)
+			}
+		}
+		c.w.Int(int64(l.Len()))
+	})
+}
+
+func cmdLPop(c *client, args [][]byte) { c.pop(args, true) }
+func cmdRPop(c *client, args [][]byte) { c.pop(args, false) }
+
+// pop implements LPOP/RPOP key [count]: a bulk without count, an array with
+// one (a null array for a missing key, an empty one for count 0).
+func (c *client) pop(args [][]byte, front bool) {
+	if len(args) > 3 {
+		c.w.Error(c.arityError(args))
+		return
+	}
+	count := -1
+	if len(args) == 3 {
+		n, ok := parseInt(args[2])
+		if !ok || n < 0 {
+			c.w.Error(msgMustBePositive)
+			return
+		}
+		count = int(n)
+	}
+	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+		if c.wrongKind(e, shard.KindList) {
+			return
+		}
+		l := e.List()
+		switch {
+		case l == nil && count < 0:
+			c.w.Null()
+			return
+		case l == nil:
+			c.w.NullArray()
+			return
+		case count == 0:
+			c.w.ArrayLen(0)
+			return
+		}
+		popOne := l.PopBack
+		if front {
+			popOne = l.PopFront
+		}
+		if count < 0 {
+			v, _ := popOne()
+			c.w.Bulk(v)
+		} else {
+			n := min(count, l.Len())
+			c.w.ArrayLen(n)
+			for range n {
+				v, _ := popOne()
+				c.w.Bulk(v)
+			}
+		}
+		if l.Len() == 0 {
+			e.Delete()
+		}
+	})
+}
+
+// arityError is the wrong-number-of-arguments error for the command in args.
+func (c *client) arityError(args [][]byte) string {
+	return fmt.Sprintf(msgWrongArgs, lookup(args[0]).lowerName())
+}
+
+func cmdLLen(c *client, args [][]byte) {
+	if !c.viewKind(args[1], shard.KindList, func(v shard.Value) { c.w.Int(int64(v.List().Len())) }) {
+		c.w.Int(0)
+	}
+}
+
+func cmdLRange(c *client, args [][]byte) {
+	start, ok := c.intArg(args[2])
+	if !ok {
+		return
+	}
+	stop, ok := c.intArg(args[3])
+	if !ok {
+		return
+	}
+	if !c.viewKind(args[1], shard.KindList, func(v shard.Value) {
+		l := v.List()
+		s, e, ok := clampRange(start, stop, l.Len())
+		if !ok {
+			c.w.ArrayLen(0)
+			return
+		}
+		c.w.ArrayLen(e - s + 1)
+		l.Range(s, e, func(b []byte) bool {
+			c.w.Bulk(b)
+			return true
+		})
+	}) {
+		c.w.ArrayLen(0)
+	}
+}
+
+func cmdLIndex(c *client, args [][]byte) {
+	i, ok := c.intArg(args[2])
+	if !ok {
+		return
+	}
+	if !c.viewKind(args[1], shard.KindList, func(v shard.Value) {
+		if b := v.List().Index(i); b != nil {
+			c.w.Bulk(b)
+		} else {
+			c.w.Null()
+		}
+	}) {
+		c.w.Null()
+	}
+}
+
+func cmdLSet(c *client, args [][]byte) {
+	i, ok := c.intArg(args[2])
+	if !ok {
+		return
+	}
+	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+		if c.wrongKind(e, shard.KindList) {
+			return
+		}
+		l := e.List()
+		switch {
+		case l == nil:
+			c.w.Error(msgNoSuchKey)
+		case !l.Set(i, args[3]):
+			c.w.Error(msgOutOfRange)
+		default:
+			c.w.OK()
+		}
+	})
+}
+
+func cmdLRem(c *client, args [][]byte) {
+	count, ok := c.intArg(args[2])
+	if !ok {
+		return
+	}
+	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+		if c.wrongKind(e, shard.KindList) {
+			return
+		}
+		l := e.List()
+		if l == nil {
+			c.w.Int(0)
+			return
+		}
+		n := l.Remove(args[3], count)
+		if l.Len() == 0 {
+			e.Delete()
+		}
+		c.w.Int(int64(n))
+	})
+}
+
+func cmdLTrim(c *client, args [][]byte) {
+	start, ok := c.intArg(args[2])
+	if !ok {
+		return
+	}
+	stop, ok := c.intArg(args[3])
+	if !ok {
+		return
+	}
+	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+		if c.wrongKind(e, shard.KindList) {
+			return
+		}
+		if l := e.List(); l != nil {
+			l.Trim(start, stop)
+			if l.Len() == 0 {
+				e.Delete()
+			}
+		}
+		c.w.OK()
+	})
+}
+
+// cmdLInsert implements LINSERT key BEFORE|AFTER pivot element.
+func cmdLInsert(c *client, args [][]byte) {
+	var after bool
+	switch {
+	case equalFold(args[2], "AFTER"):
+		after = true
+	case !equalFold(args[2], "BEFORE"):
+		c.w.Error(msgSyntax)
+		return
+	}
+	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+		if c.wrongKind(e, shard.KindList) {
+			return
+		}
+		l := e.List()
+		if l == nil {
+			c.w.Int(0)
+			return
+		}
+		pos := -1
+		i := 0
+		l.Range(0, -1, func(b []byte) bool {
+			if string(b) == string(args[3]) {
+				pos = i
+				return false
+			}
+			i++
+			return true
+		})
+		if pos < 0 {
+			c.w.Int(-1)
+			return
+		}
+		if after {
+			pos++
+		}
+		l.Insert(pos, args[4])
+		c.w.Int(int64(l.Len()))
+	})
+}
+
+// cmdLPos implements LPOS key element [RANK rank] [COUNT num] [MAXLEN len]
+// with Redis 7.0's checks in its order: options first, then the key.
+func cmdLPos(c *client, args [][]byte) {
+	rank, count, maxlen := int64(1), int64(-1), int64(0)
+	for i := 3; i < len(args); i += 2 {
+		if i+1 >= len(args) {
+			c.w.Error(msgSyntax)
+			return
+		}
+		n, ok := parseInt(args[i+1])
+		switch {
+		case equalFold(args[i], "RANK"):
+			if !ok {
+				c.w.Error(msgNotInteger)
+				return
+			}
+			if n == 0 {
+				c.w.Error(msgLposRank)
+				return
+			}
+			rank = n
+		case equalFold(args[i], "COUNT"):
+			if !c.nonNegative(n, ok, msgLposCount) {
+				return
+			}
+			count = n
+		case equalFold(args[i], "MAXLEN"):
+			if !c.nonNegative(n, ok, msgLposMaxlen) {
+				return
+			}
+			maxlen = n
+		default:
+			c.w.Error(msgSyntax)
+			return
+		}
+	}
+	fromTail := rank < 0
+	if fromTail {
+		// -MinInt64 overflows to itself, which (as in Redis) matches from
+		// the first occurrence: every match count is >= it.
+		rank = -rank
+	}
+	if !c.viewKind(args[1], shard.KindList, func(v shard.Value) {
+		l := v.List()
+		n := l.Len()
+		// scan calls hit on each reported index; two scans (count, then
+		// write) keep the reply free of a temporary slice.
+		scan := func(hit func(idx int)) int {
+			var matches int64
+			found := 0
+			for j := 0; j < n && (maxlen == 0 || int64(j) < maxlen); j++ {
+				idx := j
+				if fromTail {
+					idx = n - 1 - j
+				}
+				if string(l.Index(idx)) != string(args[2]) {
+					continue
+				}
+				matches++
+				if matches < rank {
+					continue
+				}
+				hit(idx)
+				found++
+				if count < 0 || count > 0 && int64(found) >= count {
+					break
+				}
+			}
+			return found
+		}
+		if count < 0 {
+			first := -1
+			scan(func(idx int) { first = idx })
+			if first < 0 {
+				c.w.Null()
+			} else {
+				c.w.Int(int64(first))
+			}
+			return
+		}
+		c.w.ArrayLen(scan(func(int) {}))
+		scan(func(idx int) { c.w.Int(int64(idx)) })
+	}) {
+		if count >= 0 {
+			c.w.ArrayLen(0)
+		} else {
+			c.w.Null()
+		}
+	}
+}
+
+// nonNegative checks a parsed option value, writing msgNotInteger when it
+// did not parse and neg when it is negative.
+func (c *client) nonNegative(n int64, parsed bool, neg string) bool {
+	switch {
+	case !parsed:
+		c.w.Error(msgNotInteger)
+	case n < 0:
+		c.w.Error(neg)
+	default:
+		return true
+	}
+	return false
+}

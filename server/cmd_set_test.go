@@ -1,0 +1,79 @@
+package server
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestSetCommands(t *testing.T) {
+	s := startServer(t, redisConfig())
+	runExchanges(t, dial(t, s), []exchange{
+		{"sadd", resp("SADD", "s", "a", "b", "a"), ":2\r\n"},
+		{"sadd again", resp("SADD", "s", "b", "c"), ":1\r\n"},
+		{"scard", resp("SCARD", "s"), ":3\r\n"},
+		{"sismember", resp("SISMEMBER", "s", "c"), ":1\r\n"},
+		{"sismember no", resp("SISMEMBER", "s", "z"), ":0\r\n"},
+		{"srem", resp("SREM", "s", "a", "z"), ":1\r\n"},
+		{"srem missing key", resp("SREM", "nos", "a"), ":0\r\n"},
+		{"smembers missing", resp("SMEMBERS", "nos"), "*0\r\n"},
+		{"spop missing", resp("SPOP", "nos"), "$-1\r\n"},
+		{"spop missing count", resp("SPOP", "nos", "2"), "*0\r\n"},
+		{"spop negative", resp("SPOP", "s", "-1"), "-ERR value is out of range, must be positive\r\n"},
+		{"spop not integer", resp("SPOP", "s", "x"), "-ERR value is out of range, must be positive\r\n"},
+		{"spop too many args", resp("SPOP", "s", "1", "2"), "-ERR syntax error\r\n"},
+		{"srandmember missing", resp("SRANDMEMBER", "nos"), "$-1\r\n"},
+		{"srandmember missing count", resp("SRANDMEMBER", "nos", "3"), "*0\r\n"},
+		{"srandmember 0", resp("SRANDMEMBER", "s", "0"), "*0\r\n"},
+		{"srandmember min", resp("SRANDMEMBER", "s", "-9223372036854775808"), "-" + msgRandCountRange + "\r\n"},
+		{"single member", resp("SREM", "s", "b"), ":1\r\n"},
+		{"srandmember repeats", resp("SRANDMEMBER", "s", "-3"), "*3\r\n$1\r\nc\r\n$1\r\nc\r\n$1\r\nc\r\n"},
+		{"srandmember whole", resp("SRANDMEMBER", "s", "5"), "*1\r\n$1\r\nc\r\n"},
+		{"smembers", resp("SMEMBERS", "s"), "*1\r\n$1\r\nc\r\n"},
+		{"spop last", resp("SPOP", "s"), "$1\r\nc\r\n"},
+		{"deleted when empty", resp("EXISTS", "s"), ":0\r\n"},
+		{"type", resp("SADD", "t", "x"), ":1\r\n"},
+		{"type set", resp("TYPE", "t"), "+set\r\n"},
+		{"wrongtype", resp("SET", "str", "v"), "+OK\r\n"},
+		{"wrongtype sadd", resp("SADD", "str", "a"), wrongType},
+		{"wrongtype smembers", resp("SMEMBERS", "str"), wrongType},
+		{"wrongtype spop", resp("SPOP", "str"), wrongType},
+		{"wrongtype get of set", resp("GET", "t"), wrongType},
+		{"arity sadd", resp("SADD", "s"), wrongArgs("sadd")},
+		{"arity sismember", resp("SISMEMBER", "s"), wrongArgs("sismember")},
+	})
+}
+
+func TestSetRESP3AndMini(t *testing.T) {
+	s := startServer(t, miniConfig())
+	c := dial(t, s)
+	c.send(resp("HELLO", "3"))
+	drainHello(t, c)
+	runExchanges(t, c, []exchange{
+		{"sadd", resp("SADD", "s", "a"), ":1\r\n"},
+		{"smembers is a set", resp("SMEMBERS", "s"), "~1\r\n$1\r\na\r\n"},
+		{"smembers missing", resp("SMEMBERS", "nos"), "~0\r\n"},
+		{"spop count is a set", resp("SPOP", "s", "3"), "~1\r\n$1\r\na\r\n"},
+		{"srandmember is an array", resp("SADD", "s", "b"), ":1\r\n"},
+		{"srandmember array", resp("SRANDMEMBER", "s", "2"), "*1\r\n$1\r\nb\r\n"},
+		{"get renders a set in mini mode", resp("GET", "s"), "$1\r\nb\r\n"},
+		{"sadd on an inferred list", resp("SET", "l", "a,b"), "+OK\r\n"},
+		{"wrongtype", resp("SADD", "l", "x"), wrongType},
+	})
+	runExchanges(t, c, []exchange{
+		{"inline type", "TYPE s\r\n", "Set\r\n"},
+		{"inline smembers", "SMEMBERS s\r\n", "b\r\n"},
+	})
+}
+
+func TestSetRandomnessCoversMembers(t *testing.T) {
+	s := startServer(t, redisConfig())
+	r := dial(t, s)
+	runExchanges(t, r, []exchange{{"sadd", resp("SADD", "s", "a", "b", "c"), ":3\r\n"}})
+	seen := map[string]bool{}
+	for range 200 {
+		got := r.do(resp("SRANDMEMBER", "s"), "$1\r\na\r\n")
+		seen[got] = true
+	}
+	assert.Len(t, seen, 3, "200 draws from 3 members meet all of them")
+}
