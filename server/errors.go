@@ -25,4 +25,9 @@ const (
 	msgIncrOverflow    = "ERR increment or decrement would overflow"
 	msgOutOfRange      = "ERR index out of range"
 	msgSelectNotNumber = msgNotInteger
+	msgInvalidCursor   = "ERR invalid cursor"
+	msgOffsetRange     = "ERR offset is out of range"
+	msgStringTooLong   = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+	msgDecrOverflow    = "ERR decrement would overflow"
+	msgIncrNaN         = "ERR increment would produce NaN or Infinity"
 )
