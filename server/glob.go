@@ -15,7 +15,10 @@ func globMatchDepth(p, s []byte, nocase bool, depth int) bool {
 	if depth > maxGlobDepth {
 		return false
 	}
-	for len(p) > 0 {
+	// As in stringmatchlen, the loop stops when the string runs out, so an
+	// empty string matches only the empty pattern ("**" does not match "";
+	// KEYS and SCAN special-case the pattern "*" before calling this).
+	for len(p) > 0 && len(s) > 0 {
 		switch p[0] {
 		case '*':
 			for len(p) > 1 && p[1] == '*' {
