@@ -89,11 +89,16 @@ func cmdRename(c *client, args [][]byte) {
 	})
 }
 
-// moveValue gives to the value and deadline of from, then deletes from.
-// Lists and hashes change owner without a copy; a string is copied once,
-// since its bytes share an allocation with the old key.
+// moveValue deletes from and gives its value and deadline to to. Lists and
+// hashes change owner without a copy; a string is copied once, since its
+// bytes share an allocation with the old key (which v keeps alive).
+//
+// The delete comes first: a list or hash records the key it is stored
+// under, and SetList/SetHash rewrite that record, after which deleting from
+// would look up the new name and remove the wrong map entry.
 func moveValue(from, to *shard.Entry) {
 	v, exp := from.Value(), from.ExpireAt()
+	from.Delete()
 	switch v.Kind() {
 	case shard.KindString:
 		to.SetString(v.Bytes(), exp)
@@ -104,7 +109,6 @@ func moveValue(from, to *shard.Entry) {
 	default:
 		to.SetValue(v, exp)
 	}
-	from.Delete()
 }
 
 // ttlMillis returns the remaining time to live of key in ms, -1 when it has

@@ -444,9 +444,6 @@ var diffScripts = []diffScript{
 		c("RENAME", "l", "m"), c("TYPE", "m"), c("RENAMENX", "s", "m"), c("MSETNX", "m", "1"),
 		c("MSET", "m", "1"), c("TYPE", "m"), c("RPUSH", "l", "1"), c("DEL", "l", "m", "s"), c("EXISTS", "l", "m"),
 	}},
-	{name: "scan type", unordered: true, needs: "RPUSH", cmds: [][]string{
-		c("RPUSH", "l", "1"), c("SET", "s", "1"), c("KEYS", "*"),
-	}},
 }
 
 func TestDiffScripted(t *testing.T) {
