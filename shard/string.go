@@ -29,15 +29,3 @@ func (c *Entry) PatchString(off int, b []byte) bool {
 	return true
 }
 
-// StringLen returns the length of the key's string value, 0 when the key is
-// missing, and false when it holds another type.
-func (c *Entry) StringLen() (int, bool) {
-	e, ok := c.get()
-	if !ok {
-		return 0, true
-	}
-	if e.kind() != KindString {
-		return 0, false
-	}
-	return int(e.n), true
-}

@@ -71,22 +71,3 @@ func TestPatchStringPanicsOnViewCursor(t *testing.T) {
 	})
 }
 
-func TestStringLen(t *testing.T) {
-	s := newStore(t, 1)
-	set(s, "s", "hello", 0, 0)
-	set(s, "old", "x", 10, 0)
-	s.Update([]byte("l"), 0, func(e *Entry) { e.SetInferred([]byte("a,b"), 0) })
-	for _, tc := range []struct {
-		key string
-		n   int
-		ok  bool
-	}{{"s", 5, true}, {"missing", 0, true}, {"old", 0, true}, {"l", 0, false}} {
-		t.Run(tc.key, func(t *testing.T) {
-			s.Update([]byte(tc.key), 20, func(e *Entry) {
-				n, ok := e.StringLen()
-				assert.Equal(t, tc.n, n)
-				assert.Equal(t, tc.ok, ok)
-			})
-		})
-	}
-}
