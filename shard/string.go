@@ -28,4 +28,3 @@ func (c *Entry) PatchString(off int, b []byte) bool {
 	copy(v[off:], b)
 	return true
 }
-

@@ -70,4 +70,3 @@ func TestPatchStringPanicsOnViewCursor(t *testing.T) {
 		s.ViewMulti([][]byte{[]byte("k")}, 0, func(tx *Tx) { tx.Entry([]byte("k")).PatchString(0, []byte("w")) })
 	})
 }
-
