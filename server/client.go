@@ -25,10 +25,11 @@ type client struct {
 	laddr   string
 	created time.Time
 
-	authed bool   // AUTH passed, or no password is set
-	quit   bool   // QUIT or a fatal error: flush and close after this command
-	cmds   int64  // commands run since the last flush, added to srv.stats then
-	tmp    []byte // scratch for rendering values, reused across commands
+	authed bool     // AUTH passed, or no password is set
+	quit   bool     // QUIT or a fatal error: flush and close after this command
+	cmds   int64    // commands run since the last flush, added to srv.stats then
+	tmp    []byte   // scratch for rendering values, reused across commands
+	keys   [][]byte // scratch for multi-key commands, reused across commands
 
 	lastActive atomic.Int64 // unix ns of the last batch; read by the idle reaper
 	stopping   atomic.Bool  // set by Shutdown: finish the batch, then close

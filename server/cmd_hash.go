@@ -219,69 +219,10 @@ const (
 	minInt64 = -1 << 63
 )
 
-// Redis does HINCRBYFLOAT in C long double, which on x86-64 is the x87
-// 80-bit format: a 64-bit mantissa. big.Float with 64 bits of precision and
-// round-to-nearest-even performs the same additions, so that 0.1 + 0.2
-// prints "0.3" as Redis does, where float64 would print
-// 0.30000000000000004.
-const longDoublePrec = 64
-
-// maxLongDoubleExp bounds the binary exponent of a finite long double
-// (big.Float's MantExp convention: x = mant * 2**exp with 0.5 <= mant < 1).
-const maxLongDoubleExp = 16384
-
-// parseLongDouble parses b as Redis's string2ld does (strtold on the whole
-// string, no leading space, no NaN, no overflow). It returns nil when b is
-// not a valid long double.
-func parseLongDouble(b []byte) *big.Float {
-	if len(b) == 0 || len(b) >= 5*1024 {
-		return nil
-	}
-	switch b[0] {
-	case ' ', '\t', '\n', '\v', '\f', '\r':
-		return nil
-	}
-	digits := b
-	if digits[0] == '+' || digits[0] == '-' {
-		digits = digits[1:]
-	}
-	if equalFold(digits, "INF") || equalFold(digits, "INFINITY") {
-		// strtold's spellings, in any case; Go knows only "Inf" and "inf".
-		return new(big.Float).SetInf(b[0] == '-')
-	}
-	// Go accepts forms strtold does not: digit separators and 0b/0o prefixes.
-	for i, ch := range digits {
-		if ch == '_' || i == 1 && digits[0] == '0' && (ch|0x20 == 'b' || ch|0x20 == 'o') {
-			return nil
-		}
-	}
-	f, _, err := big.ParseFloat(string(b), 0, longDoublePrec, big.ToNearestEven)
-	if err != nil || !f.IsInf() && f.MantExp(nil) > maxLongDoubleExp {
-		return nil
-	}
-	return f
-}
-
-// appendLongDouble formats f as Redis's ld2string in human mode: C "%.17Lf"
-// with trailing zeros (and a trailing point) removed, and "-0" as "0".
-func appendLongDouble(dst []byte, f *big.Float) []byte {
-	start := len(dst)
-	dst = f.Append(dst, 'f', 17)
-	for dst[len(dst)-1] == '0' {
-		dst = dst[:len(dst)-1]
-	}
-	if dst[len(dst)-1] == '.' {
-		dst = dst[:len(dst)-1]
-	}
-	if string(dst[start:]) == "-0" {
-		dst = append(dst[:start], '0')
-	}
-	return dst
-}
-
+// cmdHIncrByFloat adds in C long double as Redis does (see longdouble.go).
 func cmdHIncrByFloat(c *client, args [][]byte) {
-	incr := parseLongDouble(args[3])
-	if incr == nil {
+	incr, ok := parseLongDouble(args[3])
+	if !ok {
 		c.w.Error(msgNotFloat)
 		return
 	}
@@ -297,8 +238,8 @@ func cmdHIncrByFloat(c *client, args [][]byte) {
 		sum := new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven)
 		if h != nil {
 			if b, found := h.Get(args[2]); found {
-				cur := parseLongDouble(b)
-				if cur == nil {
+				cur, ok := parseLongDouble(b)
+				if !ok {
 					c.w.Error(msgHashNotFloat)
 					return
 				}

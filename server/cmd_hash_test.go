@@ -98,12 +98,13 @@ func TestLongDoubleFormat(t *testing.T) {
 		{"0", "0"}, {"-0", "0"}, {"1", "1"}, {"0.1", "0.1"}, {"-2.5", "-2.5"}, {"1e3", "1000"},
 		{"3.0e-5", "0.00003"}, {"1e-20", "0"}, {"0x10", "16"}, {"1.5", "1.5"},
 	} {
-		f := parseLongDouble([]byte(tc.in))
-		require.NotNil(t, f, tc.in)
+		f, ok := parseLongDouble([]byte(tc.in))
+		require.True(t, ok, tc.in)
 		assert.Equal(t, tc.want, string(appendLongDouble(nil, f)), tc.in)
 	}
 	for _, bad := range []string{"", " 1", "1 ", "abc", "nan", "1_0", "0b1", "1e5000", "--1"} {
-		assert.Nil(t, parseLongDouble([]byte(bad)), "%q", bad)
+		_, ok := parseLongDouble([]byte(bad))
+		assert.False(t, ok, "%q", bad)
 	}
 }
 

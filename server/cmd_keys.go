@@ -1,6 +1,9 @@
 package server
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/miniredis/miniredis/shard"
 )
 
@@ -86,13 +89,14 @@ func cmdRename(c *client, args [][]byte) {
 }
 
 // moveValue deletes from and gives its value and deadline to to.
-// Lists, hashes, sets and sorted sets change owner without a copy; a string is copied once,
-// since its bytes share an allocation with the old key.
+// Collections change owner without a copy; a string is copied once, since
+// its bytes share an allocation with the old key (which v keeps alive).
+//
+// The delete comes first: a collection records the key it is stored under,
+// and SetList/SetHash/SetSet/SetZSet rewrite that record, after which deleting from
+// would look up the new name and remove the wrong map entry.
 func moveValue(from, to *shard.Entry) {
 	v, exp := from.Value(), from.ExpireAt()
-	// Delete first: a collection carries its stored key, which the Set*
-	// call below rewrites to the new name, and Delete finds the map entry
-	// through it. v keeps the value reachable in the meantime.
 	from.Delete()
 	switch v.Kind() {
 	case shard.KindString:
@@ -149,4 +153,164 @@ func cmdFlushAll(c *client, args [][]byte) {
 func cmdClearAll(c *client, args [][]byte) {
 	c.srv.store.Flush()
 	c.w.OK()
+}
+
+// cmdRenameNX moves the key only when the new name is free: 1 when it moved,
+// 0 when the destination exists (the source itself included, as Redis 7.0
+// answers RENAMENX k k).
+func cmdRenameNX(c *client, args [][]byte) {
+	src, dst := args[1], args[2]
+	c.srv.store.UpdateMulti(args[1:3], c.now(), func(tx *shard.Tx) {
+		from := tx.Entry(src)
+		if !from.Exists() {
+			c.w.Error(msgNoSuchKey)
+			return
+		}
+		if string(src) == string(dst) || tx.Entry(dst).Exists() {
+			c.w.Int(0)
+			return
+		}
+		moveValue(from, tx.Entry(dst))
+		c.w.Int(1)
+	})
+}
+
+// keyList collects keys read under shard locks, so the reply's length is
+// known before it is written: buf holds the keys back to back, ends the end
+// offset of each.
+type keyList struct {
+	buf  []byte
+	ends []int
+}
+
+func (l *keyList) add(k []byte) {
+	l.buf = append(l.buf, k...)
+	l.ends = append(l.ends, len(l.buf))
+}
+
+func (l *keyList) write(c *client) {
+	c.w.ArrayLen(len(l.ends))
+	start := 0
+	for _, end := range l.ends {
+		c.w.Bulk(l.buf[start:end])
+		start = end
+	}
+}
+
+// matchAll reports a pattern that every key matches, so the glob is skipped.
+func matchAll(pattern []byte) bool { return len(pattern) == 1 && pattern[0] == '*' }
+
+// cmdKeys walks every shard, one read lock at a time, and returns the keys
+// matching the glob. Like Redis's KEYS it is O(number of keys).
+func cmdKeys(c *client, args [][]byte) {
+	pattern, all := args[1], matchAll(args[1])
+	now := c.now()
+	var l keyList
+	for cur := uint64(0); ; {
+		cur = c.srv.store.Scan(cur, now, func(k []byte, _ shard.Value) {
+			if all || globMatch(pattern, k, false) {
+				l.add(k)
+			}
+		})
+		if cur == 0 {
+			break
+		}
+	}
+	l.write(c)
+}
+
+// defaultScanCount is SCAN's COUNT when none is given (Redis uses 10).
+const defaultScanCount = 10
+
+// cmdScan implements SCAN cursor [MATCH pattern] [COUNT n] [TYPE type]. The
+// cursor is a shard index: each call walks whole shards, in order, until it
+// has looked at COUNT keys or run out of shards, so a key present for the
+// whole iteration is returned exactly once whatever is added or removed
+// meanwhile (a shard is read under its lock in one go). Like Redis, COUNT
+// counts keys looked at, before MATCH and TYPE filter them, and a reply may
+// hold more keys than COUNT.
+func cmdScan(c *client, args [][]byte) {
+	cursor, ok := parseCursor(args[1])
+	if !ok {
+		c.w.Error(msgInvalidCursor)
+		return
+	}
+	var pattern []byte
+	typ := shard.KindNone
+	typed := false
+	count := int64(defaultScanCount)
+	for i := 2; i < len(args); i += 2 {
+		if i+1 >= len(args) {
+			c.w.Error(msgSyntax)
+			return
+		}
+		switch v := args[i+1]; {
+		case equalFold(args[i], "COUNT"):
+			n, ok := parseInt(v)
+			if !ok {
+				c.w.Error(msgNotInteger)
+				return
+			}
+			if n < 1 {
+				c.w.Error(msgSyntax)
+				return
+			}
+			count = n
+		case equalFold(args[i], "MATCH"):
+			pattern = v
+		case equalFold(args[i], "TYPE"):
+			typ, typed = kindByName(v), true
+		default:
+			c.w.Error(msgSyntax)
+			return
+		}
+	}
+	if pattern != nil && matchAll(pattern) {
+		pattern = nil
+	}
+	now := c.now()
+	var l keyList
+	var seen int64
+	for seen < count {
+		cursor = c.srv.store.Scan(cursor, now, func(k []byte, v shard.Value) {
+			seen++
+			if pattern != nil && !globMatch(pattern, k, false) {
+				return
+			}
+			if typed && v.Kind() != typ {
+				return
+			}
+			l.add(k)
+		})
+		if cursor == 0 {
+			break
+		}
+	}
+	c.w.ArrayLen(2)
+	c.tmp = strconv.AppendUint(c.tmp[:0], cursor, 10)
+	c.w.Bulk(c.tmp)
+	l.write(c)
+}
+
+// kindByName maps a TYPE name, in any case, to its kind. An unknown name
+// gives KindNone, which no live key has, so SCAN ... TYPE foo matches
+// nothing, as in Redis 7.0.
+func kindByName(name []byte) shard.Kind {
+	for k := shard.KindString; k <= shard.KindZSet; k++ {
+		if strings.EqualFold(string(name), k.String()) {
+			return k
+		}
+	}
+	return shard.KindNone
+}
+
+// cmdRandomKey answers a random live key, or nil when there is none.
+func cmdRandomKey(c *client, args [][]byte) {
+	var ok bool
+	c.tmp, ok = c.srv.store.RandomKey(c.now(), c.tmp[:0])
+	if !ok {
+		c.w.Null()
+		return
+	}
+	c.w.Bulk(c.tmp)
 }

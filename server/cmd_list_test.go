@@ -7,8 +7,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const wrongType = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
-
 func wrongArgs(name string) string {
 	return "-ERR wrong number of arguments for '" + name + "' command\r\n"
 }

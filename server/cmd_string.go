@@ -3,6 +3,8 @@ package server
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/miniredis/miniredis/shard"
@@ -219,5 +221,359 @@ func cmdUpdate(c *client, args [][]byte) {
 		}
 		c.store(e, args[2], exp, now)
 		c.w.OK()
+	})
+}
+
+// maxStringLen is Redis's proto-max-bulk-len: no string may grow past it.
+const maxStringLen = 512 << 20
+
+// bigTmp is the scratch capacity above which a client drops c.tmp after a
+// command, so one huge APPEND or SETRANGE does not pin its buffer for the
+// connection's lifetime.
+const bigTmp = 64 << 10
+
+func (c *client) releaseTmp() {
+	if cap(c.tmp) > bigTmp {
+		c.tmp = nil
+	}
+}
+
+// checkStringLength writes Redis's error and returns false when a string of
+// size bytes grown by add bytes would exceed maxStringLen.
+func (c *client) checkStringLength(size, add int64) bool {
+	if size+add > maxStringLen {
+		c.w.Error(msgStringTooLong)
+		return false
+	}
+	return true
+}
+
+// cmdGetDel answers the string value and deletes the key.
+func cmdGetDel(c *client, args [][]byte) {
+	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+		v := e.Value()
+		switch v.Kind() {
+		case shard.KindNone:
+			c.w.Null()
+		case shard.KindString:
+			c.w.Bulk(v.Bytes()) // copied into the reply before the delete
+			e.Delete()
+		default:
+			c.w.Error(msgWrongType)
+		}
+	})
+}
+
+// cmdGetSet stores a string without deadline and answers the old value.
+func cmdGetSet(c *client, args [][]byte) {
+	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+		v := e.Value()
+		switch v.Kind() {
+		case shard.KindNone:
+			c.w.Null()
+		case shard.KindString:
+			c.w.Bulk(v.Bytes())
+		default:
+			c.w.Error(msgWrongType)
+			return
+		}
+		e.SetString(args[2], 0)
+	})
+}
+
+// cmdSetNX stores a string without deadline when the key is missing: 1 when
+// it did, 0 otherwise.
+func cmdSetNX(c *client, args [][]byte) {
+	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+		if e.Exists() {
+			c.w.Int(0)
+			return
+		}
+		e.SetString(args[2], 0)
+		c.w.Int(1)
+	})
+}
+
+// cmdMGet answers the value of each key, nil for a missing key or one that
+// is not a string, all read under the locks of every shard involved at once.
+func cmdMGet(c *client, args [][]byte) {
+	keys := args[1:]
+	c.w.ArrayLen(len(keys))
+	c.srv.store.ViewMulti(keys, c.now(), func(tx *shard.Tx) {
+		for _, k := range keys {
+			if v := tx.Entry(k).Value(); v.Kind() == shard.KindString {
+				c.w.Bulk(v.Bytes())
+			} else {
+				c.w.Null()
+			}
+		}
+	})
+}
+
+// pairKeys collects the keys of key/value argument pairs into c.keys, or
+// writes the arity error and returns nil when a value is missing.
+func (c *client) pairKeys(args [][]byte) [][]byte {
+	if len(args)%2 == 0 {
+		c.w.Error(fmt.Sprintf(msgWrongArgs, strings.ToLower(string(args[0]))))
+		return nil
+	}
+	c.keys = c.keys[:0]
+	for i := 1; i < len(args); i += 2 {
+		c.keys = append(c.keys, args[i])
+	}
+	return c.keys
+}
+
+// setPairs stores every key/value pair of args as a string without deadline;
+// a key named twice keeps its last value, as in Redis.
+func setPairs(tx *shard.Tx, args [][]byte) {
+	for i := 1; i < len(args); i += 2 {
+		tx.Entry(args[i]).SetString(args[i+1], 0)
+	}
+}
+
+// cmdMSet stores every pair atomically: no client sees some written and
+// others not.
+func cmdMSet(c *client, args [][]byte) {
+	keys := c.pairKeys(args)
+	if keys == nil {
+		return
+	}
+	c.srv.store.UpdateMulti(keys, c.now(), func(tx *shard.Tx) { setPairs(tx, args) })
+	clear(c.keys) // drop references into the read buffer
+	c.w.OK()
+}
+
+// cmdMSetNX stores every pair atomically when none of the keys exists: 1 when
+// it did, 0 otherwise.
+func cmdMSetNX(c *client, args [][]byte) {
+	keys := c.pairKeys(args)
+	if keys == nil {
+		return
+	}
+	var n int64
+	c.srv.store.UpdateMulti(keys, c.now(), func(tx *shard.Tx) {
+		for _, k := range keys {
+			if tx.Entry(k).Exists() {
+				return
+			}
+		}
+		setPairs(tx, args)
+		n = 1
+	})
+	clear(c.keys)
+	c.w.Int(n)
+}
+
+// incrBy adds delta to the integer stored at key (0 when missing), keeping
+// its deadline, and answers the new value. When the new value has as many
+// digits as the old one it is written in place, without allocating.
+func (c *client) incrBy(key []byte, delta int64) {
+	c.srv.store.Update(key, c.now(), func(e *shard.Entry) {
+		v := e.Value()
+		var cur int64
+		switch v.Kind() {
+		case shard.KindNone:
+		case shard.KindString:
+			var ok bool
+			if cur, ok = parseInt(v.Bytes()); !ok {
+				c.w.Error(msgNotInteger)
+				return
+			}
+		default:
+			c.w.Error(msgWrongType)
+			return
+		}
+		if delta < 0 && cur < math.MinInt64-delta || delta > 0 && cur > math.MaxInt64-delta {
+			c.w.Error(msgIncrOverflow)
+			return
+		}
+		cur += delta
+		c.tmp = strconv.AppendInt(c.tmp[:0], cur, 10)
+		if len(c.tmp) != len(v.Bytes()) || !e.PatchString(0, c.tmp) {
+			e.SetString(c.tmp, v.ExpireAt())
+		}
+		c.w.Int(cur)
+	})
+}
+
+func cmdIncr(c *client, args [][]byte) { c.incrBy(args[1], 1) }
+func cmdDecr(c *client, args [][]byte) { c.incrBy(args[1], -1) }
+
+func cmdIncrBy(c *client, args [][]byte) {
+	n, ok := parseInt(args[2])
+	if !ok {
+		c.w.Error(msgNotInteger)
+		return
+	}
+	c.incrBy(args[1], n)
+}
+
+func cmdDecrBy(c *client, args [][]byte) {
+	n, ok := parseInt(args[2])
+	switch {
+	case !ok:
+		c.w.Error(msgNotInteger)
+	case n == math.MinInt64:
+		c.w.Error(msgDecrOverflow)
+	default:
+		c.incrBy(args[1], -n)
+	}
+}
+
+// cmdIncrByFloat adds a float to the number stored at key, keeping its
+// deadline, with Redis's arithmetic and formatting: see addLongDouble.
+func cmdIncrByFloat(c *client, args [][]byte) {
+	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+		v := e.Value()
+		cur := []byte("0")
+		switch v.Kind() {
+		case shard.KindNone:
+		case shard.KindString:
+			cur = v.Bytes()
+		default:
+			c.w.Error(msgWrongType)
+			return
+		}
+		var errMsg string
+		c.tmp, errMsg = addLongDouble(c.tmp[:0], cur, args[2])
+		if errMsg != "" {
+			c.w.Error(errMsg)
+			return
+		}
+		e.SetString(c.tmp, v.ExpireAt())
+		c.w.Bulk(c.tmp)
+	})
+}
+
+// cmdAppend appends to the string at key (creating it) and answers the new
+// length. The deadline is kept.
+func cmdAppend(c *client, args [][]byte) {
+	add := args[2]
+	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+		v := e.Value()
+		switch v.Kind() {
+		case shard.KindNone:
+			e.SetString(add, 0)
+			c.w.Int(int64(len(add)))
+			return
+		case shard.KindString:
+		default:
+			c.w.Error(msgWrongType)
+			return
+		}
+		old := v.Bytes()
+		if !c.checkStringLength(int64(len(old)), int64(len(add))) {
+			return
+		}
+		if len(add) > 0 {
+			c.tmp = append(append(c.tmp[:0], old...), add...)
+			e.SetString(c.tmp, v.ExpireAt())
+			c.releaseTmp()
+		}
+		c.w.Int(int64(len(old) + len(add)))
+	})
+}
+
+// cmdStrlen answers the length of the string at key, 0 when missing.
+func cmdStrlen(c *client, args [][]byte) {
+	n, ok := 0, true
+	c.srv.store.View(args[1], c.now(), func(v shard.Value) {
+		n, ok = len(v.Bytes()), v.Kind() == shard.KindString
+	})
+	if !ok {
+		c.w.Error(msgWrongType)
+		return
+	}
+	c.w.Int(int64(n))
+}
+
+// cmdGetRange answers the substring between two inclusive offsets, negative
+// ones counting from the end, clamped as Redis's getrangeCommand does.
+func cmdGetRange(c *client, args [][]byte) {
+	start, ok1 := parseInt(args[2])
+	end, ok2 := parseInt(args[3])
+	if !ok1 || !ok2 {
+		c.w.Error(msgNotInteger)
+		return
+	}
+	found := c.srv.store.View(args[1], c.now(), func(v shard.Value) {
+		if v.Kind() != shard.KindString {
+			c.w.Error(msgWrongType)
+			return
+		}
+		s := v.Bytes()
+		n := int64(len(s))
+		if start < 0 && end < 0 && start > end {
+			c.w.Bulk(nil)
+			return
+		}
+		if start < 0 {
+			start += n
+		}
+		if end < 0 {
+			end += n
+		}
+		start, end = max(start, 0), max(end, 0)
+		if end >= n {
+			end = n - 1
+		}
+		if start > end || n == 0 {
+			c.w.Bulk(nil)
+			return
+		}
+		c.w.Bulk(s[start : end+1])
+	})
+	if !found {
+		c.w.Bulk(nil)
+	}
+}
+
+// cmdSetRange overwrites the string at key from offset on, padding with zero
+// bytes, and answers the new length. The deadline is kept; a write that fits
+// inside the current value is done in place.
+func cmdSetRange(c *client, args [][]byte) {
+	off, ok := parseInt(args[2])
+	if !ok {
+		c.w.Error(msgNotInteger)
+		return
+	}
+	if off < 0 {
+		c.w.Error(msgOffsetRange)
+		return
+	}
+	val := args[3]
+	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+		v := e.Value()
+		switch v.Kind() {
+		case shard.KindNone:
+			if len(val) == 0 {
+				c.w.Int(0)
+				return
+			}
+		case shard.KindString:
+		default:
+			c.w.Error(msgWrongType)
+			return
+		}
+		old := v.Bytes()
+		if len(val) == 0 {
+			c.w.Int(int64(len(old)))
+			return
+		}
+		if !c.checkStringLength(off, int64(len(val))) {
+			return
+		}
+		end := int(off) + len(val)
+		if !e.PatchString(int(off), val) {
+			c.tmp = append(c.tmp[:0], old...)
+			if end > len(c.tmp) {
+				c.tmp = append(c.tmp, make([]byte, end-len(c.tmp))...)
+			}
+			copy(c.tmp[off:], val)
+			e.SetString(c.tmp, v.ExpireAt())
+			c.releaseTmp()
+		}
+		c.w.Int(int64(max(end, len(old))))
 	})
 }

@@ -170,3 +170,214 @@ func TestSetGetAllocations(t *testing.T) {
 	})
 	assert.Equal(t, 1.0, setAllocs, "SET allocates only the stored copy of key and value")
 }
+
+func TestStringCommandsRESP(t *testing.T) {
+	s := startServer(t, redisConfig())
+	runExchanges(t, dial(t, s), []exchange{
+		{"getdel/missing", resp("GETDEL", "k"), "$-1\r\n"},
+		{"set", resp("SET", "k", "v"), "+OK\r\n"},
+		{"getdel", resp("GETDEL", "k"), "$1\r\nv\r\n"},
+		{"getdel/deleted", resp("EXISTS", "k"), ":0\r\n"},
+		{"getset/missing", resp("GETSET", "k", "1"), "$-1\r\n"},
+		{"set ex", resp("SET", "k", "2", "EX", "100"), "+OK\r\n"},
+		{"getset", resp("GETSET", "k", "3"), "$1\r\n2\r\n"},
+		{"getset/clears ttl", resp("TTL", "k"), ":-1\r\n"},
+		{"setnx/existing", resp("SETNX", "k", "x"), ":0\r\n"},
+		{"setnx/new", resp("SETNX", "n", "x"), ":1\r\n"},
+		{"mset", resp("MSET", "a", "1", "b", "2", "a", "3"), "+OK\r\n"},
+		{"mget", resp("MGET", "a", "b", "nope"), "*3\r\n$1\r\n3\r\n$1\r\n2\r\n$-1\r\n"},
+		{"mset/odd", resp("MSET", "a", "1", "b"), "-ERR wrong number of arguments for 'mset' command\r\n"},
+		{"mset/arity", resp("MSET", "a"), "-ERR wrong number of arguments for 'mset' command\r\n"},
+		{"msetnx/one exists", resp("MSETNX", "a", "9", "z", "9"), ":0\r\n"},
+		{"msetnx/nothing written", resp("EXISTS", "z"), ":0\r\n"},
+		{"msetnx", resp("MSETNX", "y", "8", "z", "9"), ":1\r\n"},
+		{"msetnx/written", resp("MGET", "y", "z"), "*2\r\n$1\r\n8\r\n$1\r\n9\r\n"},
+		{"msetnx/odd", resp("MSETNX", "a", "1", "b"), "-ERR wrong number of arguments for 'msetnx' command\r\n"},
+		{"incr/missing", resp("INCR", "i"), ":1\r\n"},
+		{"incrby", resp("INCRBY", "i", "41"), ":42\r\n"},
+		{"decr", resp("DECR", "i"), ":41\r\n"},
+		{"decrby", resp("DECRBY", "i", "50"), ":-9\r\n"},
+		{"incr/stored as text", resp("GET", "i"), "$2\r\n-9\r\n"},
+		{"incrby/not integer", resp("INCRBY", "i", "1.5"), "-ERR value is not an integer or out of range\r\n"},
+		{"incrby/plus sign", resp("INCRBY", "i", "+1"), "-ERR value is not an integer or out of range\r\n"},
+		{"incr/not integer value", resp("INCR", "a b"), ":1\r\n"},
+		{"set text", resp("SET", "t", "abc"), "+OK\r\n"},
+		{"incr/text", resp("INCR", "t"), "-ERR value is not an integer or out of range\r\n"},
+		{"set max", resp("SET", "m", "9223372036854775807"), "+OK\r\n"},
+		{"incr/overflow", resp("INCR", "m"), "-ERR increment or decrement would overflow\r\n"},
+		{"decrby/min", resp("DECRBY", "m", "-9223372036854775808"), "-ERR decrement would overflow\r\n"},
+		{"set with ttl", resp("SET", "c", "9", "EX", "100"), "+OK\r\n"},
+		{"incr/grows a digit", resp("INCR", "c"), ":10\r\n"},
+		{"incr/keeps ttl", resp("TTL", "c"), ":100\r\n"},
+		{"incrbyfloat/missing", resp("INCRBYFLOAT", "f", "0.1"), "$3\r\n0.1\r\n"},
+		{"incrbyfloat", resp("INCRBYFLOAT", "f", "0.2"), "$3\r\n0.3\r\n"},
+		{"incrbyfloat/exponent", resp("INCRBYFLOAT", "f", "1e2"), "$5\r\n100.3\r\n"},
+		{"incrbyfloat/integer result", resp("INCRBYFLOAT", "f", "-0.3"), "$3\r\n100\r\n"},
+		{"incrbyfloat/bad increment", resp("INCRBYFLOAT", "f", "x"), "-ERR value is not a valid float\r\n"},
+		{"incrbyfloat/bad value", resp("INCRBYFLOAT", "t", "1"), "-ERR value is not a valid float\r\n"},
+		{"incrbyfloat/infinity", resp("INCRBYFLOAT", "f", "inf"), "-ERR increment would produce NaN or Infinity\r\n"},
+		{"incrbyfloat/keeps ttl", resp("INCRBYFLOAT", "c", "0.5"), "$4\r\n10.5\r\n"},
+		{"incrbyfloat/ttl", resp("TTL", "c"), ":100\r\n"},
+		{"append/missing", resp("APPEND", "s", "Hello"), ":5\r\n"},
+		{"append", resp("APPEND", "s", " World"), ":11\r\n"},
+		{"append/empty", resp("APPEND", "s", ""), ":11\r\n"},
+		{"append/value", resp("GET", "s"), "$11\r\nHello World\r\n"},
+		{"append/keeps ttl", resp("APPEND", "c", "x"), ":5\r\n"},
+		{"append/ttl", resp("TTL", "c"), ":100\r\n"},
+		{"strlen", resp("STRLEN", "s"), ":11\r\n"},
+		{"strlen/missing", resp("STRLEN", "nope"), ":0\r\n"},
+		{"getrange", resp("GETRANGE", "s", "0", "4"), "$5\r\nHello\r\n"},
+		{"getrange/negative", resp("GETRANGE", "s", "-5", "-1"), "$5\r\nWorld\r\n"},
+		{"getrange/clamped", resp("GETRANGE", "s", "-100", "100"), "$11\r\nHello World\r\n"},
+		{"getrange/inverted", resp("GETRANGE", "s", "5", "3"), "$0\r\n\r\n"},
+		{"getrange/both negative inverted", resp("GETRANGE", "s", "-1", "-5"), "$0\r\n\r\n"},
+		{"getrange/missing", resp("GETRANGE", "nope", "0", "-1"), "$0\r\n\r\n"},
+		{"getrange/bad index", resp("GETRANGE", "s", "x", "1"), "-ERR value is not an integer or out of range\r\n"},
+		{"setrange/in place", resp("SETRANGE", "s", "6", "Redis"), ":11\r\n"},
+		{"setrange/value", resp("GET", "s"), "$11\r\nHello Redis\r\n"},
+		{"setrange/pads", resp("SETRANGE", "s", "13", "!"), ":14\r\n"},
+		{"setrange/padded", resp("GET", "s"), "$14\r\nHello Redis\x00\x00!\r\n"},
+		{"setrange/missing empty", resp("SETRANGE", "nope", "5", ""), ":0\r\n"},
+		{"setrange/missing not created", resp("EXISTS", "nope"), ":0\r\n"},
+		{"setrange/missing", resp("SETRANGE", "new", "2", "ab"), ":4\r\n"},
+		{"setrange/new value", resp("GET", "new"), "$4\r\n\x00\x00ab\r\n"},
+		{"setrange/negative", resp("SETRANGE", "s", "-1", "x"), "-ERR offset is out of range\r\n"},
+		{"setrange/too long", resp("SETRANGE", "s", "536870912", "x"), "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n"},
+		{"setrange/too long empty", resp("SETRANGE", "s", "536870912", ""), ":14\r\n"},
+		{"setrange/keeps ttl", resp("SETRANGE", "c", "0", "x"), ":5\r\n"},
+		{"setrange/ttl", resp("TTL", "c"), ":100\r\n"},
+		{"getdel/arity", resp("GETDEL"), "-ERR wrong number of arguments for 'getdel' command\r\n"},
+		{"getset/arity", resp("GETSET", "k"), "-ERR wrong number of arguments for 'getset' command\r\n"},
+		{"setnx/arity", resp("SETNX", "k"), "-ERR wrong number of arguments for 'setnx' command\r\n"},
+		{"mget/arity", resp("MGET"), "-ERR wrong number of arguments for 'mget' command\r\n"},
+		{"incr/arity", resp("INCR"), "-ERR wrong number of arguments for 'incr' command\r\n"},
+		{"incrbyfloat/arity", resp("INCRBYFLOAT", "f"), "-ERR wrong number of arguments for 'incrbyfloat' command\r\n"},
+		{"append/arity", resp("APPEND", "s"), "-ERR wrong number of arguments for 'append' command\r\n"},
+		{"strlen/arity", resp("STRLEN"), "-ERR wrong number of arguments for 'strlen' command\r\n"},
+		{"getrange/arity", resp("GETRANGE", "s", "0"), "-ERR wrong number of arguments for 'getrange' command\r\n"},
+		{"setrange/arity", resp("SETRANGE", "s", "0"), "-ERR wrong number of arguments for 'setrange' command\r\n"},
+	})
+}
+
+// TestStringCommandsWrongType: on a list or hash every string command but
+// GET (and SET ... GET) answers WRONGTYPE in both modes; MGET answers nil.
+func TestStringCommandsWrongType(t *testing.T) {
+	for _, mode := range []Mode{ModeMini, ModeRedis} {
+		t.Run(mode.String(), func(t *testing.T) {
+			s := startServer(t, testConfig(mode))
+			s.Store().Update([]byte("l"), 0, func(e *shard.Entry) { e.SetInferred([]byte("a,b"), 0) })
+			s.Store().Update([]byte("h"), 0, func(e *shard.Entry) { e.SetInferred([]byte("f:1,g:2"), 0) })
+			r := dial(t, s)
+			for _, key := range []string{"l", "h"} {
+				runExchanges(t, r, []exchange{
+					{"getdel", resp("GETDEL", key), wrongType},
+					{"getset", resp("GETSET", key, "x"), wrongType},
+					{"incr", resp("INCR", key), wrongType},
+					{"decr", resp("DECR", key), wrongType},
+					{"incrby", resp("INCRBY", key, "2"), wrongType},
+					{"incrby/bad increment first", resp("INCRBY", key, "x"), "-ERR value is not an integer or out of range\r\n"},
+					{"decrby", resp("DECRBY", key, "2"), wrongType},
+					{"incrbyfloat", resp("INCRBYFLOAT", key, "1.5"), wrongType},
+					{"incrbyfloat/type first", resp("INCRBYFLOAT", key, "x"), wrongType},
+					{"append", resp("APPEND", key, "x"), wrongType},
+					{"strlen", resp("STRLEN", key), wrongType},
+					{"getrange", resp("GETRANGE", key, "0", "1"), wrongType},
+					{"setrange", resp("SETRANGE", key, "0", "x"), wrongType},
+					{"setrange/empty", resp("SETRANGE", key, "0", ""), wrongType},
+					{"mget/nil", resp("MGET", key), "*1\r\n$-1\r\n"},
+					{"setnx/exists", resp("SETNX", key, "x"), ":0\r\n"},
+					{"msetnx/exists", resp("MSETNX", key, "x"), ":0\r\n"},
+					{"still there", resp("TYPE", key), "+" + map[string]string{"l": "list", "h": "hash"}[key] + "\r\n"},
+				})
+			}
+			runExchanges(t, r, []exchange{
+				{"mset overwrites", resp("MSET", "l", "s"), "+OK\r\n"},
+				{"now a string", resp("TYPE", "l"), "+string\r\n"},
+			})
+		})
+	}
+}
+
+// TestStringCommandsMiniInline: the plain-text answers nc users see.
+func TestStringCommandsMiniInline(t *testing.T) {
+	s := startServer(t, miniConfig())
+	runExchanges(t, dial(t, s), []exchange{
+		{"incr", "INCR n\r\n", "1\r\n"},
+		{"incrbyfloat", "INCRBYFLOAT n 0.5\r\n", "1.5\r\n"},
+		{"mset", "MSET a 1 b 2\r\n", "OK\r\n"},
+		{"mget", "MGET a b c\r\n", "1\r\n2\r\nNil\r\n"},
+		{"mset gives no ttl", "TTL a\r\n", "-1\r\n"},
+		{"append", "APPEND a x\r\n", "2\r\n"},
+		{"getrange", "GETRANGE a 0 0\r\n", "1\r\n"},
+		{"getdel", "GETDEL a\r\n", "1x\r\n"},
+		{"getdel missing", "GETDEL a\r\n", "Nil\r\n"},
+		{"list", "SET l a,b\r\n", "OK\r\n"},
+		{"wrongtype", "APPEND l x\r\n", "Error: WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
+	})
+}
+
+func TestIncrAllocations(t *testing.T) {
+	s, err := New(redisConfig())
+	require.NoError(t, err)
+	c := newTestClient(s)
+	c.exec([][]byte{[]byte("SET"), []byte("n"), []byte("1000")})
+	incr := [][]byte{[]byte("INCR"), []byte("n")}
+	c.exec(incr)
+	require.NoError(t, c.w.Flush())
+	// 1001..1100 keep four digits: written in place.
+	assert.Zero(t, testing.AllocsPerRun(100, func() {
+		c.exec(incr)
+		_ = c.w.Flush()
+	}), "INCR that keeps the length")
+	// Alternating 9 and 10 changes the length every time: one new
+	// key+value allocation, nothing else.
+	c.exec([][]byte{[]byte("SET"), []byte("m"), []byte("9")})
+	up := [][]byte{[]byte("INCR"), []byte("m")}
+	down := [][]byte{[]byte("DECR"), []byte("m")}
+	assert.Equal(t, 1.0, testing.AllocsPerRun(100, func() {
+		c.exec(up)
+		c.exec(down)
+		_ = c.w.Flush()
+	})/2, "INCR that changes the length")
+}
+
+func TestAddLongDouble(t *testing.T) {
+	for _, tc := range []struct{ cur, incr, want, err string }{
+		{"0", "0.1", "0.1", ""},
+		{"0.1", "0.2", "0.3", ""},
+		{"100.1", "1.23456789012345678", "101.33456789012345678", ""},
+		{"10", "-10", "0", ""},
+		{"0", "-0", "0", ""},
+		{"1", "-1.5", "-0.5", ""},
+		{"3.0", "0", "3", ""},
+		{"1e3", "1", "1001", ""},
+		{"0", "1e20", "100000000000000000000", ""},
+		{"0", "1e-20", "0", ""},
+		{"0", "5e-18", "0", ""}, // as Redis: rounds to 17 decimals
+		{"0", "0.000000000000000015", "0.00000000000000002", ""},
+		{"0", ".5", "0.5", ""},
+		{"0", "5.", "5", ""},
+		{"101.33456789012345678", "0x10", "117.33456789012345678", ""},
+		{"0", "0x1p-2", "0.25", ""},
+		{"0", "x", "", msgNotFloat},
+		{"0", "", "", msgNotFloat},
+		{"0", " 1", "", msgNotFloat},
+		{"0", "1 ", "", msgNotFloat},
+		{"0", "1e", "", msgNotFloat},
+		{"0", "1_0", "", msgNotFloat},
+		{"0", "0b1", "", msgNotFloat},
+		{"0", "nan", "", msgNotFloat},
+		{"0", "1e5000", "", msgNotFloat},
+		{"0", "1e-5000", "", msgNotFloat},
+		{"abc", "1", "", msgNotFloat},
+		{"0", "inf", "", msgIncrNaN},
+		{"-Infinity", "1", "", msgIncrNaN},
+		{"1e4932", "1e4932", "", msgIncrNaN},
+	} {
+		t.Run(tc.cur+"+"+tc.incr, func(t *testing.T) {
+			got, err := addLongDouble(nil, []byte(tc.cur), []byte(tc.incr))
+			assert.Equal(t, tc.err, err)
+			assert.Equal(t, tc.want, string(got))
+		})
+	}
+}

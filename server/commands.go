@@ -76,6 +76,11 @@ func init() {
 		{name: "RENAME", arity: 3, flags: flagWrite, firstKey: 1, lastKey: 2, step: 1, group: "generic", summary: "Renames a key and overwrites the destination.", fn: cmdRename},
 		{name: "TTL", arity: 2, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Returns the expiration time in seconds of a key.", fn: cmdTTL},
 		{name: "PTTL", arity: 2, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Returns the expiration time in milliseconds of a key.", fn: cmdPTTL},
+		{name: "UNLINK", arity: -2, flags: flagWrite | flagFast, firstKey: 1, lastKey: -1, step: 1, group: "generic", summary: "Asynchronously deletes one or more keys.", fn: cmdDel},
+		{name: "RENAMENX", arity: 3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 2, step: 1, group: "generic", summary: "Renames a key only when the target key name doesn't exist.", fn: cmdRenameNX},
+		{name: "KEYS", arity: 2, flags: flagRead, group: "generic", summary: "Returns all key names that match a pattern.", fn: cmdKeys},
+		{name: "SCAN", arity: -2, flags: flagRead, group: "generic", summary: "Iterates over the key names in the database.", fn: cmdScan},
+		{name: "RANDOMKEY", arity: 1, flags: flagRead, group: "generic", summary: "Returns a random key name from the database.", fn: cmdRandomKey},
 
 		// expiry (the TTL command family)
 		{name: "EXPIRE", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Sets the expiration time of a key in seconds.", fn: cmdExpire},
@@ -93,6 +98,21 @@ func init() {
 		{name: "GET", arity: 2, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "string", summary: "Returns the value of a key.", fn: cmdGet},
 		{name: "SET", arity: -3, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "string", summary: "Sets the value of a key, with an optional expiry.", fn: cmdSet},
 		{name: "UPDATE", arity: -3, flags: flagWrite | flagDenyOOM | flagMini, firstKey: 1, lastKey: 1, step: 1, group: "string", summary: "Replaces the value of an existing key (Mini-Redis).", fn: cmdUpdate},
+		{name: "GETDEL", arity: 2, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "string", summary: "Returns the string value of a key after deleting the key.", fn: cmdGetDel},
+		{name: "GETSET", arity: 3, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "string", summary: "Returns the previous string value of a key after setting it to a new value.", fn: cmdGetSet},
+		{name: "SETNX", arity: 3, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "string", summary: "Set the string value of a key only when the key doesn't exist.", fn: cmdSetNX},
+		{name: "MGET", arity: -2, flags: flagRead | flagFast, firstKey: 1, lastKey: -1, step: 1, group: "string", summary: "Atomically returns the string values of one or more keys.", fn: cmdMGet},
+		{name: "MSET", arity: -3, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: -1, step: 2, group: "string", summary: "Atomically creates or modifies the string values of one or more keys.", fn: cmdMSet},
+		{name: "MSETNX", arity: -3, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: -1, step: 2, group: "string", summary: "Atomically modifies the string values of one or more keys only when all keys don't exist.", fn: cmdMSetNX},
+		{name: "INCR", arity: 2, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "string", summary: "Increments the integer value of a key by one.", fn: cmdIncr},
+		{name: "DECR", arity: 2, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "string", summary: "Decrements the integer value of a key by one.", fn: cmdDecr},
+		{name: "INCRBY", arity: 3, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "string", summary: "Increments the integer value of a key by a number.", fn: cmdIncrBy},
+		{name: "DECRBY", arity: 3, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "string", summary: "Decrements a number from the integer value of a key.", fn: cmdDecrBy},
+		{name: "INCRBYFLOAT", arity: 3, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "string", summary: "Increment the floating point value of a key by a number.", fn: cmdIncrByFloat},
+		{name: "APPEND", arity: 3, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "string", summary: "Appends a string to the value of a key. Creates the key if it doesn't exist.", fn: cmdAppend},
+		{name: "STRLEN", arity: 2, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "string", summary: "Returns the length of a string value.", fn: cmdStrlen},
+		{name: "GETRANGE", arity: 4, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "string", summary: "Returns a substring of the string stored at a key.", fn: cmdGetRange},
+		{name: "SETRANGE", arity: 4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "string", summary: "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", fn: cmdSetRange},
 
 		// lists
 		{name: "LPUSH", arity: -3, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "list", summary: "Prepends one or more elements to a list. Creates the key if it doesn't exist.", fn: cmdLPush},

@@ -2,7 +2,6 @@ package server
 
 import (
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -382,16 +381,12 @@ func genCollections(r *rand.Rand) diffCmd {
 }
 
 func TestDiffCollectionsRandom(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if s, err := strconv.ParseUint(os.Getenv("MINIREDIS_SEED"), 10, 64); err == nil {
-		seed = s
-	}
+	seed := diffSeed(t)
 	n := 3000
 	if testing.Short() {
 		n = 500
 	}
 	p := redisPair(t)
-	t.Logf("seed %d (rerun with MINIREDIS_SEED=%d)", seed, seed)
 	for _, proto := range []string{"RESP2", "RESP3"} {
 		t.Run(proto, func(t *testing.T) {
 			if proto == "RESP3" {

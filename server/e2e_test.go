@@ -139,7 +139,8 @@ func TestRedisCLI(t *testing.T) {
 		assert.Equal(t, "OK\n", redisCLI(t, s, "", "SET", "colors", "red,green,blue"))
 		assert.Equal(t, "red,green,blue\n", redisCLI(t, s, "", "GET", "colors"))
 		assert.Equal(t, "list\n", redisCLI(t, s, "", "TYPE", "colors"))
-		assert.Equal(t, "60\n", redisCLI(t, s, "", "TTL", "colors"))
+		// Separate processes on a busy machine: allow a second to pass.
+		assert.Contains(t, []string{"59\n", "60\n"}, redisCLI(t, s, "", "TTL", "colors"))
 		assert.Equal(t, "1\n", redisCLI(t, s, "", "EXISTS", "colors"))
 		assert.Equal(t, "\n", redisCLI(t, s, "", "GET", "nope"))
 		assert.Equal(t, "ERR no such key\n\n", redisCLI(t, s, "", "UPDATE", "nope", "x"))

@@ -49,4 +49,10 @@ const (
 	msgZLexRange       = "ERR min or max not valid string range item"
 	msgZScoreRange     = "ERR min or max is not a float"
 	msgValueOutOfRange = "ERR value is out of range"
+
+	msgInvalidCursor = "ERR invalid cursor"
+	msgOffsetRange   = "ERR offset is out of range"
+	msgStringTooLong = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+	msgDecrOverflow  = "ERR decrement would overflow"
+	msgIncrNaN       = "ERR increment would produce NaN or Infinity"
 )

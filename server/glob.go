@@ -4,18 +4,27 @@ package server
 // stringmatchlen does (KEYS, SCAN MATCH, CONFIG GET): '*', '?', '[abc]',
 // '[^a-z]' and '\' escapes. nocase folds ASCII case.
 func globMatch(pattern, s []byte, nocase bool) bool {
-	return globMatchDepth(pattern, s, nocase, 0)
+	var skipLonger bool
+	return globMatchDepth(pattern, s, nocase, 0, &skipLonger)
 }
 
 // maxGlobDepth bounds the recursion on '*' so a hostile pattern such as
 // "a*a*a*…" cannot exhaust the stack (Redis bounds it the same way).
 const maxGlobDepth = 1000
 
-func globMatchDepth(p, s []byte, nocase bool, depth int) bool {
+// skipLonger is stringmatchlen's skipLongerMatches (the fix for
+// CVE-2022-36021): once the rest of the pattern after a '*' has failed to
+// match at every position of the string, no earlier '*' can do better by
+// matching more, so every pending '*' gives up at once. Without it a pattern
+// like "a*a*a*…b" takes exponential time.
+func globMatchDepth(p, s []byte, nocase bool, depth int, skipLonger *bool) bool {
 	if depth > maxGlobDepth {
 		return false
 	}
-	for len(p) > 0 {
+	// As in stringmatchlen, the loop stops when the string runs out, so an
+	// empty string matches only the empty pattern ("**" does not match "";
+	// KEYS and SCAN special-case the pattern "*" before calling this).
+	for len(p) > 0 && len(s) > 0 {
 		switch p[0] {
 		case '*':
 			for len(p) > 1 && p[1] == '*' {
@@ -24,11 +33,15 @@ func globMatchDepth(p, s []byte, nocase bool, depth int) bool {
 			if len(p) == 1 {
 				return true
 			}
-			for i := 0; i <= len(s); i++ {
-				if globMatchDepth(p[1:], s[i:], nocase, depth+1) {
+			for ; len(s) > 0; s = s[1:] {
+				if globMatchDepth(p[1:], s, nocase, depth+1, skipLonger) {
 					return true
 				}
+				if *skipLonger {
+					return false
+				}
 			}
+			*skipLonger = true
 			return false
 		case '?':
 			if len(s) == 0 {

@@ -1,0 +1,30 @@
+package shard
+
+// In-place string edits for INCR, SETRANGE and friends.
+//
+// A string value shares one allocation with its key (see newKV), so changing
+// its length always means a new allocation. Changing bytes without changing
+// the length does not: the value bytes are only ever read under the shard
+// lock (View and Scan callbacks, cursors), never through a string header, and
+// the caller of these methods holds the write lock, so nobody can observe a
+// half-written value. The key bytes, which the map holds as a string, are
+// never touched.
+
+// PatchString copies b over the string value of the key starting at byte off,
+// in place, and reports whether it did. It does nothing and returns false
+// when the key is missing, holds another type, off is negative, or
+// off+len(b) exceeds the current length: the caller then builds the new value
+// and stores it with SetString. The deadline is kept. It allocates nothing.
+func (c *Entry) PatchString(off int, b []byte) bool {
+	c.mutable()
+	e, ok := c.get()
+	if !ok || e.kind() != KindString || off < 0 || off > int(e.n) || len(b) > int(e.n)-off {
+		return false
+	}
+	if len(b) == 0 {
+		return true
+	}
+	v := valueBytes(kvValue(e.p, len(c.key), e.n), e.n)
+	copy(v[off:], b)
+	return true
+}
