@@ -86,6 +86,9 @@ func (c *Entry) Value() Value {
 	if !ok {
 		return Value{}
 	}
+	if c.sh.mem.lru {
+		touch(e, c.now)
+	}
 	return e.value(len(c.key))
 }
 
@@ -110,8 +113,10 @@ func (c *Entry) ExpireAt() int64 {
 func (c *Entry) past(expireAt int64) bool { return expireAt > 0 && expireAt <= c.now }
 
 // putLocked stores (p, n, expireAt) under k, which must equal the cursor key,
-// replacing old when present and keeping the volatile index in step.
-func (c *Entry) putLocked(old entry, had bool, k string, p ptr, n uint32, expireAt int64) {
+// replacing old when present and keeping the volatile index and the byte
+// count in step. oldSize is what old counted for when it was stored (taken
+// before a list or hash stored again in place was re-measured).
+func (c *Entry) putLocked(old entry, had bool, oldSize int64, k string, p ptr, n uint32, expireAt int64) {
 	sh := c.sh
 	ne := entry{p: p, exp: expireAt, n: n, vidx: -1}
 	if had {
@@ -127,6 +132,7 @@ func (c *Entry) putLocked(old entry, had bool, k string, p ptr, n uint32, expire
 		sh.unvolLocked(ne.vidx)
 		ne.vidx = -1
 	}
+	sh.addUsedLocked(entrySize(ne, len(k)) - oldSize)
 	// Assigning an existing string key replaces the map's key header too,
 	// so the previous key+value allocation is released.
 	sh.m[k] = ne
@@ -144,8 +150,16 @@ func (c *Entry) SetString(v []byte, expireAt int64) {
 		c.Delete()
 		return
 	}
-	k, p := newKV(c.key, v)
-	c.putLocked(old, had, k, p, uint32(len(v)), expireAt)
+	k, p := newKV(c.key, v, clock(c.now))
+	c.putLocked(old, had, c.sizeOf(old, had), k, p, uint32(len(v)), expireAt)
+}
+
+// sizeOf is what old, stored under the cursor key, counts for (0 when absent).
+func (c *Entry) sizeOf(old entry, had bool) int64 {
+	if !had {
+		return 0
+	}
+	return entrySize(old, len(c.key))
 }
 
 // objectKey returns the key string a list or hash stored under the cursor key
@@ -167,8 +181,10 @@ func (c *Entry) SetList(l *List, expireAt int64) {
 		c.Delete()
 		return
 	}
+	oldSize := c.sizeOf(old, had)
 	l.key = c.objectKey(old, had)
-	c.putLocked(old, had, l.key, listPtr(l), nList, expireAt)
+	l.atime, l.acct = clock(c.now), listSize(l, len(l.key))
+	c.putLocked(old, had, oldSize, l.key, listPtr(l), nList, expireAt)
 }
 
 // SetHash stores h, replacing any value, with the given deadline. The store
@@ -180,8 +196,10 @@ func (c *Entry) SetHash(h *Hash, expireAt int64) {
 		c.Delete()
 		return
 	}
+	oldSize := c.sizeOf(old, had)
 	h.key = c.objectKey(old, had)
-	c.putLocked(old, had, h.key, hashPtr(h), nHash, expireAt)
+	h.atime, h.acct = clock(c.now), hashSize(h, len(h.key))
+	c.putLocked(old, had, oldSize, h.key, hashPtr(h), nHash, expireAt)
 }
 
 // SetInferred stores v typed the Mini-Redis way (see Infer): as a string, a
