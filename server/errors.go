@@ -25,4 +25,5 @@ const (
 	msgIncrOverflow    = "ERR increment or decrement would overflow"
 	msgOutOfRange      = "ERR index out of range"
 	msgSelectNotNumber = msgNotInteger
+	msgOOM             = "OOM command not allowed when used memory > 'maxmemory'."
 )
