@@ -166,3 +166,44 @@ func TestEvictAllocs(t *testing.T) {
 	assert.Zero(t, testing.AllocsPerRun(1000, func() { s.Evict(AllKeysLRU, 0, DefaultSamples) }))
 	assert.Zero(t, testing.AllocsPerRun(500, func() { s.Evict(VolatileTTL, 0, DefaultSamples) }))
 }
+
+// BenchmarkAccounting measures what maxmemory costs the hot path: GET with
+// the access clock on (the clock moves every 1024 reads, so some reads write
+// it) and SET with the store-wide total published every write (grain 0) or
+// per 64 KiB (the default), from all cores.
+func BenchmarkAccounting(b *testing.B) {
+	val := []byte("0123456789abcdef0123456789abcdef")
+	for _, tc := range []struct {
+		name  string
+		grain int64
+		lru   bool
+	}{{"off", DefaultGrain, false}, {"lru", DefaultGrain, true}, {"grain=0", 0, false}} {
+		s := newStore(b, DefaultShards)
+		s.SetAccounting(tc.grain, tc.lru)
+		keys := make([][]byte, 100_000)
+		for i := range keys {
+			keys[i] = fmt.Appendf(nil, "key:%07d", i)
+			s.Update(keys[i], 0, func(e *Entry) { e.SetString(val, 0) })
+		}
+		b.Run("View/"+tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				i := 0
+				for pb.Next() {
+					s.View(keys[i%len(keys)], int64(i>>10)*1000, func(Value) {})
+					i++
+				}
+			})
+		})
+		b.Run("Update/"+tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				i := 0
+				for pb.Next() {
+					s.Update(keys[i%len(keys)], 0, func(e *Entry) { e.SetString(val, 0) })
+					i++
+				}
+			})
+		})
+	}
+}
