@@ -82,7 +82,9 @@ type Config struct {
 	// bound. Past it, MaxMemoryPolicy evicts keys before each command that
 	// may grow memory, or (noeviction, or nothing left to evict) the command
 	// is refused with -OOM.
-	MaxMemory       int64
+	MaxMemory int64
+	// MaxMemoryPolicy picks the keys evicted past MaxMemory; the zero value
+	// is shard.NoEviction.
 	MaxMemoryPolicy shard.Policy
 	// MaxMemorySamples is how many keys each eviction samples per shard;
 	// default shard.DefaultSamples.
