@@ -60,12 +60,20 @@ func newClient(s *Server, conn net.Conn) *client {
 	return c
 }
 
+// stopWriteGrace is how long a stopping client's pending write may still
+// take: replies to commands already run are delivered to a client that
+// reads them, while one that never reads cannot hold up Shutdown.
+const stopWriteGrace = 2 * time.Second
+
 // stop asks the client to close after the commands it has already read:
 // the read deadline wakes a goroutine blocked in Read without touching one
-// that is executing or writing. Safe to call from any goroutine.
+// that is executing, and a write gets stopWriteGrace to complete. Safe to
+// call from any goroutine.
 func (c *client) stop() {
 	c.stopping.Store(true)
-	_ = c.conn.SetReadDeadline(time.Now())
+	now := time.Now()
+	_ = c.conn.SetReadDeadline(now)
+	_ = c.conn.SetWriteDeadline(now.Add(stopWriteGrace))
 }
 
 // serve is the connection loop: read a command, run it, and flush the

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"runtime"
@@ -364,6 +365,31 @@ func TestSlowReader(t *testing.T) {
 	require.Eventually(t, func() bool { return clientCount(s) == 1 }, 5*time.Second, 10*time.Millisecond)
 	assert.Contains(t, info(t, w), "client_output_timeouts:1\r\n")
 	stillServes(t, w, "slow reader closed")
+}
+
+// TestShutdownWithSlowReader: a client stuck writing replies nobody reads
+// does not hold up Shutdown past the write grace.
+func TestShutdownWithSlowReader(t *testing.T) {
+	cfg := redisConfig()
+	cfg.OutputBufferLimit = 64 << 10
+	s := startServer(t, cfg)
+	w := watcher(t, s)
+	require.Equal(t, "+OK\r\n", w.do(resp("SET", "big", strings.Repeat("v", 64<<10)), "+OK\r\n"))
+	slow, err := net.Dial("tcp", s.Addr().String())
+	require.NoError(t, err)
+	t.Cleanup(func() { slow.Close() })
+	batch := []byte(strings.Repeat(resp("GET", "big"), 1024))
+	for range 1024 { // until the server stops reading (bounded: 22 MiB)
+		require.NoError(t, slow.SetWriteDeadline(time.Now().Add(300*time.Millisecond)))
+		if _, err := slow.Write(batch); err != nil {
+			break
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	require.NoError(t, s.Shutdown(ctx))
+	assert.Less(t, time.Since(start), stopWriteGrace+3*time.Second)
 }
 
 // TestNoEviction: past maxmemory, writes that may grow memory get -OOM while
