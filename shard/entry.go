@@ -114,9 +114,9 @@ func (c *Entry) past(expireAt int64) bool { return expireAt > 0 && expireAt <= c
 
 // putLocked stores (p, n, expireAt) under k, which must equal the cursor key,
 // replacing old when present and keeping the volatile index and the byte
-// count in step. oldSize is what old counted for when it was stored (taken
-// before a list or hash stored again in place was re-measured).
-func (c *Entry) putLocked(old entry, had bool, oldSize int64, k string, p ptr, n uint32, expireAt int64) {
+// count in step (a list or hash, even one stored again in place, is
+// measured here).
+func (c *Entry) putLocked(old entry, had bool, k string, p ptr, n uint32, expireAt int64) {
 	sh := c.sh
 	ne := entry{p: p, exp: expireAt, n: n, vidx: -1}
 	if had {
@@ -132,7 +132,11 @@ func (c *Entry) putLocked(old entry, had bool, oldSize int64, k string, p ptr, n
 		sh.unvolLocked(ne.vidx)
 		ne.vidx = -1
 	}
-	sh.addUsedLocked(entrySize(ne, len(k)) - oldSize)
+	var oldSize int64
+	if had {
+		oldSize = entrySize(old, len(k)) // before measure: old may be the same object
+	}
+	sh.addUsedLocked(measure(ne, len(k)) - oldSize)
 	// Assigning an existing string key replaces the map's key header too,
 	// so the previous key+value allocation is released.
 	sh.m[k] = ne
@@ -151,15 +155,7 @@ func (c *Entry) SetString(v []byte, expireAt int64) {
 		return
 	}
 	k, p := newKV(c.key, v, clock(c.now))
-	c.putLocked(old, had, c.sizeOf(old, had), k, p, uint32(len(v)), expireAt)
-}
-
-// sizeOf is what old, stored under the cursor key, counts for (0 when absent).
-func (c *Entry) sizeOf(old entry, had bool) int64 {
-	if !had {
-		return 0
-	}
-	return entrySize(old, len(c.key))
+	c.putLocked(old, had, k, p, uint32(len(v)), expireAt)
 }
 
 // objectKey returns the key string a list or hash stored under the cursor key
@@ -181,10 +177,9 @@ func (c *Entry) SetList(l *List, expireAt int64) {
 		c.Delete()
 		return
 	}
-	oldSize := c.sizeOf(old, had)
 	l.key = c.objectKey(old, had)
-	l.atime, l.acct = clock(c.now), listSize(l, len(l.key))
-	c.putLocked(old, had, oldSize, l.key, listPtr(l), nList, expireAt)
+	l.atime = clock(c.now)
+	c.putLocked(old, had, l.key, listPtr(l), nList, expireAt)
 }
 
 // SetHash stores h, replacing any value, with the given deadline. The store
@@ -196,10 +191,9 @@ func (c *Entry) SetHash(h *Hash, expireAt int64) {
 		c.Delete()
 		return
 	}
-	oldSize := c.sizeOf(old, had)
 	h.key = c.objectKey(old, had)
-	h.atime, h.acct = clock(c.now), hashSize(h, len(h.key))
-	c.putLocked(old, had, oldSize, h.key, hashPtr(h), nHash, expireAt)
+	h.atime = clock(c.now)
+	c.putLocked(old, had, h.key, hashPtr(h), nHash, expireAt)
 }
 
 // SetInferred stores v typed the Mini-Redis way (see Infer): as a string, a

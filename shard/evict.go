@@ -101,6 +101,24 @@ func entrySize(e entry, klen int) int64 {
 	return entryOverhead + kvHeader + int64(klen) + int64(e.n)
 }
 
+// measure is what the entry e being stored under a key of klen bytes counts
+// for. A list or hash is measured now and remembers the result, which
+// entrySize returns until it is stored again: a collection changed in place
+// keeps the size it was stored with.
+func measure(e entry, klen int) int64 {
+	switch e.n {
+	case nList:
+		l := ptrList(e.p)
+		l.acct = listSize(l, klen)
+		return l.acct
+	case nHash:
+		h := ptrHash(e.p)
+		h.acct = hashSize(h, klen)
+		return h.acct
+	}
+	return entrySize(e, klen)
+}
+
 // listSize estimates the bytes of l stored under a key of klen bytes.
 func listSize(l *List, klen int) int64 {
 	n := int64(entryOverhead + objOverhead + klen + 24*len(l.buf))
