@@ -211,7 +211,7 @@ func TestAuth(t *testing.T) {
 	})
 }
 
-func TestMaxClients(t *testing.T) {
+func TestMaxClientsOthersUnaffected(t *testing.T) {
 	cfg := redisConfig()
 	cfg.MaxClients = 2
 	s := startServer(t, cfg)
@@ -282,11 +282,11 @@ func TestPanicRecovered(t *testing.T) {
 	assert.True(t, c.closed())
 	stillServes(t, w, "panic")
 	assert.Equal(t, "$-1\r\n", w.do(resp("GET", "after-panic"), "$-1\r\n"))
-	assert.Contains(t, info(t, w), "command_panics:1\r\n")
+	assert.Contains(t, infoText(t, w), "command_panics:1\r\n")
 }
 
-// info returns the INFO text read through w.
-func info(t *testing.T, w *rawConn) string {
+// infoText returns the INFO text read through w.
+func infoText(t *testing.T, w *rawConn) string {
 	t.Helper()
 	w.send(resp("INFO"))
 	require.NoError(t, w.conn.SetReadDeadline(time.Now().Add(5*time.Second)))
@@ -363,7 +363,7 @@ func TestSlowReader(t *testing.T) {
 		t.Fatal("sender still blocked after the server closed the client")
 	}
 	require.Eventually(t, func() bool { return clientCount(s) == 1 }, 5*time.Second, 10*time.Millisecond)
-	assert.Contains(t, info(t, w), "client_output_timeouts:1\r\n")
+	assert.Contains(t, infoText(t, w), "client_output_timeouts:1\r\n")
 	stillServes(t, w, "slow reader closed")
 }
 
@@ -419,7 +419,7 @@ func TestNoEviction(t *testing.T) {
 		{"room again", resp("SET", "more", "x"), "+OK\r\n"},
 	})
 	stillServes(t, w, "oom")
-	assert.Contains(t, info(t, w), "maxmemory_policy:noeviction\r\n")
+	assert.Contains(t, infoText(t, w), "maxmemory_policy:noeviction\r\n")
 }
 
 // TestEvictAllKeysLRU writes twice maxmemory while reading a hot set after
@@ -469,7 +469,7 @@ func TestEvictAllKeysLRU(t *testing.T) {
 	assert.Greater(t, st.EvictedKeys, uint64(cold/3))
 	assert.LessOrEqual(t, st.UsedMemory, cfg.MaxMemory+2000)
 	assert.Less(t, heapAlloc()-base, 4*cfg.MaxMemory, "heap bounded")
-	text := info(t, w)
+	text := infoText(t, w)
 	assert.Contains(t, text, "maxmemory:1048576\r\n")
 	assert.Contains(t, text, "maxmemory_policy:allkeys-lru\r\n")
 	assert.Contains(t, text, fmt.Sprintf("evicted_keys:%d\r\n", st.EvictedKeys))

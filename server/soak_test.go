@@ -43,9 +43,9 @@ func (f *soakFailures) add(format string, args ...any) {
 	}
 }
 
-// readReply reads one RESP2 reply and renders it as its type byte and text:
+// soakReadReply reads one RESP2 reply and renders it as its type byte and text:
 // "+OK", ":3", "$value", "$<nil>", "-ERR ...".
-func readReply(rd *bufio.Reader) (string, error) {
+func soakReadReply(rd *bufio.Reader) (string, error) {
 	line, err := rd.ReadString('\n')
 	if err != nil {
 		return "", err
@@ -145,7 +145,7 @@ func soakClient(ctx context.Context, addr string, id int, f *soakFailures) map[s
 			return model
 		}
 		for i, w := range want {
-			got, err := readReply(rd)
+			got, err := soakReadReply(rd)
 			if err != nil {
 				f.add("client %d: read: %v", id, err)
 				return model
@@ -204,7 +204,7 @@ func TestSoak(t *testing.T) {
 			checked++
 		}
 	}
-	text := info(t, c)
+	text := infoText(t, c)
 	t.Logf("checked %d keys; %s", checked, strings.Fields(text[strings.Index(text, "total_commands_processed"):])[0])
 	c.do(resp("FLUSHALL"), "+OK\r\n")
 	c.conn.Close()
