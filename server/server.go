@@ -176,7 +176,11 @@ func New(cfg Config) (*Server, error) {
 		nowFn:   cfg.Now,
 		clients: make(map[*client]struct{}),
 	}
-	st.SetAccounting(accountingGrain(cfg.MaxMemory, cfg.Shards), cfg.MaxMemory > 0 && cfg.MaxMemoryPolicy == shard.AllKeysLRU)
+	st.SetAccounting(shard.Accounting{
+		Grain:       accountingGrain(cfg.MaxMemory, cfg.Shards),
+		LRU:         cfg.MaxMemory > 0 && cfg.MaxMemoryPolicy == shard.AllKeysLRU,
+		Collections: cfg.MaxMemory > 0,
+	})
 	s.cycle, err = expire.New(st, expire.Options{Hz: cfg.Hz, Now: cfg.Now})
 	if err != nil {
 		return nil, err

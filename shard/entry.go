@@ -316,6 +316,11 @@ func (s *Store) beginTx(keys [][]byte, now int64, ro bool) *Tx {
 // endTx releases the locks of tx (deferred, so a panicking callback cannot
 // leave shards locked) and returns it to the pool.
 func (s *Store) endTx(tx *Tx) {
+	if !tx.ro && s.mem.collections {
+		for i := range tx.ents {
+			tx.ents[i].sh.remeasureLocked(tx.keys[i])
+		}
+	}
 	for _, j := range tx.locked {
 		if tx.ro {
 			s.shards[j].mu.RUnlock()

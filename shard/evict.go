@@ -65,21 +65,37 @@ const (
 // DefaultGrain is the accounting step used until SetAccounting is called.
 const DefaultGrain = 64 << 10
 
-// memState is shared by all shards of a Store.
+// memState is shared by all shards of a Store. Only the atomics change
+// once the Store is shared.
 type memState struct {
-	used  atomic.Int64 // store-wide bytes, behind the shards by < Grain each
-	grain int64        // set before use, read-only afterwards
-	lru   bool         // maintain access clocks on reads
-	next  atomic.Uint64
+	used        atomic.Int64 // store-wide bytes, behind the shards by < grain each
+	grain       int64
+	lru         bool
+	collections bool
+	next        atomic.Uint64
 }
 
-// SetAccounting sets how far (in bytes) each shard's count may run ahead of
-// the store-wide total UsedMemory reads, and whether reads maintain the
-// access clock that AllKeysLRU needs. The total is then off by less than
-// grain times the shard count. Call it before the Store is shared.
-func (s *Store) SetAccounting(grain int64, lru bool) {
-	s.mem.grain = max(grain, 0)
-	s.mem.lru = lru
+// Accounting configures memory accounting; see SetAccounting.
+type Accounting struct {
+	// Grain is how far (in bytes) each shard's count may run ahead of the
+	// store-wide total UsedMemory reads: the total is off by less than Grain
+	// times the shard count, and writes touch the shared total once per
+	// Grain bytes of change.
+	Grain int64
+	// LRU makes reads maintain the access clock AllKeysLRU needs.
+	LRU bool
+	// Collections makes every Update and UpdateMulti re-estimate a list or
+	// hash whose length it changed in place (one more map lookup per
+	// write), so pushes onto a stored collection count.
+	Collections bool
+}
+
+// SetAccounting configures memory accounting (the default is a Grain of
+// DefaultGrain and nothing else). Call it before the Store is shared.
+func (s *Store) SetAccounting(a Accounting) {
+	s.mem.grain = max(a.Grain, 0)
+	s.mem.lru = a.LRU
+	s.mem.collections = a.Collections
 }
 
 // UsedMemory returns the estimated bytes held by keys and values: key and
@@ -109,14 +125,51 @@ func measure(e entry, klen int) int64 {
 	switch e.n {
 	case nList:
 		l := ptrList(e.p)
-		l.acct = listSize(l, klen)
+		l.acct, l.alen = listSize(l, klen), l.Len()
 		return l.acct
 	case nHash:
 		h := ptrHash(e.p)
-		h.acct = hashSize(h, klen)
+		h.acct, h.alen = hashSize(h, klen), h.Len()
 		return h.acct
 	}
 	return entrySize(e, klen)
+}
+
+// remeasureLocked re-estimates the list or hash stored under key when its
+// length changed in place since it was measured, in O(1): each element
+// added or removed counts as the average element did when it was measured
+// (elemOverhead when it was empty). Values replaced in place without a
+// change of length keep their old estimate.
+func (sh *shardData) remeasureLocked(key []byte) {
+	e, ok := sh.m[string(key)]
+	if !ok {
+		return
+	}
+	var (
+		acct *int64
+		alen *int
+		n    int
+	)
+	switch e.n {
+	case nList:
+		l := ptrList(e.p)
+		acct, alen, n = &l.acct, &l.alen, l.Len()
+	case nHash:
+		h := ptrHash(e.p)
+		acct, alen, n = &h.acct, &h.alen, h.Len()
+	default:
+		return
+	}
+	if n == *alen {
+		return
+	}
+	per := int64(elemOverhead)
+	if *alen > 0 {
+		per = max(per, (*acct-entryOverhead-objOverhead-int64(len(key)))/int64(*alen))
+	}
+	next := max(*acct+int64(n-*alen)*per, entryOverhead+objOverhead+int64(len(key)))
+	sh.addUsedLocked(next - *acct)
+	*acct, *alen = next, n
 }
 
 // listSize estimates the bytes of l stored under a key of klen bytes.

@@ -22,7 +22,7 @@ func TestParsePolicy(t *testing.T) {
 // of write, and that the store-wide total is exact with a zero grain.
 func TestAccounting(t *testing.T) {
 	s := newStore(t, 4)
-	s.SetAccounting(0, false)
+	s.SetAccounting(Accounting{Grain: 0, LRU: false})
 	check := func(name string) {
 		t.Helper()
 		checkInvariants(t, s)
@@ -57,12 +57,36 @@ func TestAccounting(t *testing.T) {
 	assert.Zero(t, s.UsedMemory())
 }
 
+// TestAccountingCollectionsInPlace: with Collections on, a list or hash
+// whose length changes in place is re-estimated when the write ends.
+func TestAccountingCollectionsInPlace(t *testing.T) {
+	s := newStore(t, 2)
+	s.SetAccounting(Accounting{Collections: true})
+	s.Update([]byte("l"), 0, func(e *Entry) { e.SetInferred([]byte("aaaa,bbbb"), 0) })
+	s.Update([]byte("h"), 0, func(e *Entry) { e.SetInferred([]byte("f:1,g:2"), 0) })
+	before := s.Stats().UsedMemory
+	for i := range 1000 {
+		s.Update([]byte("l"), 0, func(e *Entry) { e.Value().List().PushBack([]byte("cccc")) })
+		s.UpdateMulti([][]byte{[]byte("h")}, 0, func(tx *Tx) {
+			tx.Entry([]byte("h")).Value().Hash().Set(fmt.Appendf(nil, "f%d", i), []byte("v"))
+		})
+	}
+	checkInvariants(t, s)
+	grown := s.Stats().UsedMemory - before
+	assert.Greater(t, grown, int64(1000*(elemOverhead+4+fieldOverhead)), "pushes and new fields count")
+	for range 1000 {
+		s.Update([]byte("l"), 0, func(e *Entry) { e.Value().List().PopBack() })
+	}
+	checkInvariants(t, s)
+	assert.Less(t, s.Stats().UsedMemory, before+grown, "pops count too")
+}
+
 // TestAccountingGrain checks that the total lags the shards by less than the
 // grain each, and catches up exactly once everything is deleted.
 func TestAccountingGrain(t *testing.T) {
 	const grain = 1000
 	s := newStore(t, 8)
-	s.SetAccounting(grain, false)
+	s.SetAccounting(Accounting{Grain: grain, LRU: false})
 	for i := range 2000 {
 		set(s, fmt.Sprintf("k%d", i), "v", 0, 0)
 		exact := s.Stats().UsedMemory
@@ -80,7 +104,7 @@ func TestAccountingGrain(t *testing.T) {
 // Sampling is random, so the checks allow a small miss rate.
 func TestEvictLRU(t *testing.T) {
 	s := newStore(t, 4)
-	s.SetAccounting(0, true)
+	s.SetAccounting(Accounting{Grain: 0, LRU: true})
 	const n, hot = 1000, 100
 	for i := range n {
 		set(s, fmt.Sprintf("k%04d", i), "v", 0, 1_000_000)
@@ -110,7 +134,7 @@ func TestEvictLRU(t *testing.T) {
 // without one.
 func TestEvictVolatileTTL(t *testing.T) {
 	s := newStore(t, 4)
-	s.SetAccounting(0, false)
+	s.SetAccounting(Accounting{Grain: 0, LRU: false})
 	const n = 400
 	for i := range n {
 		set(s, fmt.Sprintf("v%04d", i), "v", int64(10_000+i*1000), 0)
@@ -141,7 +165,7 @@ func TestEvictVolatileTTL(t *testing.T) {
 // TestEvictExpiredFirst takes a sampled key past its deadline over any other.
 func TestEvictExpiredFirst(t *testing.T) {
 	s := newStore(t, 1)
-	s.SetAccounting(0, true)
+	s.SetAccounting(Accounting{Grain: 0, LRU: true})
 	set(s, "old-but-live", "v", 0, 0)
 	set(s, "expired", "v", 500, 0)
 	require.True(t, s.Evict(AllKeysLRU, 100_000, DefaultSamples))
@@ -154,7 +178,7 @@ func TestEvictExpiredFirst(t *testing.T) {
 
 func TestEvictAllocs(t *testing.T) {
 	s := newStore(t, 4)
-	s.SetAccounting(0, true)
+	s.SetAccounting(Accounting{Grain: 0, LRU: true})
 	key := []byte("k")
 	set(s, "k", "v", 0, 0)
 	assert.Zero(t, testing.AllocsPerRun(1000, func() {
@@ -179,7 +203,7 @@ func BenchmarkAccounting(b *testing.B) {
 		lru   bool
 	}{{"off", DefaultGrain, false}, {"lru", DefaultGrain, true}, {"grain=0", 0, false}} {
 		s := newStore(b, DefaultShards)
-		s.SetAccounting(tc.grain, tc.lru)
+		s.SetAccounting(Accounting{Grain: tc.grain, LRU: tc.lru})
 		keys := make([][]byte, 100_000)
 		for i := range keys {
 			keys[i] = fmt.Appendf(nil, "key:%07d", i)

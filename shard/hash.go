@@ -23,6 +23,7 @@ type Hash struct {
 
 	atime uint32 // access clock in seconds (atomic); see evict.go
 	acct  int64  // bytes counted for the entry when it was stored
+	alen  int    // Len when acct was estimated
 }
 
 // NewHash returns an empty hash.

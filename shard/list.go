@@ -12,6 +12,7 @@ type List struct {
 
 	atime uint32 // access clock in seconds (atomic); see evict.go
 	acct  int64  // bytes counted for the entry when it was stored
+	alen  int    // Len when acct was estimated
 }
 
 // NewList returns an empty list.

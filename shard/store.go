@@ -161,6 +161,9 @@ func (s *Store) Update(key []byte, now int64, fn func(e *Entry)) {
 
 // unlockCur releases the write lock taken by Update, dropping the borrowed key.
 func (sh *shardData) unlockCur() {
+	if sh.mem.collections && sh.cur.key != nil {
+		sh.remeasureLocked(sh.cur.key)
+	}
 	sh.cur.key = nil
 	sh.mu.Unlock()
 }
