@@ -137,8 +137,9 @@ func measure(e entry, klen int) int64 {
 
 // remeasureLocked re-estimates the list or hash stored under key when its
 // length changed in place since it was measured, in O(1): each element
-// added or removed counts as the average element did when it was measured
-// (elemOverhead when it was empty). Values replaced in place without a
+// added or removed counts as the per-element overhead plus the size of an
+// element at the ends (a list's first and last, a hash's newest field),
+// where pushes and new fields land. Values replaced in place without a
 // change of length keep their old estimate.
 func (sh *shardData) remeasureLocked(key []byte) {
 	e, ok := sh.m[string(key)]
@@ -149,23 +150,28 @@ func (sh *shardData) remeasureLocked(key []byte) {
 		acct *int64
 		alen *int
 		n    int
+		per  int64
 	)
 	switch e.n {
 	case nList:
 		l := ptrList(e.p)
 		acct, alen, n = &l.acct, &l.alen, l.Len()
+		if n > 0 {
+			per = int64(len(l.Index(0))+len(l.Index(n-1))) / 2
+		}
+		per += elemOverhead
 	case nHash:
 		h := ptrHash(e.p)
 		acct, alen, n = &h.acct, &h.alen, h.Len()
+		if k := len(h.fields); k > 0 && !h.fields[k-1].dead {
+			per = int64(len(h.fields[k-1].f) + len(h.fields[k-1].v))
+		}
+		per += fieldOverhead
 	default:
 		return
 	}
 	if n == *alen {
 		return
-	}
-	per := int64(elemOverhead)
-	if *alen > 0 {
-		per = max(per, (*acct-entryOverhead-objOverhead-int64(len(key)))/int64(*alen))
 	}
 	next := max(*acct+int64(n-*alen)*per, entryOverhead+objOverhead+int64(len(key)))
 	sh.addUsedLocked(next - *acct)
