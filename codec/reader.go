@@ -226,19 +226,26 @@ func (r *Reader) fill() error {
 	if r.start == r.end && r.state == stateIdle {
 		r.start, r.end = 0, 0
 	}
-	need := minFree
+	need, ahead := minFree, minFree
 	growExact := false
 	if r.state == stateBulk {
 		// Only the rest of the bulk (and its CRLF) is needed before the
-		// command can be parsed on; a large one gets exactly that room.
-		need = r.pos + r.bulkLen + 2 - (r.end - r.start)
-		growExact = need > minFree
+		// command can be parsed on; a large one gets exactly that room,
+		// but reserved only as fast as the data arrives: at most as much
+		// again as the command has already sent, so that a bare
+		// "$536870912" header cannot make us allocate 512 MiB (four such
+		// headers grew the heap by 2 GiB). The buffer still at most
+		// doubles per step and ends exactly at the command's size.
+		rest := r.pos + r.bulkLen + 2 - (r.end - r.start)
+		need = min(rest, minFree)
+		ahead = min(rest, max(minFree, r.end-r.start))
+		growExact = true
 	}
 	if len(r.buf)-r.end < need && r.start > 0 {
 		r.compact()
 	}
 	if len(r.buf)-r.end < need {
-		r.grow(need, growExact)
+		r.grow(ahead, growExact)
 	}
 	for range maxEmptyReads {
 		n, err := r.rd.Read(r.buf[r.end:])

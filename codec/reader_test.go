@@ -233,6 +233,14 @@ func TestReadCommandQueryLimit(t *testing.T) {
 	assert.Equal(t, ErrQueryBufferLimit, err, "the error is sticky")
 }
 
+func TestReadBulkNotAllocatedAhead(t *testing.T) {
+	r := NewReader(strings.NewReader("*1\r\n$500000000\r\n" + strings.Repeat("x", 1<<20)))
+	defer r.Release()
+	_, err := r.ReadCommand()
+	assert.Equal(t, io.ErrUnexpectedEOF, err)
+	assert.LessOrEqual(t, len(r.buf), 4<<20, "a declared 500 MB bulk reserves memory only as its data arrives")
+}
+
 func TestReadLargeBulk(t *testing.T) {
 	for _, size := range []int{minFree - 1, minFree, 100_000, 1 << 20} {
 		payload := bytes.Repeat([]byte("0123456789abcdef"), size/16+1)[:size]

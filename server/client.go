@@ -32,6 +32,7 @@ type client struct {
 	keys   [][]byte // scratch for multi-key commands, reused across commands
 
 	lastActive atomic.Int64 // unix ns of the last batch; read by the idle reaper
+	writeSince atomic.Int64 // unix ns when the pending Write began, 0 when none; read by clientsCron
 	stopping   atomic.Bool  // set by Shutdown: finish the batch, then close
 
 	// mu guards name and lastCmd, which CLIENT LIST reads from other goroutines.
@@ -53,24 +54,37 @@ func newClient(s *Server, conn net.Conn) *client {
 		authed:  s.cfg.RequirePass == "",
 	}
 	c.r.SetAuthenticated(c.authed)
+	c.r.SetMaxBulkLen(int(s.cfg.ProtoMaxBulkLen))
+	c.r.SetMaxQueryLen(int(s.cfg.QueryBufferLimit))
 	c.lastActive.Store(time.Now().UnixNano())
 	return c
 }
 
+// stopWriteGrace is how long a stopping client's pending write may still
+// take: replies to commands already run are delivered to a client that
+// reads them, while one that never reads cannot hold up Shutdown.
+const stopWriteGrace = 2 * time.Second
+
 // stop asks the client to close after the commands it has already read:
 // the read deadline wakes a goroutine blocked in Read without touching one
-// that is executing or writing. Safe to call from any goroutine.
+// that is executing, and a write gets stopWriteGrace to complete. Safe to
+// call from any goroutine.
 func (c *client) stop() {
 	c.stopping.Store(true)
-	_ = c.conn.SetReadDeadline(time.Now())
+	now := time.Now()
+	_ = c.conn.SetReadDeadline(now)
+	_ = c.conn.SetWriteDeadline(now.Add(stopWriteGrace))
 }
 
 // serve is the connection loop: read a command, run it, and flush the
 // replies of a pipelined batch in one write once no complete command is
-// left in the read buffer.
+// left in the read buffer, or earlier once more than the output buffer
+// limit is waiting: then the write blocks until the client reads, and the
+// loop stops reading from it meanwhile, which bounds its memory.
 func (c *client) serve() {
 	defer c.close()
 	track := c.srv.cfg.Timeout > 0
+	outLimit := c.srv.cfg.OutputBufferLimit
 	for {
 		args, err := c.r.ReadCommand()
 		if err != nil {
@@ -82,6 +96,11 @@ func (c *client) serve() {
 		if c.quit {
 			c.flush()
 			return
+		}
+		if c.w.Buffered() > outLimit {
+			if !c.flush() || c.stopping.Load() {
+				return
+			}
 		}
 		if !c.r.Ready() {
 			if !c.flush() || c.stopping.Load() {
@@ -99,7 +118,13 @@ func (c *client) serve() {
 func (c *client) flush() bool {
 	c.srv.stats.commands.Add(c.cmds)
 	c.cmds = 0
-	return c.w.Flush() == nil
+	if c.srv.cfg.OutputTimeout <= 0 {
+		return c.w.Flush() == nil
+	}
+	c.writeSince.Store(time.Now().UnixNano())
+	err := c.w.Flush()
+	c.writeSince.Store(0)
+	return err == nil
 }
 
 func (c *client) close() {
@@ -141,6 +166,9 @@ func (c *client) exec(args [][]byte) {
 		c.w.Error(fmt.Sprintf(msgWrongArgs, cmd.lowerName()))
 	case !c.authed && cmd.flags&flagNoAuth == 0:
 		c.w.Error(msgNoAuth)
+	case cmd.flags&flagDenyOOM != 0 && c.srv.cfg.MaxMemory > 0 && !c.srv.freeMemory():
+		c.srv.stats.oom.Add(1)
+		c.w.Error(msgOOM)
 	default:
 		c.call(cmd, args)
 	}

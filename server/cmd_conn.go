@@ -377,10 +377,13 @@ func (s *Server) configParams() [][2]string {
 		{"hz", strconv.Itoa(cfg.Hz)},
 		{"save", ""},
 		{"appendonly", "no"},
-		{"maxmemory", "0"},
-		{"maxmemory-policy", "noeviction"},
-		{"proto-max-bulk-len", "536870912"},
-		{"client-query-buffer-limit", "1073741824"},
+		{"maxmemory", strconv.FormatInt(cfg.MaxMemory, 10)},
+		{"maxmemory-policy", cfg.MaxMemoryPolicy.String()},
+		{"maxmemory-samples", strconv.Itoa(cfg.MaxMemorySamples)},
+		{"proto-max-bulk-len", strconv.FormatInt(cfg.ProtoMaxBulkLen, 10)},
+		{"client-query-buffer-limit", strconv.FormatInt(cfg.QueryBufferLimit, 10)},
+		{"client-output-buffer-limit", strconv.Itoa(cfg.OutputBufferLimit)},
+		{"client-output-timeout", strconv.Itoa(int(cfg.OutputTimeout / time.Second))},
 		{"default-ttl", strconv.FormatInt(int64(cfg.DefaultTTL/time.Second), 10)},
 		{"compat", cfg.Mode.String()},
 		{"shards", strconv.Itoa(cfg.Shards)},
@@ -507,14 +510,23 @@ func (s *Server) infoClients(b []byte) []byte {
 	return infoInt(b, "blocked_clients", 0)
 }
 
+// infoMemory reports as used_memory the estimate --maxmemory is enforced
+// against (keys, values and per-entry overhead), so that used_memory and
+// maxmemory compare as they do in Redis; the Go heap is reported beside it.
 func (s *Server) infoMemory(b []byte) []byte {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	b = infoInt(b, "used_memory", int64(ms.HeapAlloc))
-	b = infoLine(b, "used_memory_human", humanBytes(ms.HeapAlloc))
+	used := s.store.UsedMemory()
+	b = infoInt(b, "used_memory", used)
+	b = infoLine(b, "used_memory_human", humanBytes(uint64(max(used, 0))))
+	b = infoInt(b, "used_memory_dataset", s.store.Stats().UsedMemory)
+	b = infoInt(b, "used_memory_heap", int64(ms.HeapAlloc))
+	b = infoLine(b, "used_memory_heap_human", humanBytes(ms.HeapAlloc))
 	b = infoInt(b, "used_memory_rss", int64(ms.Sys-ms.HeapReleased))
-	b = infoInt(b, "maxmemory", 0)
-	b = infoLine(b, "maxmemory_policy", "noeviction")
+	b = infoInt(b, "maxmemory", s.cfg.MaxMemory)
+	b = infoLine(b, "maxmemory_human", humanBytes(uint64(s.cfg.MaxMemory)))
+	b = infoLine(b, "maxmemory_policy", s.cfg.MaxMemoryPolicy.String())
+	b = infoInt(b, "evicted_keys", int64(s.store.Stats().EvictedKeys))
 	return infoInt(b, "gc_cycles", int64(ms.NumGC))
 }
 
@@ -542,7 +554,9 @@ func (s *Server) infoStats(b []byte) []byte {
 	b = infoLine(b, "expired_stale_perc", strconv.FormatFloat(cs.StalePerc, 'f', 2, 64))
 	b = infoInt(b, "expired_time_cap_reached_count", int64(cs.TimeCapReached))
 	b = infoInt(b, "expire_cycles", int64(cs.Cycles))
-	b = infoInt(b, "evicted_keys", 0)
+	b = infoInt(b, "evicted_keys", int64(st.EvictedKeys))
+	b = infoInt(b, "oom_rejected_commands", s.stats.oom.Load())
+	b = infoInt(b, "client_output_timeouts", s.stats.slowWriters.Load())
 	return infoInt(b, "command_panics", s.stats.panics.Load())
 }
 

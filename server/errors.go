@@ -55,4 +55,6 @@ const (
 	msgStringTooLong = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 	msgDecrOverflow  = "ERR decrement would overflow"
 	msgIncrNaN       = "ERR increment would produce NaN or Infinity"
+
+	msgOOM = "OOM command not allowed when used memory > 'maxmemory'."
 )

@@ -62,13 +62,42 @@ type Config struct {
 	Hz          int           // active-expiry cycles per second; default 10
 	Logger      *slog.Logger  // default slog.Default()
 
+	// ProtoMaxBulkLen is the largest bulk argument accepted (Redis's
+	// proto-max-bulk-len); default 512 MiB.
+	ProtoMaxBulkLen int64
+	// QueryBufferLimit bounds the bytes buffered for one client's requests
+	// (client-query-buffer-limit); default 1 GiB, as Redis, so that the
+	// largest bulk still fits. A client past it is closed without a reply.
+	QueryBufferLimit int64
+	// OutputBufferLimit bounds the replies one client may have waiting: past
+	// it the replies are written before the next command runs, so a client
+	// that does not read stops being read from (the blocking write is the
+	// backpressure). One reply larger than it is still written whole.
+	// Default 4 MiB.
+	OutputBufferLimit int
+	// OutputTimeout closes a client whose pending write has not completed in
+	// this long (a reader that stopped reading); 0 never.
+	OutputTimeout time.Duration
+	// MaxMemory bounds the estimated bytes of keys and values; 0 means no
+	// bound. Past it, MaxMemoryPolicy evicts keys before each command that
+	// may grow memory, or (noeviction, or nothing left to evict) the command
+	// is refused with -OOM.
+	MaxMemory int64
+	// MaxMemoryPolicy picks the keys evicted past MaxMemory; the zero value
+	// is shard.NoEviction.
+	MaxMemoryPolicy shard.Policy
+	// MaxMemorySamples is how many keys each eviction samples per shard;
+	// default shard.DefaultSamples.
+	MaxMemorySamples int
+
 	// Now is the clock for deadlines; tests inject a fake one. Default time.Now.
 	Now func() time.Time
 }
 
 const (
-	defaultMaxClients = 10000
-	defaultHz         = 10
+	defaultMaxClients        = 10000
+	defaultHz                = 10
+	defaultOutputBufferLimit = 4 << 20
 )
 
 // Server is a miniredis server: a store, an expiry cycle and the clients
@@ -99,6 +128,8 @@ type stats struct {
 	rejected    atomic.Int64 // rejected_connections
 	commands    atomic.Int64 // total_commands_processed, added once per batch
 	panics      atomic.Int64 // commands that panicked and were recovered
+	oom         atomic.Int64 // commands refused with -OOM
+	slowWriters atomic.Int64 // clients closed by client-output-timeout
 }
 
 // New checks cfg and builds a server that is not yet listening.
@@ -121,8 +152,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Hz == 0 {
 		cfg.Hz = defaultHz
 	}
-	if cfg.DefaultTTL < 0 || cfg.Timeout < 0 {
-		return nil, errors.New("server: default-ttl and timeout must not be negative")
+	if cfg.DefaultTTL < 0 || cfg.Timeout < 0 || cfg.OutputTimeout < 0 {
+		return nil, errors.New("server: default-ttl, timeout and client-output-timeout must not be negative")
+	}
+	if err := cfg.setLimitDefaults(); err != nil {
+		return nil, err
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -141,6 +175,11 @@ func New(cfg Config) (*Server, error) {
 		nowFn:   cfg.Now,
 		clients: make(map[*client]struct{}),
 	}
+	st.SetAccounting(shard.Accounting{
+		Grain:       accountingGrain(cfg.MaxMemory, cfg.Shards),
+		LRU:         cfg.MaxMemory > 0 && cfg.MaxMemoryPolicy == shard.AllKeysLRU,
+		Collections: cfg.MaxMemory > 0,
+	})
 	s.cycle, err = expire.New(st, expire.Options{Hz: cfg.Hz, Now: cfg.Now})
 	if err != nil {
 		return nil, err
@@ -193,11 +232,11 @@ func (s *Server) Serve() error {
 		defer s.wg.Done()
 		s.cycle.Run(ctx)
 	}()
-	if s.cfg.Timeout > 0 {
+	if s.cfg.Timeout > 0 || s.cfg.OutputTimeout > 0 {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			s.reapIdle(ctx)
+			s.clientsCron(ctx)
 		}()
 	}
 
@@ -309,9 +348,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 }
 
-// reapIdle closes clients idle longer than --timeout, checking once a second
-// as Redis's clientsCron does, so the hot path never touches a deadline.
-func (s *Server) reapIdle(ctx context.Context) {
+// clientsCron closes clients idle longer than --timeout and clients whose
+// write has been blocked longer than --client-output-timeout, checking once
+// a second as Redis's clientsCron does, so the hot path never touches a
+// deadline or a timer.
+func (s *Server) clientsCron(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
@@ -320,16 +361,28 @@ func (s *Server) reapIdle(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		limit := time.Now().Add(-s.cfg.Timeout).UnixNano()
-		s.mu.Lock()
-		for c := range s.clients {
-			if c.lastActive.Load() < limit {
-				s.log.Info("closing idle client", "id", c.id, "addr", c.addr)
-				c.stop()
-				c.conn.Close()
-			}
+		s.checkClients(time.Now())
+	}
+}
+
+// checkClients runs one round of clientsCron as of now.
+func (s *Server) checkClients(now time.Time) {
+	idleLimit := now.Add(-s.cfg.Timeout).UnixNano()
+	writeLimit := now.Add(-s.cfg.OutputTimeout).UnixNano()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.clients {
+		switch w := c.writeSince.Load(); {
+		case s.cfg.OutputTimeout > 0 && w != 0 && w < writeLimit:
+			s.log.Warn("closing client that does not read its replies", "id", c.id, "addr", c.addr)
+			s.stats.slowWriters.Add(1)
+		case s.cfg.Timeout > 0 && c.lastActive.Load() < idleLimit:
+			s.log.Info("closing idle client", "id", c.id, "addr", c.addr)
+		default:
+			continue
 		}
-		s.mu.Unlock()
+		c.stop()
+		c.conn.Close() // also unblocks a pending Write
 	}
 }
 

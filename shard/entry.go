@@ -86,6 +86,9 @@ func (c *Entry) Value() Value {
 	if !ok {
 		return Value{}
 	}
+	if c.sh.mem.lru {
+		touch(e, c.now)
+	}
 	return e.value(len(c.key))
 }
 
@@ -110,7 +113,9 @@ func (c *Entry) ExpireAt() int64 {
 func (c *Entry) past(expireAt int64) bool { return expireAt > 0 && expireAt <= c.now }
 
 // putLocked stores (p, n, expireAt) under k, which must equal the cursor key,
-// replacing old when present and keeping the volatile index in step.
+// replacing old when present and keeping the volatile index and the byte
+// count in step (a list or hash, even one stored again in place, is
+// measured here).
 func (c *Entry) putLocked(old entry, had bool, k string, p ptr, n uint32, expireAt int64) {
 	sh := c.sh
 	ne := entry{p: p, exp: expireAt, n: n, vidx: -1}
@@ -127,6 +132,11 @@ func (c *Entry) putLocked(old entry, had bool, k string, p ptr, n uint32, expire
 		sh.unvolLocked(ne.vidx)
 		ne.vidx = -1
 	}
+	var oldSize int64
+	if had {
+		oldSize = entrySize(old, len(k)) // before measure: old may be the same object
+	}
+	sh.addUsedLocked(measure(ne, len(k)) - oldSize)
 	// Assigning an existing string key replaces the map's key header too,
 	// so the previous key+value allocation is released.
 	sh.m[k] = ne
@@ -144,7 +154,7 @@ func (c *Entry) SetString(v []byte, expireAt int64) {
 		c.Delete()
 		return
 	}
-	k, p := newKV(c.key, v)
+	k, p := newKV(c.key, v, clock(c.now))
 	c.putLocked(old, had, k, p, uint32(len(v)), expireAt)
 }
 
@@ -168,6 +178,7 @@ func (c *Entry) SetList(l *List, expireAt int64) {
 		return
 	}
 	l.key = c.objectKey(old, had)
+	l.atime = clock(c.now)
 	c.putLocked(old, had, l.key, listPtr(l), nList, expireAt)
 }
 
@@ -181,6 +192,7 @@ func (c *Entry) SetHash(h *Hash, expireAt int64) {
 		return
 	}
 	h.key = c.objectKey(old, had)
+	h.atime = clock(c.now)
 	c.putLocked(old, had, h.key, hashPtr(h), nHash, expireAt)
 }
 
@@ -308,6 +320,11 @@ func (s *Store) beginTx(keys [][]byte, now int64, ro bool) *Tx {
 // endTx releases the locks of tx (deferred, so a panicking callback cannot
 // leave shards locked) and returns it to the pool.
 func (s *Store) endTx(tx *Tx) {
+	if !tx.ro && s.mem.collections {
+		for i := range tx.ents {
+			tx.ents[i].sh.remeasureLocked(tx.keys[i])
+		}
+	}
 	for _, j := range tx.locked {
 		if tx.ro {
 			s.shards[j].mu.RUnlock()

@@ -20,6 +20,10 @@ type Hash struct {
 	idx    map[string]int // nil while len(fields) <= smallHash
 	live   int
 	key    string // stored key of the owning entry; see Entry.storedKey
+
+	atime uint32 // access clock in seconds (atomic); see evict.go
+	acct  int64  // bytes counted for the entry when it was stored
+	alen  int    // Len when acct was estimated
 }
 
 // NewHash returns an empty hash.

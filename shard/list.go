@@ -9,6 +9,10 @@ type List struct {
 	head int      // index in buf of element 0
 	n    int
 	key  string // stored key of the owning entry; see Entry.storedKey
+
+	atime uint32 // access clock in seconds (atomic); see evict.go
+	acct  int64  // bytes counted for the entry when it was stored
+	alen  int    // Len when acct was estimated
 }
 
 // NewList returns an empty list.

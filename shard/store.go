@@ -90,6 +90,11 @@ type shardData struct {
 	writes  uint64   // write-lock acquisitions by Update, UpdateMulti, Flush
 	expired uint64   // keys deleted because their deadline passed
 	cur     Entry    // the cursor Update hands out, reused so Update does not allocate
+
+	used     int64     // bytes counted for the keys of this shard (see evict.go)
+	unsynced int64     // part of used not yet added to mem.used
+	evicted  uint64    // keys removed by Evict
+	mem      *memState // shared by all shards of the Store
 }
 
 type shard struct {
@@ -103,6 +108,7 @@ type Store struct {
 	shards []shard
 	mask   uint64
 	txs    sync.Pool
+	mem    memState
 }
 
 // New returns an empty Store with the given number of shards, which must be a
@@ -112,7 +118,9 @@ func New(shards int) (*Store, error) {
 		return nil, ErrShards
 	}
 	s := &Store{shards: make([]shard, shards), mask: uint64(shards - 1)}
+	s.mem.grain = DefaultGrain
 	for i := range s.shards {
+		s.shards[i].mem = &s.mem
 		s.shards[i].m = make(map[string]entry)
 		s.shards[i].cur.sh = &s.shards[i].shardData
 	}
@@ -139,6 +147,9 @@ func (s *Store) View(key []byte, now int64, fn func(v Value)) bool {
 	if !ok || e.expired(now) {
 		return false
 	}
+	if s.mem.lru {
+		touch(e, now)
+	}
 	fn(e.value(len(key)))
 	return true
 }
@@ -160,6 +171,9 @@ func (s *Store) Update(key []byte, now int64, fn func(e *Entry)) {
 
 // unlockCur releases the write lock taken by Update, dropping the borrowed key.
 func (sh *shardData) unlockCur() {
+	if sh.mem.collections && sh.cur.key != nil {
+		sh.remeasureLocked(sh.cur.key)
+	}
 	sh.cur.key = nil
 	sh.mu.Unlock()
 }
@@ -177,6 +191,7 @@ func (sh *shardData) deleteLocked(e entry, k string) {
 	if e.vidx >= 0 {
 		sh.unvolLocked(e.vidx)
 	}
+	sh.addUsedLocked(-entrySize(e, len(k)))
 	delete(sh.m, k)
 }
 
@@ -206,6 +221,7 @@ func (s *Store) Flush() int {
 		// A fresh map rather than clear(): clear keeps the grown table alive.
 		sh.m = make(map[string]entry)
 		sh.vol = nil
+		sh.addUsedLocked(-sh.used)
 		sh.mu.Unlock()
 	}
 	return n
@@ -217,6 +233,8 @@ type Stats struct {
 	Volatile    int    // keys with a deadline
 	ExpiredKeys uint64 // keys deleted because their deadline passed (lazily or by ExpireSample)
 	Writes      uint64 // write-lock acquisitions by Update, UpdateMulti (per shard) and Flush (per shard)
+	EvictedKeys uint64 // keys removed by Evict
+	UsedMemory  int64  // exact sum of the shards' byte counts (UsedMemory lags it)
 }
 
 // Stats sums the shard counters, taking each read lock briefly, so the result
@@ -230,6 +248,8 @@ func (s *Store) Stats() Stats {
 		st.Volatile += len(sh.vol)
 		st.ExpiredKeys += sh.expired
 		st.Writes += sh.writes
+		st.EvictedKeys += sh.evicted
+		st.UsedMemory += sh.used
 		sh.mu.RUnlock()
 	}
 	return st

@@ -46,7 +46,9 @@ func checkInvariants(t *testing.T, s *Store) {
 			assert.Positive(t, e.exp, "shard %d key %q", i, k)
 		}
 		nvol := 0
+		var used int64
 		for k, e := range sh.m {
+			used += entrySize(e, len(k))
 			assert.Equal(t, e.exp > 0, e.vidx >= 0, "shard %d key %q exp %d vidx %d", i, k, e.exp, e.vidx)
 			assert.True(t, sameData(k, e.storedKey(len(k))), "stored key of %q", k)
 			if e.vidx >= 0 {
@@ -57,6 +59,7 @@ func checkInvariants(t *testing.T, s *Store) {
 			}
 		}
 		assert.Equal(t, nvol, len(sh.vol), "shard %d", i)
+		assert.Equal(t, used, sh.used, "shard %d byte count", i)
 	}
 }
 

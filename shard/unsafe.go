@@ -4,34 +4,39 @@ import "unsafe"
 
 // This file holds every use of package unsafe in shard.
 //
-// A string entry keeps its key and value in one allocation (kv): the map key
-// is kv[:klen] and entry.p points at the first byte of kv. The value is found
-// from p and the key length, which every caller knows because it looked the
-// key up. Keeping p at the start of the allocation (not at the value) means a
-// zero-length value never produces a pointer past the end of the object,
-// which the garbage collector would reject. The bytes are never written after
-// the allocation is built, so handing out string headers over them is sound.
+// A string entry keeps its access clock, key and value in one allocation
+// (kv): four bytes of clock (seconds, read and written atomically, for
+// allkeys-lru), then the key, then the value. The map key is a string over
+// the key bytes and entry.p points at the first byte of kv. The value is
+// found from p and the key length, which every caller knows because it
+// looked the key up. Keeping p at the start of the allocation (not at the
+// value) means a zero-length value never produces a pointer past the end of
+// the object, which the garbage collector would reject. The key and value
+// bytes are never written after the allocation is built, so handing out
+// string headers over them is sound.
 
-// zeroByte gives empty key+value allocations a valid address.
-var zeroByte byte
+// kvHeader is the size of the access clock in front of a string entry's key.
+const kvHeader = 4
 
-// newKV copies key and val into one fresh allocation and returns the map key
-// (a string over the first len(key) bytes) and the allocation's start.
-func newKV(key, val []byte) (string, unsafe.Pointer) {
-	n := len(key) + len(val)
-	if n == 0 {
-		return "", unsafe.Pointer(&zeroByte)
-	}
+// newKV copies key and val into one fresh allocation behind a clock set to
+// clock, and returns the map key (a string over the key bytes) and the
+// allocation's start. The size is rounded up to a multiple of 8 so that even
+// the tiny allocator aligns the clock for atomic access; that costs no
+// memory, as every size class above 8 bytes is a multiple of 8.
+func newKV(key, val []byte, clock uint32) (string, unsafe.Pointer) {
+	n := (kvHeader + len(key) + len(val) + 7) &^ 7
 	b := make([]byte, n)
-	copy(b, key)
-	copy(b[len(key):], val)
-	return unsafe.String(&b[0], len(key)), unsafe.Pointer(&b[0])
+	copy(b[kvHeader:], key)
+	copy(b[kvHeader+len(key):], val)
+	p := unsafe.Pointer(&b[0])
+	*(*uint32)(p) = clock
+	return unsafe.String(&b[kvHeader], len(key)), p
 }
 
 // kvKey returns the stored key string of a string entry whose allocation
 // starts at p.
 func kvKey(p unsafe.Pointer, klen int) string {
-	return unsafe.String((*byte)(p), klen)
+	return unsafe.String((*byte)(unsafe.Add(p, kvHeader)), klen)
 }
 
 // kvValue returns the start of the value of a string entry, or nil when the
@@ -40,8 +45,12 @@ func kvValue(p unsafe.Pointer, klen int, n uint32) unsafe.Pointer {
 	if n == 0 {
 		return nil
 	}
-	return unsafe.Add(p, klen)
+	return unsafe.Add(p, kvHeader+klen)
 }
+
+// kvClock returns the access clock of a string entry whose allocation starts
+// at p.
+func kvClock(p unsafe.Pointer) *uint32 { return (*uint32)(p) }
 
 // emptyBytes is returned for an empty string value, so that Bytes can tell
 // "empty string" (non-nil) from "not a string" (nil) without allocating.

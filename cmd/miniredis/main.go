@@ -9,12 +9,15 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
+	"github.com/miniredis/miniredis/codec"
 	"github.com/miniredis/miniredis/server"
 	"github.com/miniredis/miniredis/shard"
 )
@@ -43,6 +46,16 @@ func run(argv []string) error {
 	fs.DurationVar(&cfg.Timeout, "timeout", 0, "close clients idle this long; 0 never")
 	fs.IntVar(&cfg.Hz, "hz", 10, "active-expiry cycles per second")
 	fs.StringVar(&logLevel, "loglevel", "info", "debug, info, warn or error")
+	cfg.ProtoMaxBulkLen = codec.DefaultMaxBulkLen
+	fs.Var((*memFlag)(&cfg.ProtoMaxBulkLen), "proto-max-bulk-len", "largest bulk argument accepted (bytes; units as Redis: 512mb, 1gb)")
+	cfg.QueryBufferLimit = codec.DefaultMaxQueryLen
+	fs.Var((*memFlag)(&cfg.QueryBufferLimit), "client-query-buffer-limit", "most request bytes buffered per client; past it the client is closed")
+	outLimit := int64(4 << 20)
+	fs.Var((*memFlag)(&outLimit), "client-output-buffer-limit", "most reply bytes waiting per client before the server writes them and stops reading from it until they are read")
+	fs.DurationVar(&cfg.OutputTimeout, "client-output-timeout", time.Minute, "close a client whose replies have not been read for this long; 0 never")
+	fs.Var((*memFlag)(&cfg.MaxMemory), "maxmemory", "bound on the estimated bytes of keys and values (100mb, 2gb...); 0 means none")
+	policy := "noeviction"
+	fs.StringVar(&policy, "maxmemory-policy", policy, "what to do past maxmemory: noeviction, allkeys-lru or volatile-ttl")
 	if err := fs.Parse(argv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -56,6 +69,13 @@ func run(argv []string) error {
 	if cfg.Mode, err = server.ParseMode(compat); err != nil {
 		return err
 	}
+	if cfg.MaxMemoryPolicy, err = shard.ParsePolicy(policy); err != nil {
+		return err
+	}
+	if outLimit > math.MaxInt32 {
+		return fmt.Errorf("client-output-buffer-limit %d too large", outLimit)
+	}
+	cfg.OutputBufferLimit = int(outLimit)
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 		return fmt.Errorf("bad -loglevel: %w", err)
@@ -74,7 +94,8 @@ func run(argv []string) error {
 		log.Warn("listening on a non-loopback address with no password: anyone who can reach it can read and write every key; set --requirepass")
 	}
 	log.Info("miniredis ready", "addr", srv.Addr().String(), "shards", cfg.Shards, "compat", compat,
-		"default_ttl", cfg.DefaultTTL.String(), "version", server.Version)
+		"default_ttl", cfg.DefaultTTL.String(), "maxmemory", cfg.MaxMemory, "maxmemory_policy", policy,
+		"version", server.Version)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -92,6 +113,20 @@ func run(argv []string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return <-errc
+}
+
+// memFlag is a byte count flag accepting Redis's units (100mb, 2gb).
+type memFlag int64
+
+func (m *memFlag) String() string { return strconv.FormatInt(int64(*m), 10) }
+
+func (m *memFlag) Set(s string) error {
+	n, err := server.ParseMemory(s)
+	if err != nil {
+		return err
+	}
+	*m = memFlag(n)
+	return nil
 }
 
 func isLoopback(host string) bool {

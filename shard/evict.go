@@ -1,0 +1,362 @@
+package shard
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"sync/atomic"
+)
+
+// Memory accounting and eviction (maxmemory), approximated the way Redis
+// does it: each shard counts the bytes of what it stores under its own lock;
+// a store-wide total is brought up to date in steps of at most Grain bytes
+// per shard, so a write pays a shared atomic add only once per Grain bytes of
+// change; eviction samples a few keys of one shard and removes the best
+// candidate of the policy.
+
+// Policy is a maxmemory eviction policy.
+type Policy uint8
+
+const (
+	// NoEviction evicts nothing; the caller refuses writes instead.
+	NoEviction Policy = iota
+	// AllKeysLRU evicts the least recently used of the sampled keys.
+	AllKeysLRU
+	// VolatileTTL evicts the sampled key with a deadline nearest to now;
+	// keys without a deadline are never evicted.
+	VolatileTTL
+)
+
+// ParsePolicy parses a maxmemory-policy name as Redis spells it.
+func ParsePolicy(s string) (Policy, error) {
+	switch s {
+	case "noeviction":
+		return NoEviction, nil
+	case "allkeys-lru":
+		return AllKeysLRU, nil
+	case "volatile-ttl":
+		return VolatileTTL, nil
+	}
+	return 0, errors.New("shard: unknown maxmemory policy " + s + " (want noeviction, allkeys-lru or volatile-ttl)")
+}
+
+// String returns the policy's Redis name.
+func (p Policy) String() string {
+	switch p {
+	case AllKeysLRU:
+		return "allkeys-lru"
+	case VolatileTTL:
+		return "volatile-ttl"
+	}
+	return "noeviction"
+}
+
+// Per-entry costs beyond the key and value bytes, measured with the
+// memory-per-key test (about 150 B live heap for an 11-byte key and a 32-byte
+// value in a map of a million keys: the map slot and its growth headroom, the
+// allocation's size class rounding, the volatile index slot).
+const (
+	entryOverhead = 96 // map slot (16 B key header + 24 B entry) at 7/8 load, growth headroom, vol slot
+	elemOverhead  = 32 // a list element: its slice header in the ring plus size class rounding
+	fieldOverhead = 64 // a hash field: hashField (48 B) plus rounding; the index map when large
+	objOverhead   = 64 // a List or Hash header
+)
+
+// DefaultGrain is the accounting step used until SetAccounting is called.
+const DefaultGrain = 64 << 10
+
+// memState is shared by all shards of a Store. Only the atomics change
+// once the Store is shared.
+type memState struct {
+	used        atomic.Int64 // store-wide bytes, behind the shards by < grain each
+	grain       int64
+	lru         bool
+	collections bool
+	next        atomic.Uint64
+}
+
+// Accounting configures memory accounting; see SetAccounting.
+type Accounting struct {
+	// Grain is how far (in bytes) each shard's count may run ahead of the
+	// store-wide total UsedMemory reads: the total is off by less than Grain
+	// times the shard count, and writes touch the shared total once per
+	// Grain bytes of change.
+	Grain int64
+	// LRU makes reads maintain the access clock AllKeysLRU needs.
+	LRU bool
+	// Collections makes every Update and UpdateMulti re-estimate a list or
+	// hash whose length it changed in place (one more map lookup per
+	// write), so pushes onto a stored collection count.
+	Collections bool
+}
+
+// SetAccounting configures memory accounting (the default is a Grain of
+// DefaultGrain and nothing else). Call it before the Store is shared.
+func (s *Store) SetAccounting(a Accounting) {
+	s.mem.grain = max(a.Grain, 0)
+	s.mem.lru = a.LRU
+	s.mem.collections = a.Collections
+}
+
+// UsedMemory returns the estimated bytes held by keys and values: key and
+// value lengths plus a per-entry overhead, counted when they are stored. It
+// is one atomic load, cheap enough for every write.
+func (s *Store) UsedMemory() int64 { return s.mem.used.Load() }
+
+// entrySize is what an entry stored under a key of klen bytes counts for.
+func entrySize(e entry, klen int) int64 {
+	switch e.n {
+	case nList:
+		return ptrList(e.p).acct
+	case nHash:
+		return ptrHash(e.p).acct
+	}
+	if e.n > maxString { // an object kind this file does not know
+		return entryOverhead + int64(klen)
+	}
+	return entryOverhead + kvHeader + int64(klen) + int64(e.n)
+}
+
+// measure is what the entry e being stored under a key of klen bytes counts
+// for. A list or hash is measured now and remembers the result, which
+// entrySize returns until it is stored again: a collection changed in place
+// keeps the size it was stored with.
+func measure(e entry, klen int) int64 {
+	switch e.n {
+	case nList:
+		l := ptrList(e.p)
+		l.acct, l.alen = listSize(l, klen), l.Len()
+		return l.acct
+	case nHash:
+		h := ptrHash(e.p)
+		h.acct, h.alen = hashSize(h, klen), h.Len()
+		return h.acct
+	}
+	return entrySize(e, klen)
+}
+
+// remeasureLocked re-estimates the list or hash stored under key when its
+// length changed in place since it was measured, in O(1): each element
+// added or removed counts as the per-element overhead plus the size of an
+// element at the ends (a list's first and last, a hash's newest field),
+// where pushes and new fields land. Values replaced in place without a
+// change of length keep their old estimate.
+func (sh *shardData) remeasureLocked(key []byte) {
+	e, ok := sh.m[string(key)]
+	if !ok {
+		return
+	}
+	var (
+		acct *int64
+		alen *int
+		n    int
+		per  int64
+	)
+	switch e.n {
+	case nList:
+		l := ptrList(e.p)
+		acct, alen, n = &l.acct, &l.alen, l.Len()
+		if n > 0 {
+			per = int64(len(l.Index(0))+len(l.Index(n-1))) / 2
+		}
+		per += elemOverhead
+	case nHash:
+		h := ptrHash(e.p)
+		acct, alen, n = &h.acct, &h.alen, h.Len()
+		if k := len(h.fields); k > 0 && !h.fields[k-1].dead {
+			per = int64(len(h.fields[k-1].f) + len(h.fields[k-1].v))
+		}
+		per += fieldOverhead
+	default:
+		return
+	}
+	if n == *alen {
+		return
+	}
+	next := max(*acct+int64(n-*alen)*per, entryOverhead+objOverhead+int64(len(key)))
+	sh.addUsedLocked(next - *acct)
+	*acct, *alen = next, n
+}
+
+// listSize estimates the bytes of l stored under a key of klen bytes.
+func listSize(l *List, klen int) int64 {
+	n := int64(entryOverhead + objOverhead + klen + 24*len(l.buf))
+	for i := 0; i < l.n; i++ {
+		n += int64(len(l.buf[l.slot(i)])) + elemOverhead - 24
+	}
+	return n
+}
+
+// hashSize estimates the bytes of h stored under a key of klen bytes.
+func hashSize(h *Hash, klen int) int64 {
+	n := int64(entryOverhead + objOverhead + klen)
+	for _, hf := range h.fields {
+		n += int64(len(hf.f)+len(hf.v)) + fieldOverhead
+	}
+	return n
+}
+
+// addUsedLocked adds d bytes to the shard's count and publishes the count to
+// the store-wide total once it has moved by more than the grain.
+func (sh *shardData) addUsedLocked(d int64) {
+	sh.used += d
+	sh.unsynced += d
+	if sh.unsynced > sh.mem.grain || sh.unsynced < -sh.mem.grain {
+		sh.mem.used.Add(sh.unsynced)
+		sh.unsynced = 0
+	}
+}
+
+// clock is the access clock for now (unix ms): seconds, wrapping after 136
+// years, which only matters for comparing ages across the wrap.
+func clock(now int64) uint32 { return uint32(now / 1000) }
+
+// clockOf returns the access clock of e, or nil for a kind without one.
+func clockOf(e entry) *uint32 {
+	switch e.n {
+	case nList:
+		return &ptrList(e.p).atime
+	case nHash:
+		return &ptrHash(e.p).atime
+	}
+	if e.n > maxString {
+		return nil
+	}
+	return kvClock(e.p)
+}
+
+// touch records an access at now. It runs under the read lock, so it writes
+// atomically, and only when the second changed, so hot keys read from many
+// cores do not bounce a cache line on every read.
+func touch(e entry, now int64) {
+	p := clockOf(e)
+	if p == nil {
+		return
+	}
+	if c := clock(now); atomic.LoadUint32(p) != c {
+		atomic.StoreUint32(p, c)
+	}
+}
+
+// idle returns how many seconds e has not been accessed, as of now.
+func idle(e entry, now int64) uint32 {
+	p := clockOf(e)
+	if p == nil {
+		return 0
+	}
+	return clock(now) - atomic.LoadUint32(p)
+}
+
+// DefaultSamples is how many keys Evict looks at per shard, Redis's
+// maxmemory-samples default.
+const DefaultSamples = 5
+
+// evictShards is how many shards (with candidates) Evict samples before it
+// picks a victim. One shard alone would evict from every shard in turn
+// whatever its keys; four give the best of 20 samples, close to what Redis's
+// eviction pool achieves.
+const evictShards = 4
+
+// candidate is the best victim found so far. score orders candidates: a key
+// past its deadline first, then the longest idle (AllKeysLRU) or the nearest
+// deadline (VolatileTTL).
+type candidate struct {
+	key   string // the map's own key string: holding it allocates nothing
+	p     ptr    // the entry's object, to recognise it again
+	shard int
+	score uint64
+	found bool
+}
+
+// Evict removes one key chosen by policy p and reports whether it removed
+// one. It samples up to samples keys in each of a few shards (taken
+// round-robin, skipping shards with no candidate) under their read locks,
+// then deletes the best candidate under its shard's write lock. AllKeysLRU
+// considers every key and takes the one idle longest; VolatileTTL considers
+// only keys with a deadline and takes the nearest; a key whose deadline has
+// passed is taken first (and counted as expired, not evicted). It returns
+// false for NoEviction and when no shard has a candidate.
+func (s *Store) Evict(p Policy, now int64, samples int) bool {
+	if p == NoEviction {
+		return false
+	}
+	samples = max(samples, 1)
+	for range 3 { // the victim may change under us between the two locks
+		var best candidate
+		start := s.mem.next.Add(evictShards)
+		looked := 0
+		for i := uint64(0); i < uint64(len(s.shards)) && looked < evictShards; i++ {
+			j := int((start + i) & s.mask)
+			sh := &s.shards[j]
+			sh.mu.RLock()
+			if sh.sampleLocked(p, now, samples, j, &best) {
+				looked++
+			}
+			sh.mu.RUnlock()
+		}
+		if !best.found {
+			return false
+		}
+		if s.shards[best.shard].evictLocking(best, now) {
+			return true
+		}
+	}
+	return false
+}
+
+// sampleLocked offers up to samples keys of the shard to best and reports
+// whether the shard had any candidate. The caller holds at least the read
+// lock.
+func (sh *shardData) sampleLocked(p Policy, now int64, samples, idx int, best *candidate) bool {
+	offer := func(k string, e entry) {
+		var score uint64
+		switch {
+		case e.expired(now):
+			score = math.MaxUint64
+		case p == AllKeysLRU:
+			score = uint64(idle(e, now))
+		default:
+			score = uint64(math.MaxInt64 - e.exp)
+		}
+		if !best.found || score > best.score {
+			*best = candidate{key: k, p: e.p, shard: idx, score: score, found: true}
+		}
+	}
+	switch p {
+	case AllKeysLRU:
+		// Go starts every map iteration at a random position, so the first
+		// entries met are a random sample, like Redis's dictGetSomeKeys.
+		n := 0
+		for k, e := range sh.m {
+			offer(k, e)
+			if n++; n == samples {
+				break
+			}
+		}
+		return n > 0
+	case VolatileTTL:
+		for range min(samples, len(sh.vol)) {
+			k := sh.vol[rand.IntN(len(sh.vol))]
+			offer(k, sh.m[k])
+		}
+		return len(sh.vol) > 0
+	}
+	return false
+}
+
+// evictLocking deletes the candidate if its entry is still the one sampled.
+func (sh *shardData) evictLocking(c candidate, now int64) bool {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, ok := sh.m[c.key]
+	if !ok || e.p != c.p {
+		return false
+	}
+	sh.deleteLocked(e, c.key)
+	if e.expired(now) {
+		sh.expired++
+	} else {
+		sh.evicted++
+	}
+	return true
+}
