@@ -56,10 +56,12 @@ func (p Policy) String() string {
 // value in a map of a million keys: the map slot and its growth headroom, the
 // allocation's size class rounding, the volatile index slot).
 const (
-	entryOverhead = 96 // map slot (16 B key header + 24 B entry) at 7/8 load, growth headroom, vol slot
-	elemOverhead  = 32 // a list element: its slice header in the ring plus size class rounding
-	fieldOverhead = 64 // a hash field: hashField (48 B) plus rounding; the index map when large
-	objOverhead   = 64 // a List or Hash header
+	entryOverhead  = 96  // map slot (16 B key header + 24 B entry) at 7/8 load, growth headroom, vol slot
+	elemOverhead   = 32  // a list element: its slice header in the ring plus size class rounding
+	fieldOverhead  = 64  // a hash field: hashField (48 B) plus rounding; the index map when large
+	objOverhead    = 64  // a List, Hash, Set or ZSet header
+	memberOverhead = 64  // a set member: its string header in the slice, its index map slot
+	znodeOverhead  = 112 // a sorted-set member: the node with ~1.33 levels, its score map slot
 )
 
 // DefaultGrain is the accounting step used until SetAccounting is called.
@@ -110,6 +112,10 @@ func entrySize(e entry, klen int) int64 {
 		return ptrList(e.p).acct
 	case nHash:
 		return ptrHash(e.p).acct
+	case nSet:
+		return ptrSet(e.p).acct
+	case nZSet:
+		return ptrZSet(e.p).acct
 	}
 	if e.n > maxString { // an object kind this file does not know
 		return entryOverhead + int64(klen)
@@ -131,6 +137,14 @@ func measure(e entry, klen int) int64 {
 		h := ptrHash(e.p)
 		h.acct, h.alen = hashSize(h, klen), h.Len()
 		return h.acct
+	case nSet:
+		st := ptrSet(e.p)
+		st.acct, st.alen = setSize(st, klen), st.Len()
+		return st.acct
+	case nZSet:
+		z := ptrZSet(e.p)
+		z.acct, z.alen = zsetSize(z, klen), z.Len()
+		return z.acct
 	}
 	return entrySize(e, klen)
 }
@@ -167,6 +181,20 @@ func (sh *shardData) remeasureLocked(key []byte) {
 			per = int64(len(h.fields[k-1].f) + len(h.fields[k-1].v))
 		}
 		per += fieldOverhead
+	case nSet:
+		st := ptrSet(e.p)
+		acct, alen, n = &st.acct, &st.alen, st.Len()
+		if n > 0 {
+			per = int64(len(st.members[n-1]))
+		}
+		per += memberOverhead
+	case nZSet:
+		z := ptrZSet(e.p)
+		acct, alen, n = &z.acct, &z.alen, z.Len()
+		if z.tail != nil {
+			per = int64(len(z.tail.member))
+		}
+		per += znodeOverhead
 	default:
 		return
 	}
@@ -196,6 +224,24 @@ func hashSize(h *Hash, klen int) int64 {
 	return n
 }
 
+// setSize estimates the bytes of st stored under a key of klen bytes.
+func setSize(st *Set, klen int) int64 {
+	n := int64(entryOverhead + objOverhead + klen)
+	for _, m := range st.members {
+		n += int64(len(m)) + memberOverhead
+	}
+	return n
+}
+
+// zsetSize estimates the bytes of z stored under a key of klen bytes.
+func zsetSize(z *ZSet, klen int) int64 {
+	n := int64(entryOverhead + objOverhead + klen)
+	for m := range z.scores {
+		n += int64(len(m)) + znodeOverhead
+	}
+	return n
+}
+
 // addUsedLocked adds d bytes to the shard's count and publishes the count to
 // the store-wide total once it has moved by more than the grain.
 func (sh *shardData) addUsedLocked(d int64) {
@@ -218,6 +264,10 @@ func clockOf(e entry) *uint32 {
 		return &ptrList(e.p).atime
 	case nHash:
 		return &ptrHash(e.p).atime
+	case nSet:
+		return &ptrSet(e.p).atime
+	case nZSet:
+		return &ptrZSet(e.p).atime
 	}
 	if e.n > maxString {
 		return nil

@@ -231,3 +231,36 @@ func BenchmarkAccounting(b *testing.B) {
 		})
 	}
 }
+
+// TestAccountingSetsAndZSets: sets and sorted sets are measured when stored
+// and re-estimated when they grow or shrink in place, like lists and hashes,
+// and carry an access clock for allkeys-lru.
+func TestAccountingSetsAndZSets(t *testing.T) {
+	s := newStore(t, 2)
+	s.SetAccounting(Accounting{Collections: true, LRU: true})
+	s.Update([]byte("s"), 0, func(e *Entry) { e.SetSet(NewSet(), 0) })
+	s.Update([]byte("z"), 0, func(e *Entry) { e.SetZSet(NewZSet(), 0) })
+	before := s.Stats().UsedMemory
+	for i := range 1000 {
+		m := fmt.Appendf(nil, "member%04d", i)
+		s.Update([]byte("s"), 0, func(e *Entry) { e.Value().Set().Add(m) })
+		s.Update([]byte("z"), 0, func(e *Entry) { e.Value().ZSet().Add(m, float64(i)) })
+	}
+	checkInvariants(t, s)
+	grown := s.Stats().UsedMemory - before
+	assert.GreaterOrEqual(t, grown, int64(1000*(2*10+memberOverhead+znodeOverhead)), "members count")
+	for i := range 1000 {
+		m := fmt.Appendf(nil, "member%04d", i)
+		s.Update([]byte("s"), 0, func(e *Entry) { e.Value().Set().Delete(m) })
+	}
+	checkInvariants(t, s)
+	assert.Less(t, s.Stats().UsedMemory, before+grown-int64(1000*memberOverhead), "removals count too")
+
+	for _, k := range []string{"s", "z"} {
+		s.Update([]byte(k), 0, func(e *Entry) {
+			ent, ok := e.sh.m[k]
+			require.True(t, ok)
+			assert.NotNil(t, clockOf(ent), "%s has an access clock", k)
+		})
+	}
+}

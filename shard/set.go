@@ -9,6 +9,10 @@ type Set struct {
 	members []string
 	idx     map[string]int
 	key     string // stored key of the owning entry; see Entry.storedKey
+
+	atime uint32 // access clock in seconds (atomic); see evict.go
+	acct  int64  // bytes counted for the entry when it was stored
+	alen  int    // Len when acct was estimated
 }
 
 // NewSet returns an empty set.

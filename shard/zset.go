@@ -39,6 +39,10 @@ type ZSet struct {
 	level  int
 	scores map[string]float64
 	key    string // stored key of the owning entry; see Entry.storedKey
+
+	atime uint32 // access clock in seconds (atomic); see evict.go
+	acct  int64  // bytes counted for the entry when it was stored
+	alen  int    // Len when acct was estimated
 }
 
 // NewZSet returns an empty sorted set.
