@@ -11,9 +11,12 @@ import "unsafe"
 // found from p and the key length, which every caller knows because it
 // looked the key up. Keeping p at the start of the allocation (not at the
 // value) means a zero-length value never produces a pointer past the end of
-// the object, which the garbage collector would reject. The key and value
-// bytes are never written after the allocation is built, so handing out
-// string headers over them is sound.
+// the object, which the garbage collector would reject. The key bytes are
+// never written after the allocation is built, so handing out string headers
+// over them (map key, volatile index) is sound. Value bytes may be rewritten
+// in place under the shard's write lock (Entry.PatchString: INCR, SETRANGE);
+// they are only ever handed out as []byte valid inside a callback that holds
+// the lock, never as a string.
 
 // kvHeader is the size of the access clock in front of a string entry's key.
 const kvHeader = 4
