@@ -103,9 +103,15 @@ func (c *client) flush() bool {
 }
 
 func (c *client) close() {
+	c.conn.Close()
+	c.release()
+}
+
+// release unregisters the client and returns its buffers; the connection
+// must already be closed.
+func (c *client) release() {
 	c.srv.stats.commands.Add(c.cmds)
 	c.srv.removeClient(c)
-	c.conn.Close()
 	c.r.Release()
 	c.w.Release()
 }

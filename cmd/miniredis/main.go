@@ -31,6 +31,7 @@ func run(argv []string) error {
 	var (
 		cfg      server.Config
 		compat   string
+		netMode  string
 		logLevel string
 	)
 	fs.StringVar(&cfg.Host, "host", "127.0.0.1", "address to bind")
@@ -42,6 +43,8 @@ func run(argv []string) error {
 	fs.StringVar(&cfg.RequirePass, "requirepass", "", "password clients must AUTH with; empty means none")
 	fs.DurationVar(&cfg.Timeout, "timeout", 0, "close clients idle this long; 0 never")
 	fs.IntVar(&cfg.Hz, "hz", 10, "active-expiry cycles per second")
+	fs.StringVar(&netMode, "net", "eventloop", "network layer: eventloop (epoll event loops, one per CPU) or std (a goroutine per connection)")
+	fs.IntVar(&cfg.EventLoops, "event-loops", 0, "event loops for --net eventloop; 0 means one per CPU (GOMAXPROCS)")
 	fs.StringVar(&logLevel, "loglevel", "info", "debug, info, warn or error")
 	if err := fs.Parse(argv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -54,6 +57,9 @@ func run(argv []string) error {
 	}
 	var err error
 	if cfg.Mode, err = server.ParseMode(compat); err != nil {
+		return err
+	}
+	if cfg.Net, err = server.ParseNet(netMode); err != nil {
 		return err
 	}
 	var level slog.Level
@@ -73,7 +79,7 @@ func run(argv []string) error {
 	if cfg.RequirePass == "" && !isLoopback(cfg.Host) {
 		log.Warn("listening on a non-loopback address with no password: anyone who can reach it can read and write every key; set --requirepass")
 	}
-	log.Info("miniredis ready", "addr", srv.Addr().String(), "shards", cfg.Shards, "compat", compat,
+	log.Info("miniredis ready", "addr", srv.Addr().String(), "shards", cfg.Shards, "compat", compat, "net", cfg.Net.String(),
 		"default_ttl", cfg.DefaultTTL.String(), "version", server.Version)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)

@@ -1,0 +1,209 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"github.com/panjf2000/gnet/v2/pkg/logging"
+)
+
+// NetMode selects the network layer (the --net flag).
+type NetMode uint8
+
+const (
+	// NetStd runs one goroutine per connection on package net.
+	NetStd NetMode = iota
+	// NetEventLoop runs a few epoll event loops (gnet), one per CPU: one read
+	// and one write system call per batch and no goroutine wake-ups, which is
+	// what pipeline-1 throughput on a small machine is made of. Linux and the
+	// BSDs only.
+	NetEventLoop
+)
+
+// ParseNet parses the --net flag value: "std" or "eventloop".
+func ParseNet(s string) (NetMode, error) {
+	switch s {
+	case "std":
+		return NetStd, nil
+	case "eventloop":
+		return NetEventLoop, nil
+	}
+	return 0, fmt.Errorf("server: unknown net mode %q (want std or eventloop)", s)
+}
+
+func (m NetMode) String() string {
+	if m == NetEventLoop {
+		return "eventloop"
+	}
+	return "std"
+}
+
+// loopHandler adapts the server to gnet's callbacks. Each connection's
+// callbacks run on one event-loop goroutine, so a client is still owned by
+// one goroutine at a time, as in the std path.
+type loopHandler struct {
+	gnet.BuiltinEventEngine
+	s      *Server
+	booted chan struct{}
+	eng    gnet.Engine
+}
+
+// listenEventLoop starts the event loops in the background and waits until
+// they listen, so that Addr works before Serve, as with the std path.
+func (s *Server) listenEventLoop() error {
+	h := &loopHandler{s: s, booted: make(chan struct{})}
+	done := make(chan error, 1)
+	addr := "tcp://" + net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port))
+	go func() {
+		done <- gnet.Run(h, addr,
+			gnet.WithMulticore(true),
+			gnet.WithNumEventLoop(s.cfg.EventLoops),
+			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+			gnet.WithTCPKeepAlive(time.Minute),
+			gnet.WithLogger(slogAdapter{s.log}),
+		)
+	}()
+	select {
+	case <-h.booted:
+	case err := <-done:
+		if err == nil {
+			err = errors.New("event loop stopped at start")
+		}
+		return fmt.Errorf("server: listen: %w", err)
+	}
+	addrOut, err := boundAddr(h.eng)
+	if err != nil {
+		_ = h.eng.Stop(context.Background())
+		<-done
+		return fmt.Errorf("server: listen: %w", err)
+	}
+	s.mu.Lock()
+	s.loop = &eventLoop{eng: h.eng, done: done, addr: addrOut}
+	s.mu.Unlock()
+	return nil
+}
+
+// eventLoop is the running gnet engine of a server in NetEventLoop mode.
+type eventLoop struct {
+	eng  gnet.Engine
+	done chan error // gnet.Run's result
+	addr net.Addr
+}
+
+// boundAddr asks the kernel which address the engine's listener got, which
+// matters when the configured port is 0.
+func boundAddr(eng gnet.Engine) (net.Addr, error) {
+	fd, err := eng.Dup()
+	if err != nil {
+		return nil, err
+	}
+	defer syscall.Close(fd)
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		return nil, err
+	}
+	switch a := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}, nil
+	case *syscall.SockaddrInet6:
+		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}, nil
+	}
+	return nil, errors.New("unexpected listener address family")
+}
+
+func (h *loopHandler) OnBoot(eng gnet.Engine) gnet.Action {
+	h.eng = eng
+	close(h.booted)
+	return gnet.None
+}
+
+// OnOpen registers the connection, or refuses it when the server is full or
+// shutting down, as startClient does for the std path.
+func (h *loopHandler) OnOpen(conn gnet.Conn) ([]byte, gnet.Action) {
+	s := h.s
+	s.stats.connections.Add(1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return nil, gnet.Close
+	}
+	if len(s.clients) >= s.cfg.MaxClients {
+		s.stats.rejected.Add(1)
+		return []byte("-" + msgMaxClients + "\r\n"), gnet.Close
+	}
+	c := newClient(s, conn)
+	s.clients[c] = struct{}{}
+	conn.SetContext(c)
+	return nil, gnet.None
+}
+
+// OnTraffic runs every complete command that has arrived and answers them
+// with one write.
+func (h *loopHandler) OnTraffic(conn gnet.Conn) gnet.Action {
+	c, _ := conn.Context().(*client)
+	if c == nil {
+		return gnet.Close
+	}
+	data, _ := conn.Next(-1)
+	if err := c.r.Feed(data); err != nil {
+		c.readFailed(err)
+		return gnet.Close
+	}
+	if !c.runBuffered() {
+		return gnet.Close
+	}
+	if c.srv.cfg.Timeout > 0 {
+		c.lastActive.Store(time.Now().UnixNano())
+	}
+	return gnet.None
+}
+
+// OnClose releases the client; gnet has closed the socket already.
+func (h *loopHandler) OnClose(conn gnet.Conn, _ error) gnet.Action {
+	if c, _ := conn.Context().(*client); c != nil {
+		conn.SetContext(nil)
+		c.release()
+	}
+	return gnet.None
+}
+
+// runBuffered executes the commands already in the read buffer, then flushes
+// their replies; it reports whether the connection stays open.
+func (c *client) runBuffered() bool {
+	for c.r.Ready() {
+		args, err := c.r.ReadCommand()
+		if err != nil {
+			c.readFailed(err)
+			return false
+		}
+		c.exec(args)
+		c.cmds++
+		if c.quit {
+			c.flush()
+			return false
+		}
+	}
+	if err := c.r.Err(); err != nil {
+		c.readFailed(err)
+		return false
+	}
+	return c.flush() && !c.stopping.Load()
+}
+
+// slogAdapter sends gnet's log lines to the server's logger.
+type slogAdapter struct{ l *slog.Logger }
+
+var _ logging.Logger = slogAdapter{}
+
+func (a slogAdapter) Debugf(f string, args ...any) { a.l.Debug("gnet: " + fmt.Sprintf(f, args...)) }
+func (a slogAdapter) Infof(f string, args ...any)  { a.l.Debug("gnet: " + fmt.Sprintf(f, args...)) }
+func (a slogAdapter) Warnf(f string, args ...any)  { a.l.Warn("gnet: " + fmt.Sprintf(f, args...)) }
+func (a slogAdapter) Errorf(f string, args ...any) { a.l.Error("gnet: " + fmt.Sprintf(f, args...)) }
+func (a slogAdapter) Fatalf(f string, args ...any) { a.l.Error("gnet: " + fmt.Sprintf(f, args...)) }
