@@ -42,6 +42,7 @@ var testNet = func() NetMode {
 	}
 	return m
 }()
+
 func miniConfig() Config                        { return testConfig(ModeMini) }
 func redisConfig() Config                       { return testConfig(ModeRedis) }
 func withClock(cfg Config, c *fakeClock) Config { cfg.Now = c.Now; return cfg }
