@@ -31,6 +31,8 @@ type client struct {
 	tmp    []byte // scratch for rendering values, reused across commands
 	keys   [][]byte
 
+	batchNow int64 // the clock read once for the batch in hand; 0 outside one
+
 	lastActive atomic.Int64 // unix ns of the last batch; read by the idle reaper
 	stopping   atomic.Bool  // set by Shutdown: finish the batch, then close
 
@@ -77,6 +79,9 @@ func (c *client) serve() {
 			c.readFailed(err)
 			return
 		}
+		if c.batchNow == 0 {
+			c.batchNow = c.srv.now()
+		}
 		c.exec(args)
 		c.cmds++
 		if c.quit {
@@ -84,6 +89,7 @@ func (c *client) serve() {
 			return
 		}
 		if !c.r.Ready() {
+			c.batchNow = 0
 			if !c.flush() || c.stopping.Load() {
 				return
 			}
@@ -199,7 +205,14 @@ func unknownCommand(args [][]byte) string {
 func (c *client) mini() bool { return c.srv.cfg.Mode == ModeMini }
 
 // now is the current time in unix milliseconds.
-func (c *client) now() int64 { return c.srv.now() }
+// The loops read the clock once per batch (batchNow) rather than once per
+// command: time.Now was 3.7% of server CPU at pipeline 16.
+func (c *client) now() int64 {
+	if c.batchNow != 0 {
+		return c.batchNow
+	}
+	return c.srv.now()
+}
 
 func (c *client) getName() string {
 	c.mu.Lock()

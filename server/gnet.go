@@ -177,6 +177,8 @@ func (h *loopHandler) OnClose(conn gnet.Conn, _ error) gnet.Action {
 // runBuffered executes the commands already in the read buffer, then flushes
 // their replies; it reports whether the connection stays open.
 func (c *client) runBuffered() bool {
+	c.batchNow = c.srv.now()
+	defer func() { c.batchNow = 0 }()
 	for c.r.Ready() {
 		args, err := c.r.ReadCommand()
 		if err != nil {

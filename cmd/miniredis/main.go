@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -32,6 +33,7 @@ func run(argv []string) error {
 		cfg      server.Config
 		compat   string
 		netMode  string
+		cpuProf  string
 		logLevel string
 	)
 	fs.StringVar(&cfg.Host, "host", "127.0.0.1", "address to bind")
@@ -45,6 +47,7 @@ func run(argv []string) error {
 	fs.IntVar(&cfg.Hz, "hz", 10, "active-expiry cycles per second")
 	fs.StringVar(&netMode, "net", "eventloop", "network layer: eventloop (epoll event loops, one per CPU) or std (a goroutine per connection)")
 	fs.IntVar(&cfg.EventLoops, "event-loops", 0, "event loops for --net eventloop; 0 means one per CPU (GOMAXPROCS)")
+	fs.StringVar(&cpuProf, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file until shutdown")
 	fs.StringVar(&logLevel, "loglevel", "info", "debug, info, warn or error")
 	if err := fs.Parse(argv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -68,6 +71,18 @@ func run(argv []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	cfg.Logger = log
+
+	if cpuProf != "" {
+		f, err := os.Create(cpuProf)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	srv, err := server.New(cfg)
 	if err != nil {
