@@ -140,23 +140,43 @@ func (h *loopHandler) OnOpen(conn gnet.Conn) ([]byte, gnet.Action) {
 	}
 	c := newClient(s, conn)
 	s.clients[c] = struct{}{}
-	conn.SetContext(c)
+	conn.SetContext(&loopConn{c: c})
 	return nil, gnet.None
+}
+
+// loopConn is a connection's state on its event loop. gnet closes a
+// connection (and calls OnClose) from inside Write when the peer has gone,
+// which is in the middle of our OnTraffic: busy makes OnClose leave the
+// client's buffers to OnTraffic, which releases them when it returns.
+type loopConn struct {
+	c      *client
+	busy   bool
+	closed bool
 }
 
 // OnTraffic runs every complete command that has arrived and answers them
 // with one write.
 func (h *loopHandler) OnTraffic(conn gnet.Conn) gnet.Action {
-	c, _ := conn.Context().(*client)
-	if c == nil {
+	lc, _ := conn.Context().(*loopConn)
+	if lc == nil || lc.closed {
 		return gnet.Close
 	}
+	c := lc.c
 	data, _ := conn.Next(-1)
+	lc.busy = true
+	ok := true
 	if err := c.r.Feed(data); err != nil {
 		c.readFailed(err)
-		return gnet.Close
+		ok = false
+	} else {
+		ok = c.runBuffered()
 	}
-	if !c.runBuffered() {
+	lc.busy = false
+	if lc.closed {
+		c.release()
+		return gnet.None
+	}
+	if !ok {
 		return gnet.Close
 	}
 	if c.srv.cfg.Timeout > 0 {
@@ -167,9 +187,13 @@ func (h *loopHandler) OnTraffic(conn gnet.Conn) gnet.Action {
 
 // OnClose releases the client; gnet has closed the socket already.
 func (h *loopHandler) OnClose(conn gnet.Conn, _ error) gnet.Action {
-	if c, _ := conn.Context().(*client); c != nil {
-		conn.SetContext(nil)
-		c.release()
+	lc, _ := conn.Context().(*loopConn)
+	if lc == nil || lc.closed {
+		return gnet.None
+	}
+	lc.closed = true
+	if !lc.busy {
+		lc.c.release()
 	}
 	return gnet.None
 }

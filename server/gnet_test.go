@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -100,4 +101,26 @@ func TestEventLoopShutdownClosesClients(t *testing.T) {
 	require.NoError(t, s.Shutdown(ctx))
 	assert.NoError(t, <-done)
 	assert.True(t, r.closed())
+}
+
+// A client that sends a batch and goes away before reading the replies
+// makes gnet close the connection inside our Write; the server must survive
+// it (it once released the client's buffers under the running batch).
+func TestEventLoopPeerGoneDuringWrite(t *testing.T) {
+	s := startServer(t, loopConfig())
+	big := strings.Repeat("x", 256<<10)
+	setup := dial(t, s)
+	assert.Equal(t, "+OK\r\n", setup.do(resp("SET", "big", big), "+OK\r\n"))
+	var batch strings.Builder
+	for range 16 {
+		batch.WriteString(resp("GET", "big"))
+	}
+	for range 20 {
+		r := dial(t, s)
+		r.send(batch.String())
+		require.NoError(t, r.conn.(*net.TCPConn).SetLinger(0))
+		r.conn.Close()
+	}
+	r := dial(t, s)
+	assert.Equal(t, "+PONG\r\n", r.do(resp("PING"), "+PONG\r\n"))
 }
