@@ -62,7 +62,7 @@ type Config struct {
 	Hz          int           // active-expiry cycles per second; default 10
 	Logger      *slog.Logger  // default slog.Default()
 	Net         NetMode       // network layer; default NetStd
-	EventLoops  int           // event loops in NetEventLoop mode; default GOMAXPROCS
+	EventLoops  int           // event loops in NetEventLoop mode; default GOMAXPROCS/2, at least 1
 
 	// Now is the clock for deadlines; tests inject a fake one. Default time.Now.
 	Now func() time.Time

@@ -45,8 +45,8 @@ func run(argv []string) error {
 	fs.StringVar(&cfg.RequirePass, "requirepass", "", "password clients must AUTH with; empty means none")
 	fs.DurationVar(&cfg.Timeout, "timeout", 0, "close clients idle this long; 0 never")
 	fs.IntVar(&cfg.Hz, "hz", 10, "active-expiry cycles per second")
-	fs.StringVar(&netMode, "net", "eventloop", "network layer: eventloop (epoll event loops, one per CPU) or std (a goroutine per connection)")
-	fs.IntVar(&cfg.EventLoops, "event-loops", 0, "event loops for --net eventloop; 0 means one per CPU (GOMAXPROCS)")
+	fs.StringVar(&netMode, "net", "eventloop", "network layer: eventloop (epoll event loops) or std (a goroutine per connection)")
+	fs.IntVar(&cfg.EventLoops, "event-loops", 0, "event loops for --net eventloop; 0 means half the CPUs, at least 1")
 	fs.StringVar(&cpuProf, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file until shutdown")
 	fs.StringVar(&logLevel, "loglevel", "info", "debug, info, warn or error")
 	if err := fs.Parse(argv); err != nil {
