@@ -8,7 +8,6 @@ import (
 	"net"
 	"runtime"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -83,7 +82,11 @@ func (s *Server) listenEventLoop() error {
 		}
 		return fmt.Errorf("server: listen: %w", err)
 	}
-	addrOut, err := boundAddr(h.eng)
+	var addrOut net.Addr = &net.TCPAddr{IP: net.ParseIP(s.cfg.Host), Port: s.cfg.Port}
+	var err error
+	if s.cfg.Port == 0 {
+		addrOut, err = boundAddr(h.eng)
+	}
 	if err != nil {
 		_ = h.eng.Stop(context.Background())
 		<-done
@@ -107,27 +110,6 @@ type eventLoop struct {
 	eng  gnet.Engine
 	done chan error // gnet.Run's result
 	addr net.Addr
-}
-
-// boundAddr asks the kernel which address the engine's listener got, which
-// matters when the configured port is 0.
-func boundAddr(eng gnet.Engine) (net.Addr, error) {
-	fd, err := eng.Dup()
-	if err != nil {
-		return nil, err
-	}
-	defer syscall.Close(fd)
-	sa, err := syscall.Getsockname(fd)
-	if err != nil {
-		return nil, err
-	}
-	switch a := sa.(type) {
-	case *syscall.SockaddrInet4:
-		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}, nil
-	case *syscall.SockaddrInet6:
-		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}, nil
-	}
-	return nil, errors.New("unexpected listener address family")
 }
 
 func (h *loopHandler) OnBoot(eng gnet.Engine) gnet.Action {
