@@ -30,4 +30,3 @@ func boundAddr(eng gnet.Engine) (net.Addr, error) {
 	}
 	return nil, errors.New("unexpected listener address family")
 }
-
