@@ -154,7 +154,7 @@ func (r *Reader) Release() {
 // or less are skipped, as Redis does.
 //
 // args point into the reader's buffer and are valid only until the next call
-// to ReadCommand, Ready or Release (the bufio.Reader.ReadSlice contract);
+// to ReadCommand, Ready, Feed or Release (the bufio.Reader.ReadSlice contract);
 // callers copy what they keep.
 //
 // A malformed request returns a *ProtocolError; the reader then stays in that
@@ -496,3 +496,51 @@ func parseInt(b []byte) (int64, bool) {
 	}
 	return int64(v), true
 }
+
+// Feed appends p to the bytes waiting to be parsed, for callers that read
+// the connection themselves (an event loop) instead of giving the Reader an
+// io.Reader; such callers then take commands with Ready and ReadCommand and
+// never let ReadCommand block. p is copied. Feed returns ErrQueryBufferLimit
+// (and keeps it) when the buffered bytes would exceed the query buffer limit.
+func (r *Reader) Feed(p []byte) error {
+	if r.err != nil {
+		return r.err
+	}
+	if r.end-r.start+len(p) > r.maxQueryLen {
+		r.err = ErrQueryBufferLimit
+		return r.err
+	}
+	if r.start == r.end && r.state == stateIdle && !r.pending {
+		r.start, r.end = 0, 0
+	}
+	if len(r.buf)-r.end >= len(p) {
+		r.end += copy(r.buf[r.end:], p)
+		return nil
+	}
+	if r.bb == nil {
+		r.bb = readPool.Get()
+		r.buf = r.bb.B[:cap(r.bb.B)]
+	}
+	// Keep a pending command's bytes, which lie before start.
+	lo := r.start
+	if r.pending {
+		lo = r.cmdBase
+	}
+	live := r.end - lo
+	dst := r.buf
+	if len(dst) < live+len(p) {
+		dst = make([]byte, max(2*len(r.buf), live+len(p), minFree))
+	}
+	copy(dst, r.buf[lo:r.end])
+	r.buf, r.bb.B = dst, dst
+	r.start -= lo
+	r.cmdBase -= lo
+	r.end = live
+	r.end += copy(r.buf[r.end:], p)
+	return nil
+}
+
+// Err returns the protocol or query-buffer error the Reader stopped on, or
+// nil. After Ready returns false, a non-nil Err means the buffered input is
+// malformed and the connection must be answered and closed.
+func (r *Reader) Err() error { return r.err }

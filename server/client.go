@@ -31,6 +31,8 @@ type client struct {
 	tmp    []byte   // scratch for rendering values, reused across commands
 	keys   [][]byte // scratch for multi-key commands, reused across commands
 
+	batchNow int64 // the clock read once for the batch in hand; 0 outside one
+
 	lastActive atomic.Int64 // unix ns of the last batch; read by the idle reaper
 	writeSince atomic.Int64 // unix ns when the pending Write began, 0 when none; read by clientsCron
 	stopping   atomic.Bool  // set by Shutdown: finish the batch, then close
@@ -91,6 +93,9 @@ func (c *client) serve() {
 			c.readFailed(err)
 			return
 		}
+		if c.batchNow == 0 {
+			c.batchNow = c.srv.now()
+		}
 		c.exec(args)
 		c.cmds++
 		if c.quit {
@@ -103,6 +108,7 @@ func (c *client) serve() {
 			}
 		}
 		if !c.r.Ready() {
+			c.batchNow = 0
 			if !c.flush() || c.stopping.Load() {
 				return
 			}
@@ -128,9 +134,15 @@ func (c *client) flush() bool {
 }
 
 func (c *client) close() {
+	c.conn.Close()
+	c.release()
+}
+
+// release unregisters the client and returns its buffers; the connection
+// must already be closed.
+func (c *client) release() {
 	c.srv.stats.commands.Add(c.cmds)
 	c.srv.removeClient(c)
-	c.conn.Close()
 	c.r.Release()
 	c.w.Release()
 }
@@ -221,7 +233,14 @@ func unknownCommand(args [][]byte) string {
 func (c *client) mini() bool { return c.srv.cfg.Mode == ModeMini }
 
 // now is the current time in unix milliseconds.
-func (c *client) now() int64 { return c.srv.now() }
+// The loops read the clock once per batch (batchNow) rather than once per
+// command: time.Now was 3.7% of server CPU at pipeline 16.
+func (c *client) now() int64 {
+	if c.batchNow != 0 {
+		return c.batchNow
+	}
+	return c.srv.now()
+}
 
 func (c *client) getName() string {
 	c.mu.Lock()

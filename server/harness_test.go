@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -29,8 +30,19 @@ func (c *fakeClock) Advance(d time.Duration) { c.ms.Add(int64(d / time.Milliseco
 func (c *fakeClock) UnixMilli() int64        { return c.ms.Load() }
 func quietLogger() *slog.Logger              { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 func testConfig(mode Mode) Config {
-	return Config{Port: 0, Mode: mode, DefaultTTL: 60 * time.Second, Shards: 16, Logger: quietLogger()}
+	return Config{Port: 0, Mode: mode, DefaultTTL: 60 * time.Second, Shards: 16, Logger: quietLogger(), Net: testNet}
 }
+
+// testNet is the network layer the tests run on; MINIREDIS_TEST_NET=eventloop
+// runs the whole suite on the event loops instead of the std path.
+var testNet = func() NetMode {
+	m, err := ParseNet(os.Getenv("MINIREDIS_TEST_NET"))
+	if err != nil {
+		return NetStd
+	}
+	return m
+}()
+
 func miniConfig() Config                        { return testConfig(ModeMini) }
 func redisConfig() Config                       { return testConfig(ModeRedis) }
 func withClock(cfg Config, c *fakeClock) Config { cfg.Now = c.Now; return cfg }

@@ -61,6 +61,8 @@ type Config struct {
 	Timeout     time.Duration // close clients idle this long; 0 never
 	Hz          int           // active-expiry cycles per second; default 10
 	Logger      *slog.Logger  // default slog.Default()
+	Net         NetMode       // network layer; default NetStd
+	EventLoops  int           // event loops in NetEventLoop mode; default GOMAXPROCS/2, at least 1
 
 	// ProtoMaxBulkLen is the largest bulk argument accepted (Redis's
 	// proto-max-bulk-len); default 512 MiB.
@@ -113,6 +115,7 @@ type Server struct {
 	// mu guards ln, clients and closing.
 	mu      sync.Mutex
 	ln      net.Listener
+	loop    *eventLoop // the event loops in NetEventLoop mode, set by Listen
 	clients map[*client]struct{}
 	closing bool
 
@@ -194,6 +197,9 @@ func (s *Server) Store() *shard.Store { return s.store }
 func (s *Server) Addr() net.Addr {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.loop != nil {
+		return s.loop.addr
+	}
 	if s.ln == nil {
 		return nil
 	}
@@ -202,6 +208,9 @@ func (s *Server) Addr() net.Addr {
 
 // Listen binds the configured host and port.
 func (s *Server) Listen() error {
+	if s.cfg.Net == NetEventLoop {
+		return s.listenEventLoop()
+	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port)))
 	if err != nil {
 		return fmt.Errorf("server: listen: %w", err)
@@ -217,8 +226,8 @@ func (s *Server) Listen() error {
 // It returns nil after Shutdown.
 func (s *Server) Serve() error {
 	s.mu.Lock()
-	ln := s.ln
-	if ln == nil {
+	ln, loop := s.ln, s.loop
+	if ln == nil && loop == nil {
 		s.mu.Unlock()
 		return errors.New("server: Serve before Listen")
 	}
@@ -238,6 +247,15 @@ func (s *Server) Serve() error {
 			defer s.wg.Done()
 			s.clientsCron(ctx)
 		}()
+	}
+
+	if loop != nil {
+		// The event loops accept and serve; wait until Shutdown stops them.
+		err := <-loop.done
+		if s.isClosing() {
+			return nil
+		}
+		return fmt.Errorf("server: event loop: %w", err)
 	}
 
 	var delay time.Duration // backoff on temporary accept errors, as net/http does
@@ -333,7 +351,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.cancel != nil {
 		s.cancel()
 	}
+	loop := s.loop
 	s.mu.Unlock()
+	if loop != nil {
+		// Stop closes every connection once its event loop is done with
+		// the batch in hand.
+		if err := loop.eng.Stop(ctx); err != nil {
+			return err
+		}
+	}
 
 	done := make(chan struct{})
 	go func() {

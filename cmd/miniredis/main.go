@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"syscall"
 	"time"
@@ -34,6 +35,8 @@ func run(argv []string) error {
 	var (
 		cfg      server.Config
 		compat   string
+		netMode  string
+		cpuProf  string
 		logLevel string
 	)
 	fs.StringVar(&cfg.Host, "host", "127.0.0.1", "address to bind")
@@ -45,6 +48,9 @@ func run(argv []string) error {
 	fs.StringVar(&cfg.RequirePass, "requirepass", "", "password clients must AUTH with; empty means none")
 	fs.DurationVar(&cfg.Timeout, "timeout", 0, "close clients idle this long; 0 never")
 	fs.IntVar(&cfg.Hz, "hz", 10, "active-expiry cycles per second")
+	fs.StringVar(&netMode, "net", "eventloop", "network layer: eventloop (epoll event loops) or std (a goroutine per connection)")
+	fs.IntVar(&cfg.EventLoops, "event-loops", 0, "event loops for --net eventloop; 0 means half the CPUs, at least 1")
+	fs.StringVar(&cpuProf, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file until shutdown")
 	fs.StringVar(&logLevel, "loglevel", "info", "debug, info, warn or error")
 	cfg.ProtoMaxBulkLen = codec.DefaultMaxBulkLen
 	fs.Var((*memFlag)(&cfg.ProtoMaxBulkLen), "proto-max-bulk-len", "largest bulk argument accepted (bytes; units as Redis: 512mb, 1gb)")
@@ -76,12 +82,27 @@ func run(argv []string) error {
 		return fmt.Errorf("client-output-buffer-limit %d too large", outLimit)
 	}
 	cfg.OutputBufferLimit = int(outLimit)
+	if cfg.Net, err = server.ParseNet(netMode); err != nil {
+		return err
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 		return fmt.Errorf("bad -loglevel: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	cfg.Logger = log
+
+	if cpuProf != "" {
+		f, err := os.Create(cpuProf)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	srv, err := server.New(cfg)
 	if err != nil {
@@ -93,7 +114,7 @@ func run(argv []string) error {
 	if cfg.RequirePass == "" && !isLoopback(cfg.Host) {
 		log.Warn("listening on a non-loopback address with no password: anyone who can reach it can read and write every key; set --requirepass")
 	}
-	log.Info("miniredis ready", "addr", srv.Addr().String(), "shards", cfg.Shards, "compat", compat,
+	log.Info("miniredis ready", "addr", srv.Addr().String(), "shards", cfg.Shards, "compat", compat, "net", cfg.Net.String(),
 		"default_ttl", cfg.DefaultTTL.String(), "maxmemory", cfg.MaxMemory, "maxmemory_policy", policy,
 		"version", server.Version)
 

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# compare.sh runs redis-benchmark against redis-server and miniredis
+# (--compat redis) side by side on free loopback ports, interleaved (redis,
+# miniredis, redis, ...; the first of each pair alternates by round), for
+# ROUNDS rounds, and writes medians and miniredis/redis ratios to
+# benchmarks/results/latest.{md,csv,svg}. A test that errors (an unknown
+# command, a timeout) is recorded as an error row, not a failure.
+#
+# Environment: ROUNDS (3), TESTS (set,get,incr,lpush,lpop,hset,mset),
+# CLIENTS (50), PIPELINES ("1 16"), SIZES ("32 1024"), N1 (requests at
+# pipeline 1, 200000), N16 (requests at pipeline 16, 1500000), KEYSPACE
+# (1000000), RUN_TIMEOUT (seconds per redis-benchmark run, 60), MINIREDIS
+# (binary, bin/miniredis), MINIREDIS_ARGS (extra flags), OUT (results dir).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-3}
+TESTS=${TESTS:-set,get,incr,lpush,lpop,hset,mset}
+CLIENTS=${CLIENTS:-50}
+PIPELINES=${PIPELINES:-"1 16"}
+SIZES=${SIZES:-"32 1024"}
+N1=${N1:-200000}
+N16=${N16:-1500000}
+KEYSPACE=${KEYSPACE:-1000000}
+RUN_TIMEOUT=${RUN_TIMEOUT:-60}
+MINIREDIS=${MINIREDIS:-bin/miniredis}
+MINIREDIS_ARGS=${MINIREDIS_ARGS:-}
+OUT=${OUT:-benchmarks/results}
+
+for tool in redis-server redis-benchmark redis-cli; do
+	command -v "$tool" >/dev/null || { echo "compare.sh: $tool not found (apt-get install redis-server redis-tools)" >&2; exit 1; }
+done
+[ -x "$MINIREDIS" ] || { echo "compare.sh: $MINIREDIS not built (make build)" >&2; exit 1; }
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	# Only the processes this script started, by PID.
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# free_port asks the kernel for an unused loopback port.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_ready() { # port
+	for _ in $(seq 100); do
+		redis-cli -h 127.0.0.1 -p "$1" ping >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "compare.sh: server on port $1 did not start" >&2
+	exit 1
+}
+
+rport=$(free_port)
+redis-server --bind 127.0.0.1 --port "$rport" --save '' --appendonly no --daemonize no \
+	--dir "$work" --logfile "$work/redis.log" &
+pids+=($!)
+rpid=$!
+mport=$(free_port)
+# shellcheck disable=SC2086
+"$MINIREDIS" --host 127.0.0.1 --port "$mport" --compat redis --loglevel warn $MINIREDIS_ARGS 2>"$work/miniredis.log" &
+pids+=($!)
+mpid=$!
+wait_ready "$rport"
+wait_ready "$mport"
+echo "redis-server pid $rpid port $rport; miniredis pid $mpid port $mport ($MINIREDIS_ARGS)"
+
+raw="$work/raw.csv"
+echo "round,server,test,pipeline,size,rps" >"$raw"
+
+run_one() { # server port test pipeline size round
+	local server=$1 port=$2 test=$3 p=$4 d=$5 round=$6 n out rps
+	n=$N1
+	[ "$p" -gt 1 ] && n=$N16
+	# MSET sets 10 keys per request: a tenth of the requests keeps its runs
+	# as long as the others (and inside RUN_TIMEOUT).
+	[ "$test" = mset ] && n=$((n / 10))
+	if out=$(timeout "$RUN_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$n" \
+		-P "$p" -d "$d" -r "$KEYSPACE" -t "$test" --csv 2>"$work/err"); then
+		rps=$(printf '%s\n' "$out" | awk -F'"' 'NR>1 && $4 != "" {print $4; exit}')
+	fi
+	if [ -z "${rps:-}" ]; then
+		rps=error
+		echo "  $server $test P$p ${d}B: error: $(tr '\n' ' ' <"$work/err" | cut -c1-120)" >&2
+	fi
+	echo "$round,$server,$test,$p,$d,$rps" >>"$raw"
+	printf '  r%s %-9s %-5s P%-2s %5sB %s\n' "$round" "$server" "$test" "$p" "$d" "$rps"
+}
+
+start=$(date +%s)
+IFS=, read -ra tests <<<"$TESTS"
+for round in $(seq "$ROUNDS"); do
+	echo "round $round"
+	for p in $PIPELINES; do
+		for d in $SIZES; do
+			for t in "${tests[@]}"; do
+				if [ $((round % 2)) -eq 1 ]; then
+					run_one redis "$rport" "$t" "$p" "$d" "$round"
+					run_one miniredis "$mport" "$t" "$p" "$d" "$round"
+				else
+					run_one miniredis "$mport" "$t" "$p" "$d" "$round"
+					run_one redis "$rport" "$t" "$p" "$d" "$round"
+				fi
+			done
+		done
+	done
+done
+echo "took $(($(date +%s) - start))s"
+
+mkdir -p "$OUT"
+cp "$raw" "$OUT/raw.csv"
+go run ./benchmarks/cmd/chart -raw "$raw" -out "$OUT/latest" \
+	-note "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, $(redis-server --version | cut -d' ' -f3), ROUNDS=$ROUNDS, -c $CLIENTS, -r $KEYSPACE, -n $N1 (P1) / $N16 (P>1), miniredis --compat redis $MINIREDIS_ARGS"
+cat "$OUT/latest.md"
