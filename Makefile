@@ -16,8 +16,9 @@ run: build ## start the server on 127.0.0.1:6379 (pass flags with ARGS="--port 7
 build: ## build bin/miniredis
 	$(GO) build -o $(BIN) ./cmd/miniredis
 
-test: lint ## gofmt, vet, staticcheck, then every test with the race detector (replays the fuzz corpora)
+test: lint ## gofmt, vet, staticcheck, then every test with the race detector (replays the fuzz corpora), the server's on both network layers
 	$(GO) test -race -timeout 10m ./...
+	MINIREDIS_TEST_NET=eventloop $(GO) test -race -timeout 10m ./server/
 
 test-short: ## the fast tests only, without the race detector
 	$(GO) test -short ./...

@@ -557,6 +557,7 @@ func (s *Server) infoStats(b []byte) []byte {
 	b = infoInt(b, "evicted_keys", int64(st.EvictedKeys))
 	b = infoInt(b, "oom_rejected_commands", s.stats.oom.Load())
 	b = infoInt(b, "client_output_timeouts", s.stats.slowWriters.Load())
+	b = infoInt(b, "client_output_buffer_limit_disconnections", s.stats.outputLimit.Load())
 	return infoInt(b, "command_panics", s.stats.panics.Load())
 }
 

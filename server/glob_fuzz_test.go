@@ -91,8 +91,14 @@ func (t globTok) matches(c byte, nocase bool) bool {
 }
 
 // refMatch is the reference: dynamic programming over tokens and bytes,
-// with none of globMatch's recursion, depth limit or early exits.
+// with none of globMatch's recursion, depth limit or early exits. As in
+// Redis 7.0's stringmatchlen, whose loop runs only while both pattern and
+// string are non-empty, an empty string matches only the empty pattern
+// ("*" does not match it; KEYS and SCAN special-case "*" themselves).
 func refMatch(p, s []byte, nocase bool) bool {
+	if len(s) == 0 {
+		return len(p) == 0
+	}
 	toks := tokenize(p)
 	// m[j] reports whether toks[:i] matches s[:j] for the current i.
 	m := make([]bool, len(s)+1)

@@ -194,9 +194,19 @@ func (h *loopHandler) OnClose(conn gnet.Conn, _ error) gnet.Action {
 
 // runBuffered executes the commands already in the read buffer, then flushes
 // their replies; it reports whether the connection stays open.
+//
+// An event loop cannot block on a client that does not read: what the
+// socket does not take waits in gnet's outbound buffer, which has no bound.
+// So the output bound works differently from the std path (where the write
+// blocks and the client is no longer read): once more than
+// --client-output-buffer-limit of replies is waiting, checked whenever the
+// writer holds that much, the client is closed, as Redis does at a
+// client-output-buffer-limit hard limit. Its memory is bounded by the
+// limit plus one reply.
 func (c *client) runBuffered() bool {
 	c.batchNow = c.srv.now()
 	defer func() { c.batchNow = 0 }()
+	limit := c.srv.cfg.OutputBufferLimit
 	for c.r.Ready() {
 		args, err := c.r.ReadCommand()
 		if err != nil {
@@ -209,12 +219,28 @@ func (c *client) runBuffered() bool {
 			c.flush()
 			return false
 		}
+		if c.w.Buffered() > limit && (!c.flush() || c.overOutputLimit()) {
+			return false
+		}
 	}
 	if err := c.r.Err(); err != nil {
 		c.readFailed(err)
 		return false
 	}
-	return c.flush() && !c.stopping.Load()
+	return c.flush() && !c.overOutputLimit() && !c.stopping.Load()
+}
+
+// overOutputLimit reports (and logs and counts) an event-loop client with
+// more replies waiting in gnet's outbound buffer than the output limit.
+func (c *client) overOutputLimit() bool {
+	gc, ok := c.conn.(gnet.Conn)
+	if !ok || gc.OutboundBuffered() <= c.srv.cfg.OutputBufferLimit {
+		return false
+	}
+	c.srv.log.Warn("closing client over the output buffer limit", "id", c.id, "addr", c.addr,
+		"pending", gc.OutboundBuffered(), "limit", c.srv.cfg.OutputBufferLimit)
+	c.srv.stats.outputLimit.Add(1)
+	return true
 }
 
 // slogAdapter sends gnet's log lines to the server's logger.
