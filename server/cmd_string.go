@@ -165,7 +165,8 @@ func cmdSet(c *client, args [][]byte) {
 		return
 	}
 	c.srv.store.Update(args[1], now, func(e *shard.Entry) {
-		exists := e.Exists()
+		// A plain SET need not know: skip the lookup (SET is the hottest write).
+		exists := (o.get || o.nx || o.xx) && e.Exists()
 		if o.get {
 			switch {
 			case !exists:
