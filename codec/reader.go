@@ -330,7 +330,7 @@ func (r *Reader) parse() (bool, error) {
 			if i < 0 {
 				return false, err
 			}
-			n, ok := parseInt(b[1:i])
+			n, ok := ParseInt(b[1:i])
 			if !ok || n > MaxMultibulkLen {
 				return false, ErrInvalidMultibulkLength
 			}
@@ -358,7 +358,7 @@ func (r *Reader) parse() (bool, error) {
 			if h[0] != '$' {
 				return false, &ProtocolError{"expected '$', got '" + string(h[:1]) + "'"}
 			}
-			n, ok := parseInt(h[1:i])
+			n, ok := ParseInt(h[1:i])
 			if !ok || n < 0 || n > int64(r.maxBulkLen) {
 				return false, ErrInvalidBulkLength
 			}
@@ -457,9 +457,11 @@ func (r *Reader) parseInline(b []byte) (done, skipped bool, err error) {
 	return true, false, nil
 }
 
-// parseInt parses a decimal integer exactly as Redis's string2ll does: no
-// sign but '-', no leading zeros, no spaces, no overflow.
-func parseInt(b []byte) (int64, bool) {
+// ParseInt parses a decimal integer exactly as Redis's string2ll does: no
+// sign but '-', no leading zeros, no spaces, no overflow. It allocates
+// nothing. Length lines use it, and so do commands that take integers, so
+// that both refuse the same inputs Redis refuses.
+func ParseInt(b []byte) (int64, bool) {
 	if len(b) == 0 {
 		return 0, false
 	}

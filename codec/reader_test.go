@@ -445,7 +445,7 @@ func TestParseInt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run("in="+tt.in, func(t *testing.T) {
-			got, ok := parseInt([]byte(tt.in))
+			got, ok := ParseInt([]byte(tt.in))
 			assert.Equal(t, tt.ok, ok)
 			assert.Equal(t, tt.want, got)
 		})
