@@ -232,18 +232,33 @@ func (s *Server) Serve() error {
 		s.mu.Unlock()
 		return errors.New("server: Serve before Listen")
 	}
+	if s.closing {
+		// Shutdown came first. On the event loops clients are served from
+		// Listen on, so a client can even have asked for it before Serve ran.
+		s.mu.Unlock()
+		if loop != nil {
+			<-loop.done
+		}
+		return nil
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.started = time.Now()
+	// Registered under mu, so a Shutdown that follows sees the cancel
+	// function and waits for these goroutines.
+	cron := s.cfg.Timeout > 0 || s.cfg.OutputTimeout > 0
+	if cron {
+		s.wg.Add(2)
+	} else {
+		s.wg.Add(1)
+	}
 	s.mu.Unlock()
 
-	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		s.cycle.Run(ctx)
 	}()
-	if s.cfg.Timeout > 0 || s.cfg.OutputTimeout > 0 {
-		s.wg.Add(1)
+	if cron {
 		go func() {
 			defer s.wg.Done()
 			s.clientsCron(ctx)
