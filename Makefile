@@ -17,8 +17,8 @@ build: ## build bin/miniredis
 	$(GO) build -o $(BIN) ./cmd/miniredis
 
 test: lint ## gofmt, vet, staticcheck, then every test with the race detector (replays the fuzz corpora), the server's on both network layers
-	$(GO) test -race -timeout 10m ./...
-	MINIREDIS_TEST_NET=eventloop $(GO) test -race -timeout 10m ./server/
+	$(GO) test -race -count=1 -timeout 10m ./...
+	MINIREDIS_TEST_NET=eventloop $(GO) test -race -count=1 -timeout 10m ./server/
 
 test-short: ## the fast tests only, without the race detector
 	$(GO) test -short ./...
