@@ -37,10 +37,9 @@ type client struct {
 	writeSince atomic.Int64 // unix ns when the pending Write began, 0 when none; read by clientsCron
 	stopping   atomic.Bool  // set by Shutdown: finish the batch, then close
 
-	// mu guards name and lastCmd, which CLIENT LIST reads from other goroutines.
-	mu      sync.Mutex
-	name    string
-	lastCmd string
+	// mu guards name, which CLIENT LIST reads from other goroutines.
+	mu   sync.Mutex
+	name string
 }
 
 func newClient(s *Server, conn net.Conn) *client {

@@ -238,7 +238,7 @@ func cmdClient(c *client, args [][]byte) {
 // appendInfo appends this client's CLIENT LIST line.
 func (c *client) appendInfo(b []byte) []byte {
 	c.mu.Lock()
-	name, last := c.name, c.lastCmd
+	name := c.name
 	c.mu.Unlock()
 	age := int64(time.Since(c.created) / time.Second)
 	idle := (time.Now().UnixNano() - c.lastActive.Load()) / int64(time.Second)
@@ -255,10 +255,6 @@ func (c *client) appendInfo(b []byte) []byte {
 	b = append(b, " idle="...)
 	b = strconv.AppendInt(b, max(idle, 0), 10)
 	b = append(b, " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 user=default"...)
-	if last != "" {
-		b = append(b, " cmd="...)
-		b = append(b, last...)
-	}
 	return append(b, '\n')
 }
 
