@@ -51,6 +51,22 @@ const (
 	optBare // mini mode: a bare integer TTL in seconds as the third argument
 )
 
+// expiryOption returns the option bit of an EX, PX, EXAT or PXAT word, 0 for
+// any other word.
+func expiryOption(a []byte) int {
+	switch {
+	case equalFold(a, "EX"):
+		return optEX
+	case equalFold(a, "PX"):
+		return optPX
+	case equalFold(a, "EXAT"):
+		return optEXAT
+	case equalFold(a, "PXAT"):
+		return optPXAT
+	}
+	return 0
+}
+
 // parseSetOpts parses SET's options from args[3:]. It writes the error reply
 // and returns false when they are invalid.
 func (c *client) parseSetOpts(args [][]byte, now int64) (o setOpts, ok bool) {
@@ -68,6 +84,7 @@ func (c *client) parseSetOpts(args [][]byte, now int64) (o setOpts, ok bool) {
 	for ; i < len(args); i++ {
 		a := args[i]
 		hasNext := i+1 < len(args)
+		exp := expiryOption(a)
 		switch {
 		case equalFold(a, "NX") && flags&optXX == 0:
 			flags |= optNX
@@ -77,20 +94,10 @@ func (c *client) parseSetOpts(args [][]byte, now int64) (o setOpts, ok bool) {
 			flags |= optGet
 		case equalFold(a, "KEEPTTL") && flags&expiry == 0:
 			flags |= optKeepTTL
-		case equalFold(a, "EX") && flags&(optKeepTTL|optPX|optEXAT|optPXAT|optBare) == 0 && hasNext:
-			flags |= optEX
-			i++
-			expArg = args[i]
-		case equalFold(a, "PX") && flags&(optKeepTTL|optEX|optEXAT|optPXAT|optBare) == 0 && hasNext:
-			flags |= optPX
-			i++
-			expArg = args[i]
-		case equalFold(a, "EXAT") && flags&(optKeepTTL|optEX|optPX|optPXAT|optBare) == 0 && hasNext:
-			flags |= optEXAT
-			i++
-			expArg = args[i]
-		case equalFold(a, "PXAT") && flags&(optKeepTTL|optEX|optPX|optEXAT|optBare) == 0 && hasNext:
-			flags |= optPXAT
+		case exp != 0 && flags&((expiry|optKeepTTL)&^exp) == 0 && hasNext:
+			// One expiry option at a time (repeating the same one is
+			// allowed, as in Redis), never with KEEPTTL or a bare TTL.
+			flags |= exp
 			i++
 			expArg = args[i]
 		default:
