@@ -264,3 +264,34 @@ func TestAccountingSetsAndZSets(t *testing.T) {
 		})
 	}
 }
+
+// TestNewCollectionsAreRecent stores a value of every kind long after a batch
+// of old strings and evicts half the keys under allkeys-lru: the new values
+// must survive. Sets and sorted sets once kept a zero access clock and looked
+// decades idle, so they went first.
+func TestNewCollectionsAreRecent(t *testing.T) {
+	s := newStore(t, 1)
+	s.SetAccounting(Accounting{Grain: 0, LRU: true})
+	const old, t0, t1 = 40, 1_000_000, 2_000_000
+	for i := range old {
+		set(s, fmt.Sprintf("old%02d", i), "v", 0, t0)
+	}
+	fresh := map[string]func(e *Entry){
+		"string": func(e *Entry) { e.SetString([]byte("v"), 0) },
+		"list":   func(e *Entry) { l := NewList(); l.PushBack([]byte("a")); e.SetList(l, 0) },
+		"hash":   func(e *Entry) { h := NewHash(); h.Set([]byte("f"), []byte("v")); e.SetHash(h, 0) },
+		"set":    func(e *Entry) { st := NewSet(); st.Add([]byte("m")); e.SetSet(st, 0) },
+		"zset":   func(e *Entry) { z := NewZSet(); z.Add([]byte("m"), 1); e.SetZSet(z, 0) },
+	}
+	for k, fn := range fresh {
+		s.Update([]byte(k), t1, fn)
+	}
+	// Sampling more keys than the shard holds makes every pick the most
+	// idle key, so the outcome does not depend on chance.
+	for range old / 2 {
+		require.True(t, s.Evict(AllKeysLRU, t1, 4*old))
+	}
+	for k := range fresh {
+		assert.True(t, s.View([]byte(k), t1, func(Value) {}), "new %s evicted before idle strings", k)
+	}
+}

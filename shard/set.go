@@ -106,6 +106,7 @@ func (c *Entry) SetSet(s *Set, expireAt int64) {
 		return
 	}
 	s.key = c.objectKey(old, had)
+	s.atime = clock(c.now)
 	c.putLocked(old, had, s.key, setPtr(s), nSet, expireAt)
 }
 

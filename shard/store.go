@@ -356,16 +356,22 @@ func (s *Store) Scan(cursor uint64, now int64, fn func(key []byte, v Value)) (ne
 	if cursor >= uint64(len(s.shards)) {
 		return 0
 	}
-	sh := &s.shards[cursor]
+	s.scanShard(&s.shards[cursor], now, fn)
+	if cursor+1 == uint64(len(s.shards)) {
+		return 0
+	}
+	return cursor + 1
+}
+
+// scanShard runs Scan's callback over one shard. The unlock is deferred: fn
+// may panic (the server recovers per command), and a shard left read-locked
+// would block every writer of it for good.
+func (s *Store) scanShard(sh *shard, now int64, fn func(key []byte, v Value)) {
 	sh.mu.RLock()
+	defer sh.mu.RUnlock()
 	for k, e := range sh.m {
 		if !e.expired(now) {
 			fn(keyBytes(k), e.value(len(k)))
 		}
 	}
-	sh.mu.RUnlock()
-	if cursor+1 == uint64(len(s.shards)) {
-		return 0
-	}
-	return cursor + 1
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -366,20 +367,35 @@ func TestOverwriteReleasesOldAllocation(t *testing.T) {
 			s := newStore(t, 1)
 			// Other volatile keys so vol has neighbours to swap with.
 			set(s, "other1", "x", 1<<50, 0)
-			var freed atomic.Bool
+			freed := make(chan struct{})
 			s.Update([]byte("the-key"), 0, func(e *Entry) {
 				e.SetString([]byte("first value, thirty-two bytes..."), tc.exp)
 				p := e.sh.m["the-key"].p
-				runtime.AddCleanup((*byte)(p), func(*atomic.Bool) { freed.Store(true) }, &freed)
+				runtime.AddCleanup((*byte)(p), func(c chan struct{}) { close(c) }, freed)
 			})
 			set(s, "other2", "x", 1<<50, 0)
 			s.Update([]byte("the-key"), 0, tc.next)
 			checkInvariants(t, s)
-			for i := 0; i < 20 && !freed.Load(); i++ {
-				runtime.GC()
-				time.Sleep(time.Millisecond) // cleanups run on their own goroutine
+			// Cleanups run on their own goroutine some time after the cycle
+			// that found the object unreachable; the bound is generous
+			// because a loaded machine may take long to get there, and
+			// a reachable allocation never gets there at all.
+			runtime.GC()
+			give := time.NewTimer(10 * time.Second)
+			defer give.Stop()
+			tick := time.NewTicker(10 * time.Millisecond)
+			defer tick.Stop()
+		wait:
+			for {
+				select {
+				case <-freed:
+					break wait
+				case <-tick.C:
+					runtime.GC()
+				case <-give.C:
+					t.Fatal("old key+value allocation still reachable")
+				}
 			}
-			assert.True(t, freed.Load(), "old key+value allocation still reachable")
 			runtime.KeepAlive(s)
 		})
 	}
@@ -711,4 +727,85 @@ func BenchmarkViewUpdate(b *testing.B) {
 		}
 	})
 	_ = sink
+}
+
+// TestTxEntryAnyOrder asks a Tx for its cursors in order, in reverse, shuffled
+// and by equal copies of the keys, for call sizes on both sides of the
+// scan/index switch, and checks each cursor belongs to its key.
+func TestTxEntryAnyOrder(t *testing.T) {
+	for _, n := range []int{1, 3, smallTx, smallTx + 1, 1000} {
+		for _, order := range []string{"in-order", "reverse", "shuffled", "copies"} {
+			t.Run(fmt.Sprintf("keys=%d/%s", n, order), func(t *testing.T) {
+				s := newStore(t, 8)
+				keys := make([][]byte, n)
+				for i := range keys {
+					keys[i] = fmt.Appendf(nil, "k%d", i)
+				}
+				idx := make([]int, n)
+				for i := range idx {
+					idx[i] = i
+				}
+				switch order {
+				case "reverse":
+					slices.Reverse(idx)
+				case "shuffled":
+					rand.New(rand.NewPCG(1, 2)).Shuffle(n, func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
+				}
+				s.UpdateMulti(keys, 0, func(tx *Tx) {
+					for _, i := range idx {
+						k := keys[i]
+						if order == "copies" {
+							k = slices.Clone(k)
+						}
+						tx.Entry(k).SetString(keys[i], 0)
+					}
+					assert.Panics(t, func() { tx.Entry([]byte("not-a-key")) })
+				})
+				for _, k := range keys {
+					v, ok := get(s, string(k), 0)
+					assert.True(t, ok)
+					assert.Equal(t, string(k), v, "value stored through the cursor of another key")
+				}
+			})
+		}
+	}
+}
+
+// TestTxEntryDuplicateKeys gives the same key twice (MSET k a k b): both
+// cursors act on the one key and the last write wins.
+func TestTxEntryDuplicateKeys(t *testing.T) {
+	s := newStore(t, 4)
+	keys := [][]byte{[]byte("k"), []byte("other"), []byte("k")}
+	s.UpdateMulti(keys, 0, func(tx *Tx) {
+		tx.Entry(keys[0]).SetString([]byte("a"), 0)
+		tx.Entry(keys[1]).SetString([]byte("o"), 0)
+		tx.Entry(keys[2]).SetString([]byte("b"), 0)
+		assert.Equal(t, "b", string(tx.Entry(keys[0]).Value().Bytes()))
+	})
+	v, _ := get(s, "k", 0)
+	assert.Equal(t, "b", v)
+}
+
+// TestCallbackPanicUnlocks panics inside the callback of every method that
+// runs one under a shard lock and checks the shard can be write-locked
+// afterwards: the server recovers a panicking command and carries on, so a
+// lock left held would block that shard's writers for good.
+func TestCallbackPanicUnlocks(t *testing.T) {
+	key := []byte("k")
+	for name, call := range map[string]func(s *Store){
+		"View":        func(s *Store) { s.View(key, 0, func(Value) { panic("boom") }) },
+		"Update":      func(s *Store) { s.Update(key, 0, func(*Entry) { panic("boom") }) },
+		"ViewMulti":   func(s *Store) { s.ViewMulti([][]byte{key}, 0, func(*Tx) { panic("boom") }) },
+		"UpdateMulti": func(s *Store) { s.UpdateMulti([][]byte{key}, 0, func(*Tx) { panic("boom") }) },
+		"Scan":        func(s *Store) { s.Scan(0, 0, func([]byte, Value) { panic("boom") }) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newStore(t, 1)
+			set(s, "k", "v", 0, 0)
+			assert.Panics(t, func() { call(s) })
+			sh := &s.shards[0]
+			require.True(t, sh.mu.TryLock(), "shard still locked after a panicking callback")
+			sh.mu.Unlock()
+		})
+	}
 }

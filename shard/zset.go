@@ -297,5 +297,6 @@ func (c *Entry) SetZSet(z *ZSet, expireAt int64) {
 		return
 	}
 	z.key = c.objectKey(old, had)
+	z.atime = clock(c.now)
 	c.putLocked(old, had, z.key, zsetPtr(z), nZSet, expireAt)
 }
