@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/miniredis/miniredis/codec"
+	"github.com/miniredis/miniredis/shard"
 )
 
 // client is one connection. Everything but the fields marked otherwise is
@@ -25,6 +26,7 @@ type client struct {
 	laddr   string
 	created time.Time
 
+	db     shard.DB // the keyspace handle commands run against: the selected database, under a transaction's locks inside EXEC or a script
 	authed bool     // AUTH passed, or no password is set
 	quit   bool     // QUIT or a fatal error: flush and close after this command
 	cmds   int64    // commands run since the last flush, added to srv.stats then
@@ -53,6 +55,7 @@ func newClient(s *Server, conn net.Conn) *client {
 		laddr:   conn.LocalAddr().String(),
 		created: time.Now(),
 		authed:  s.cfg.RequirePass == "",
+		db:      s.store.DB(0),
 	}
 	c.r.SetAuthenticated(c.authed)
 	c.r.SetMaxBulkLen(int(s.cfg.ProtoMaxBulkLen))

@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/subtle"
 	"fmt"
+	"github.com/miniredis/miniredis/shard"
 	"net"
 	"os"
 	"runtime"
@@ -40,15 +41,40 @@ func cmdQuit(c *client, args [][]byte) {
 }
 
 func cmdSelect(c *client, args [][]byte) {
-	n, ok := parseInt(args[1])
+	n, ok := c.dbArg(args[1])
+	if !ok {
+		return
+	}
+	c.selectDB(n)
+	c.w.OK()
+}
+
+// dbArg parses a database number, writing Redis's error when it is not an
+// integer or out of range.
+func (c *client) dbArg(b []byte) (int, bool) {
+	n, ok := parseInt(b)
 	switch {
 	case !ok:
 		c.w.Error(msgNotInteger)
-	case n != 0:
+		return 0, false
+	case n < 0 || n >= int64(c.srv.store.DBs()):
 		c.w.Error(msgDBIndex)
-	default:
-		c.w.OK()
+		return 0, false
 	}
+	return int(n), true
+}
+
+// selectDB switches the client to database n, inside a transaction or script
+// as well as outside one.
+func (c *client) selectDB(n int) { c.db = c.dbN(n) }
+
+// dbN returns a handle on database n that locks as the current one does:
+// under the transaction's or script's locks when there are any.
+func (c *client) dbN(n int) shard.DB {
+	if h := c.db.Held(); h != nil {
+		return h.DB(n)
+	}
+	return c.srv.store.DB(n)
 }
 
 // checkPassword compares in constant time so the reply's timing does not
@@ -557,16 +583,24 @@ func (s *Server) infoStats(b []byte) []byte {
 	return infoInt(b, "command_panics", s.stats.panics.Load())
 }
 
+// infoKeyspace prints a line per database that holds keys, as Redis does.
 func (s *Server) infoKeyspace(b []byte) []byte {
-	st := s.store.Stats()
-	if st.Keys == 0 {
-		return b
+	now := s.now()
+	for n := range s.store.DBs() {
+		db := s.store.DB(n)
+		keys, volatile := db.Size()
+		if keys == 0 {
+			continue
+		}
+		b = append(b, "db"...)
+		b = strconv.AppendInt(b, int64(n), 10)
+		b = append(b, ":keys="...)
+		b = strconv.AppendInt(b, int64(keys), 10)
+		b = append(b, ",expires="...)
+		b = strconv.AppendInt(b, int64(volatile), 10)
+		b = append(b, ",avg_ttl="...)
+		b = strconv.AppendInt(b, db.AvgTTL(now), 10)
+		b = append(b, "\r\n"...)
 	}
-	b = append(b, "db0:keys="...)
-	b = strconv.AppendInt(b, int64(st.Keys), 10)
-	b = append(b, ",expires="...)
-	b = strconv.AppendInt(b, int64(st.Volatile), 10)
-	b = append(b, ",avg_ttl="...)
-	b = strconv.AppendInt(b, s.store.AvgTTL(s.now()), 10)
-	return append(b, "\r\n"...)
+	return b
 }

@@ -88,7 +88,7 @@ func expireGeneric(c *client, args [][]byte, unit int64, relative bool, name str
 		when += now
 	}
 	var n int64
-	c.srv.store.Update(args[1], now, func(e *shard.Entry) {
+	c.db.Update(args[1], now, func(e *shard.Entry) {
 		if !e.Exists() {
 			return
 		}
@@ -123,7 +123,7 @@ func cmdPExpireAt(c *client, args [][]byte) { expireGeneric(c, args, 1, false, "
 // rounded to the nearest as Redis 7.0's ttlGenericCommand does.
 func expireTime(c *client, key []byte, inMillis bool) {
 	t := int64(-2)
-	c.srv.store.View(key, c.now(), func(v shard.Value) {
+	c.db.View(key, c.now(), func(v shard.Value) {
 		t = v.ExpireAt()
 		if t == 0 {
 			t = -1
@@ -141,7 +141,7 @@ func cmdPExpireTime(c *client, args [][]byte) { expireTime(c, args[1], true) }
 // cmdPersist removes a key's deadline: 1 when there was one, else 0.
 func cmdPersist(c *client, args [][]byte) {
 	var n int64
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if e.Exists() && e.ExpireAt() != 0 {
 			e.SetExpireAt(0)
 			n = 1
@@ -197,7 +197,7 @@ func cmdGetEx(c *client, args [][]byte) {
 		expArg = args[i]
 	}
 	now := c.now()
-	c.srv.store.Update(args[1], now, func(e *shard.Entry) {
+	c.db.Update(args[1], now, func(e *shard.Entry) {
 		v := e.Value()
 		if v.Kind() == shard.KindNone {
 			c.w.Null()
@@ -236,7 +236,7 @@ func setEx(c *client, args [][]byte, unit int64, name string) {
 	if !ok {
 		return
 	}
-	c.srv.store.Update(args[1], now, func(e *shard.Entry) {
+	c.db.Update(args[1], now, func(e *shard.Entry) {
 		c.store(e, args[3], exp, now)
 	})
 	c.w.OK()

@@ -19,7 +19,7 @@ func (c *client) hset(args [][]byte, replyOK bool) {
 		c.w.Error(c.arityError(args))
 		return
 	}
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if c.wrongKind(e, shard.KindHash) {
 			return
 		}
@@ -43,7 +43,7 @@ func (c *client) hset(args [][]byte, replyOK bool) {
 }
 
 func cmdHSetNX(c *client, args [][]byte) {
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if c.wrongKind(e, shard.KindHash) {
 			return
 		}
@@ -93,7 +93,7 @@ func cmdHMGet(c *client, args [][]byte) {
 }
 
 func cmdHDel(c *client, args [][]byte) {
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if c.wrongKind(e, shard.KindHash) {
 			return
 		}
@@ -185,7 +185,7 @@ func cmdHIncrBy(c *client, args [][]byte) {
 		c.w.Error(msgNotInteger)
 		return
 	}
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if c.wrongKind(e, shard.KindHash) {
 			return
 		}
@@ -230,7 +230,7 @@ func cmdHIncrByFloat(c *client, args [][]byte) {
 		c.w.Error(msgIncrNaNOrInf)
 		return
 	}
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if c.wrongKind(e, shard.KindHash) {
 			return
 		}

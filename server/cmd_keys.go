@@ -11,7 +11,7 @@ func cmdDel(c *client, args [][]byte) {
 	now := c.now()
 	var n int64
 	if len(args) == 2 {
-		c.srv.store.Update(args[1], now, func(e *shard.Entry) {
+		c.db.Update(args[1], now, func(e *shard.Entry) {
 			if e.Delete() {
 				n = 1
 			}
@@ -20,7 +20,7 @@ func cmdDel(c *client, args [][]byte) {
 		// One transaction over every shard involved, so no client sees some
 		// of the keys deleted and others not.
 		keys := args[1:]
-		c.srv.store.UpdateMulti(keys, now, func(tx *shard.Tx) {
+		c.db.UpdateMulti(keys, now, func(tx *shard.Tx) {
 			for _, k := range keys {
 				if tx.Entry(k).Delete() {
 					n++
@@ -35,7 +35,7 @@ func cmdExists(c *client, args [][]byte) {
 	now := c.now()
 	var n int64
 	for _, k := range args[1:] {
-		if c.srv.store.View(k, now, func(shard.Value) {}) {
+		if c.db.View(k, now, func(shard.Value) {}) {
 			n++
 		}
 	}
@@ -63,7 +63,7 @@ var plainTypeNames = [...]string{
 
 func cmdType(c *client, args [][]byte) {
 	kind := shard.KindNone
-	c.srv.store.View(args[1], c.now(), func(v shard.Value) { kind = v.Kind() })
+	c.db.View(args[1], c.now(), func(v shard.Value) { kind = v.Kind() })
 	if c.w.Plain() {
 		c.w.Simple(plainTypeNames[kind])
 		return
@@ -75,7 +75,7 @@ func cmdType(c *client, args [][]byte) {
 // both shards are locked for the whole move.
 func cmdRename(c *client, args [][]byte) {
 	src, dst := args[1], args[2]
-	c.srv.store.UpdateMulti(args[1:3], c.now(), func(tx *shard.Tx) {
+	c.db.UpdateMulti(args[1:3], c.now(), func(tx *shard.Tx) {
 		from := tx.Entry(src)
 		if !from.Exists() {
 			c.w.Error(msgNoSuchKey)
@@ -118,7 +118,7 @@ func moveValue(from, to *shard.Entry) {
 // no deadline and -2 when it does not exist (Redis's TTL/PTTL replies).
 func (c *client) ttlMillis(key []byte, now int64) int64 {
 	ttl := int64(-2)
-	c.srv.store.View(key, now, func(v shard.Value) {
+	c.db.View(key, now, func(v shard.Value) {
 		ttl = -1
 		if exp := v.ExpireAt(); exp != 0 {
 			ttl = max(exp-now, 0)
@@ -137,7 +137,13 @@ func cmdTTL(c *client, args [][]byte) {
 
 func cmdPTTL(c *client, args [][]byte) { c.w.Int(c.ttlMillis(args[1], c.now())) }
 
-func cmdDBSize(c *client, args [][]byte) { c.w.Int(int64(c.srv.store.Stats().Keys)) }
+func cmdDBSize(c *client, args [][]byte) { c.w.Int(int64(c.dbSize())) }
+
+// dbSize is the number of keys in the selected database, DBSIZE's answer.
+func (c *client) dbSize() int {
+	keys, _ := c.db.Size()
+	return keys
+}
 
 // cmdFlushAll implements FLUSHALL and FLUSHDB [ASYNC|SYNC]; both flush the
 // single database synchronously.
@@ -146,12 +152,58 @@ func cmdFlushAll(c *client, args [][]byte) {
 		c.w.Error(msgSyntax)
 		return
 	}
-	c.srv.store.Flush()
+	c.db.FlushAll()
 	c.w.OK()
 }
 
+// cmdFlushDB empties the selected database.
+func cmdFlushDB(c *client, args [][]byte) {
+	if len(args) > 2 || len(args) == 2 && !equalFold(args[1], "ASYNC") && !equalFold(args[1], "SYNC") {
+		c.w.Error(msgSyntax)
+		return
+	}
+	c.db.Flush()
+	c.w.OK()
+}
+
+// cmdMove moves a key to another database: 1 when it moved, 0 when it is
+// missing here or exists there.
+func cmdMove(c *client, args [][]byte) {
+	to, ok := c.dbArg(args[2])
+	if !ok {
+		return
+	}
+	if to == c.db.Index() {
+		c.w.Error(msgSameObject)
+		return
+	}
+	if c.db.Move(args[1], to, c.now()) {
+		c.w.Int(1)
+	} else {
+		c.w.Int(0)
+	}
+}
+
+// cmdSwapDB exchanges two databases for every client at once.
+func cmdSwapDB(c *client, args [][]byte) {
+	a, okA := parseInt(args[1])
+	b, okB := parseInt(args[2])
+	n := int64(c.srv.store.DBs())
+	switch {
+	case !okA:
+		c.w.Error(msgInvalidFirstDB)
+	case !okB:
+		c.w.Error(msgInvalidSecondDB)
+	case a < 0 || a >= n || b < 0 || b >= n:
+		c.w.Error(msgDBIndex)
+	default:
+		c.dbN(int(a)).Swap(int(b))
+		c.w.OK()
+	}
+}
+
 func cmdClearAll(c *client, args [][]byte) {
-	c.srv.store.Flush()
+	c.db.FlushAll()
 	c.w.OK()
 }
 
@@ -160,7 +212,7 @@ func cmdClearAll(c *client, args [][]byte) {
 // answers RENAMENX k k).
 func cmdRenameNX(c *client, args [][]byte) {
 	src, dst := args[1], args[2]
-	c.srv.store.UpdateMulti(args[1:3], c.now(), func(tx *shard.Tx) {
+	c.db.UpdateMulti(args[1:3], c.now(), func(tx *shard.Tx) {
 		from := tx.Entry(src)
 		if !from.Exists() {
 			c.w.Error(msgNoSuchKey)
@@ -207,7 +259,7 @@ func cmdKeys(c *client, args [][]byte) {
 	now := c.now()
 	var l keyList
 	for cur := uint64(0); ; {
-		cur = c.srv.store.Scan(cur, now, func(k []byte, _ shard.Value) {
+		cur = c.db.Scan(cur, now, func(k []byte, _ shard.Value) {
 			if all || globMatch(pattern, k, false) {
 				l.add(k)
 			}
@@ -272,7 +324,7 @@ func cmdScan(c *client, args [][]byte) {
 	var l keyList
 	var seen int64
 	for seen < count {
-		cursor = c.srv.store.Scan(cursor, now, func(k []byte, v shard.Value) {
+		cursor = c.db.Scan(cursor, now, func(k []byte, v shard.Value) {
 			seen++
 			if pattern != nil && !globMatch(pattern, k, false) {
 				return
@@ -307,7 +359,7 @@ func kindByName(name []byte) shard.Kind {
 // cmdRandomKey answers a random live key, or nil when there is none.
 func cmdRandomKey(c *client, args [][]byte) {
 	var ok bool
-	c.tmp, ok = c.srv.store.RandomKey(c.now(), c.tmp[:0])
+	c.tmp, ok = c.db.RandomKey(c.now(), c.tmp[:0])
 	if !ok {
 		c.w.Null()
 		return

@@ -12,7 +12,7 @@ import (
 // an empty collection.
 func (c *client) viewKind(key []byte, kind shard.Kind, fn func(v shard.Value)) bool {
 	wrong := false
-	found := c.srv.store.View(key, c.now(), func(v shard.Value) {
+	found := c.db.View(key, c.now(), func(v shard.Value) {
 		if v.Kind() != kind {
 			wrong = true
 			return
@@ -65,7 +65,7 @@ func cmdRPushX(c *client, args [][]byte) { c.push(args, false, true) }
 // push implements [LR]PUSH[X]: the elements go in one by one, so LPUSH k a b
 // leaves b first, as in Redis.
 func (c *client) push(args [][]byte, front, onlyExisting bool) {
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if c.wrongKind(e, shard.KindList) {
 			return
 		}
@@ -108,7 +108,7 @@ func (c *client) pop(args [][]byte, front bool) {
 		}
 		count = int(n)
 	}
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if c.wrongKind(e, shard.KindList) {
 			return
 		}
@@ -203,7 +203,7 @@ func cmdLSet(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if c.wrongKind(e, shard.KindList) {
 			return
 		}
@@ -224,7 +224,7 @@ func cmdLRem(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if c.wrongKind(e, shard.KindList) {
 			return
 		}
@@ -250,7 +250,7 @@ func cmdLTrim(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if c.wrongKind(e, shard.KindList) {
 			return
 		}
@@ -274,7 +274,7 @@ func cmdLInsert(c *client, args [][]byte) {
 		c.w.Error(msgSyntax)
 		return
 	}
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if c.wrongKind(e, shard.KindList) {
 			return
 		}

@@ -7,7 +7,7 @@ import (
 )
 
 func cmdSAdd(c *client, args [][]byte) {
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if c.wrongKind(e, shard.KindSet) {
 			return
 		}
@@ -27,7 +27,7 @@ func cmdSAdd(c *client, args [][]byte) {
 }
 
 func cmdSRem(c *client, args [][]byte) {
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if c.wrongKind(e, shard.KindSet) {
 			return
 		}
@@ -88,7 +88,7 @@ func cmdSPop(c *client, args [][]byte) {
 		}
 		count = int(min(n, maxInt64>>1))
 	}
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if c.wrongKind(e, shard.KindSet) {
 			return
 		}

@@ -26,7 +26,7 @@ func (c *client) writeValue(v shard.Value) {
 }
 
 func cmdGet(c *client, args [][]byte) {
-	if !c.srv.store.View(args[1], c.now(), c.writeValue) {
+	if !c.db.View(args[1], c.now(), c.writeValue) {
 		c.w.Null()
 	}
 }
@@ -171,7 +171,7 @@ func cmdSet(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	c.srv.store.Update(args[1], now, func(e *shard.Entry) {
+	c.db.Update(args[1], now, func(e *shard.Entry) {
 		// A plain SET need not know: skip the lookup (SET is the hottest write).
 		exists := (o.get || o.nx || o.xx) && e.Exists()
 		if o.get {
@@ -222,7 +222,7 @@ func cmdUpdate(c *client, args [][]byte) {
 	} else {
 		exp = c.defaultExpireAt(now)
 	}
-	c.srv.store.Update(args[1], now, func(e *shard.Entry) {
+	c.db.Update(args[1], now, func(e *shard.Entry) {
 		if !e.Exists() {
 			c.w.Error(msgNoSuchKey)
 			return
@@ -258,7 +258,7 @@ func (c *client) checkStringLength(size, add int64) bool {
 
 // cmdGetDel answers the string value and deletes the key.
 func cmdGetDel(c *client, args [][]byte) {
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		v := e.Value()
 		switch v.Kind() {
 		case shard.KindNone:
@@ -274,7 +274,7 @@ func cmdGetDel(c *client, args [][]byte) {
 
 // cmdGetSet stores a string without deadline and answers the old value.
 func cmdGetSet(c *client, args [][]byte) {
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		v := e.Value()
 		switch v.Kind() {
 		case shard.KindNone:
@@ -292,7 +292,7 @@ func cmdGetSet(c *client, args [][]byte) {
 // cmdSetNX stores a string without deadline when the key is missing: 1 when
 // it did, 0 otherwise.
 func cmdSetNX(c *client, args [][]byte) {
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if e.Exists() {
 			c.w.Int(0)
 			return
@@ -307,7 +307,7 @@ func cmdSetNX(c *client, args [][]byte) {
 func cmdMGet(c *client, args [][]byte) {
 	keys := args[1:]
 	c.w.ArrayLen(len(keys))
-	c.srv.store.ViewMulti(keys, c.now(), func(tx *shard.Tx) {
+	c.db.ViewMulti(keys, c.now(), func(tx *shard.Tx) {
 		for _, k := range keys {
 			if v := tx.Entry(k).Value(); v.Kind() == shard.KindString {
 				c.w.Bulk(v.Bytes())
@@ -347,7 +347,7 @@ func cmdMSet(c *client, args [][]byte) {
 	if keys == nil {
 		return
 	}
-	c.srv.store.UpdateMulti(keys, c.now(), func(tx *shard.Tx) { setPairs(tx, args) })
+	c.db.UpdateMulti(keys, c.now(), func(tx *shard.Tx) { setPairs(tx, args) })
 	clear(c.keys) // drop references into the read buffer
 	c.w.OK()
 }
@@ -360,7 +360,7 @@ func cmdMSetNX(c *client, args [][]byte) {
 		return
 	}
 	var n int64
-	c.srv.store.UpdateMulti(keys, c.now(), func(tx *shard.Tx) {
+	c.db.UpdateMulti(keys, c.now(), func(tx *shard.Tx) {
 		for _, k := range keys {
 			if tx.Entry(k).Exists() {
 				return
@@ -377,7 +377,7 @@ func cmdMSetNX(c *client, args [][]byte) {
 // its deadline, and answers the new value. When the new value has as many
 // digits as the old one it is written in place, without allocating.
 func (c *client) incrBy(key []byte, delta int64) {
-	c.srv.store.Update(key, c.now(), func(e *shard.Entry) {
+	c.db.Update(key, c.now(), func(e *shard.Entry) {
 		v := e.Value()
 		var cur int64
 		switch v.Kind() {
@@ -432,7 +432,7 @@ func cmdDecrBy(c *client, args [][]byte) {
 // cmdIncrByFloat adds a float to the number stored at key, keeping its
 // deadline, with Redis's arithmetic and formatting: see addLongDouble.
 func cmdIncrByFloat(c *client, args [][]byte) {
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		v := e.Value()
 		cur := []byte("0")
 		switch v.Kind() {
@@ -458,7 +458,7 @@ func cmdIncrByFloat(c *client, args [][]byte) {
 // length. The deadline is kept.
 func cmdAppend(c *client, args [][]byte) {
 	add := args[2]
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		v := e.Value()
 		switch v.Kind() {
 		case shard.KindNone:
@@ -486,7 +486,7 @@ func cmdAppend(c *client, args [][]byte) {
 // cmdStrlen answers the length of the string at key, 0 when missing.
 func cmdStrlen(c *client, args [][]byte) {
 	n, ok := 0, true
-	c.srv.store.View(args[1], c.now(), func(v shard.Value) {
+	c.db.View(args[1], c.now(), func(v shard.Value) {
 		n, ok = len(v.Bytes()), v.Kind() == shard.KindString
 	})
 	if !ok {
@@ -505,7 +505,7 @@ func cmdGetRange(c *client, args [][]byte) {
 		c.w.Error(msgNotInteger)
 		return
 	}
-	found := c.srv.store.View(args[1], c.now(), func(v shard.Value) {
+	found := c.db.View(args[1], c.now(), func(v shard.Value) {
 		if v.Kind() != shard.KindString {
 			c.w.Error(msgWrongType)
 			return
@@ -551,7 +551,7 @@ func cmdSetRange(c *client, args [][]byte) {
 		return
 	}
 	val := args[3]
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		v := e.Value()
 		switch v.Kind() {
 		case shard.KindNone:

@@ -116,7 +116,7 @@ options:
 			return
 		}
 	}
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if c.wrongKind(e, shard.KindZSet) {
 			return
 		}
@@ -213,7 +213,7 @@ func cmdZIncrBy(c *client, args [][]byte) {
 		c.w.Error(msgNotFloat)
 		return
 	}
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if c.wrongKind(e, shard.KindZSet) {
 			return
 		}
@@ -232,7 +232,7 @@ func cmdZIncrBy(c *client, args [][]byte) {
 }
 
 func cmdZRem(c *client, args [][]byte) {
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if c.wrongKind(e, shard.KindZSet) {
 			return
 		}
@@ -470,7 +470,7 @@ func (c *client) zpop(args [][]byte, max bool) {
 			return
 		}
 	}
-	c.srv.store.Update(args[1], c.now(), func(e *shard.Entry) {
+	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if c.wrongKind(e, shard.KindZSet) {
 			return
 		}

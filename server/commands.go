@@ -65,7 +65,8 @@ func init() {
 		{name: "TIME", arity: 1, flags: flagConn | flagFast, group: "server", summary: "Returns the server time.", fn: cmdTime},
 		{name: "DBSIZE", arity: 1, flags: flagRead | flagFast, group: "server", summary: "Returns the number of keys in the database.", fn: cmdDBSize},
 		{name: "FLUSHALL", arity: -1, flags: flagWrite, group: "server", summary: "Removes all keys.", fn: cmdFlushAll},
-		{name: "FLUSHDB", arity: -1, flags: flagWrite, group: "server", summary: "Removes all keys of the current database.", fn: cmdFlushAll},
+		{name: "FLUSHDB", arity: -1, flags: flagWrite, group: "server", summary: "Removes all keys of the current database.", fn: cmdFlushDB},
+		{name: "SWAPDB", arity: 3, flags: flagWrite | flagFast, group: "server", summary: "Swaps two Redis databases.", fn: cmdSwapDB},
 		{name: "CLEARALL", arity: 1, flags: flagWrite | flagMini, group: "server", summary: "Removes all keys (Mini-Redis).", fn: cmdClearAll},
 
 		// keys
@@ -80,6 +81,7 @@ func init() {
 		{name: "RENAMENX", arity: 3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 2, step: 1, group: "generic", summary: "Renames a key only when the target key name doesn't exist.", fn: cmdRenameNX},
 		{name: "KEYS", arity: 2, flags: flagRead, group: "generic", summary: "Returns all key names that match a pattern.", fn: cmdKeys},
 		{name: "SCAN", arity: -2, flags: flagRead, group: "generic", summary: "Iterates over the key names in the database.", fn: cmdScan},
+		{name: "MOVE", arity: 3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Moves a key to another database.", fn: cmdMove},
 		{name: "RANDOMKEY", arity: 1, flags: flagRead, group: "generic", summary: "Returns a random key name from the database.", fn: cmdRandomKey},
 
 		// expiry (the TTL command family)

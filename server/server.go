@@ -54,6 +54,7 @@ type Config struct {
 	Host        string        // address to bind; default 127.0.0.1
 	Port        int           // TCP port; default 6379 (0 picks a free port)
 	Shards      int           // lock stripes, a power of two; default shard.DefaultShards
+	Databases   int           // numbered databases (SELECT); default 16, as Redis
 	DefaultTTL  time.Duration // TTL for SET/UPDATE without one in mini mode; 0 means none
 	Mode        Mode          // --compat
 	MaxClients  int           // default 10000
@@ -168,7 +169,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	st, err := shard.New(cfg.Shards)
+	if cfg.Databases == 0 {
+		cfg.Databases = shard.DefaultDBs
+	}
+	st, err := shard.NewDBs(cfg.Shards, cfg.Databases)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package shard
 
 import (
 	"bytes"
-	"slices"
 )
 
 // Value is a read-only view of a stored value. It and everything reachable
@@ -53,14 +52,39 @@ func (v Value) ExpireAt() int64 { return v.exp }
 // again, so several cursors on keys of one shard stay consistent with each
 // other. Cursors from ViewMulti panic on any mutating method.
 type Entry struct {
-	sh  *shardData
-	key []byte // borrowed from the caller
-	now int64
-	ro  bool
+	sh    *shardData
+	d     *space // sh.dbs[db]
+	db    int
+	key   []byte // borrowed from the caller
+	now   int64
+	ro    bool
+	dirty bool    // a Set*, Delete or deadline change happened
+	verp  *uint32 // the version of a collection handed out for in-place changes
+	ver   uint32  // its value when handed out
+}
+
+// begin points the cursor at key in database db.
+func (c *Entry) begin(db int, key []byte, now int64, ro bool) {
+	c.d, c.db, c.key, c.now, c.ro = &c.sh.dbs[db], db, key, now, ro
+	c.dirty, c.verp = false, nil
+}
+
+// end finishes a write cursor: it re-measures a collection changed in place
+// and reports the key to the observer when anything changed.
+func (c *Entry) end() {
+	if c.ro || c.key == nil {
+		return
+	}
+	if c.sh.mem.collections {
+		c.sh.remeasureLocked(c.d, c.key)
+	}
+	if c.dirty || (c.verp != nil && *c.verp != c.ver) {
+		c.sh.touched(c.db, c.key, Modified)
+	}
 }
 
 func (c *Entry) get() (entry, bool) {
-	e, ok := c.sh.m[string(c.key)]
+	e, ok := c.d.m[string(c.key)]
 	if !ok || e.expired(c.now) {
 		return entry{}, false
 	}
@@ -117,19 +141,19 @@ func (c *Entry) past(expireAt int64) bool { return expireAt > 0 && expireAt <= c
 // count in step (a list or hash, even one stored again in place, is
 // measured here).
 func (c *Entry) putLocked(old entry, had bool, k string, p ptr, n uint32, expireAt int64) {
-	sh := c.sh
+	sh, d := c.sh, c.d
 	ne := entry{p: p, exp: expireAt, n: n, vidx: -1}
 	if had {
 		ne.vidx = old.vidx
 	}
 	switch {
 	case expireAt > 0 && ne.vidx >= 0:
-		sh.vol[ne.vidx] = k // drop the old key header so its allocation can go
+		d.vol[ne.vidx] = k // drop the old key header so its allocation can go
 	case expireAt > 0:
-		ne.vidx = int32(len(sh.vol))
-		sh.vol = append(sh.vol, k)
+		ne.vidx = int32(len(d.vol))
+		d.vol = append(d.vol, k)
 	case ne.vidx >= 0:
-		sh.unvolLocked(ne.vidx)
+		d.unvol(ne.vidx)
 		ne.vidx = -1
 	}
 	var oldSize int64
@@ -139,7 +163,8 @@ func (c *Entry) putLocked(old entry, had bool, k string, p ptr, n uint32, expire
 	sh.addUsedLocked(measure(ne, len(k)) - oldSize)
 	// Assigning an existing string key replaces the map's key header too,
 	// so the previous key+value allocation is released.
-	sh.m[k] = ne
+	d.put(k, ne)
+	c.dirty = true
 }
 
 // SetString stores a copy of v as a string, replacing any value, with the
@@ -149,7 +174,7 @@ func (c *Entry) SetString(v []byte, expireAt int64) {
 	if len(v) > maxString {
 		panic("shard: string value too long")
 	}
-	old, had := c.sh.m[string(c.key)]
+	old, had := c.d.m[string(c.key)]
 	if c.past(expireAt) {
 		c.Delete()
 		return
@@ -172,7 +197,7 @@ func (c *Entry) objectKey(old entry, had bool) string {
 // takes ownership of l. A deadline already passed deletes the key.
 func (c *Entry) SetList(l *List, expireAt int64) {
 	c.mutable()
-	old, had := c.sh.m[string(c.key)]
+	old, had := c.d.m[string(c.key)]
 	if c.past(expireAt) {
 		c.Delete()
 		return
@@ -186,7 +211,7 @@ func (c *Entry) SetList(l *List, expireAt int64) {
 // takes ownership of h. A deadline already passed deletes the key.
 func (c *Entry) SetHash(h *Hash, expireAt int64) {
 	c.mutable()
-	old, had := c.sh.m[string(c.key)]
+	old, had := c.d.m[string(c.key)]
 	if c.past(expireAt) {
 		c.Delete()
 		return
@@ -242,33 +267,38 @@ func (c *Entry) SetExpireAt(ms int64) {
 		c.Delete()
 		return
 	}
-	sh := c.sh
+	d := c.d
 	k := e.storedKey(len(c.key))
 	switch {
 	case ms > 0 && e.vidx < 0:
-		e.vidx = int32(len(sh.vol))
-		sh.vol = append(sh.vol, k)
+		e.vidx = int32(len(d.vol))
+		d.vol = append(d.vol, k)
 	case ms == 0 && e.vidx >= 0:
-		sh.unvolLocked(e.vidx)
+		d.unvol(e.vidx)
 		e.vidx = -1
 	}
+	if e.exp != ms {
+		c.dirty = true
+	}
 	e.exp = ms
-	sh.m[k] = e
+	d.m[k] = e
 }
 
 // Delete removes the key and reports whether a live value was removed. An
 // expired entry is removed too, counted as expired, and reported as false.
 func (c *Entry) Delete() bool {
 	c.mutable()
-	e, ok := c.sh.m[string(c.key)]
+	e, ok := c.d.m[string(c.key)]
 	if !ok {
 		return false
 	}
-	c.sh.deleteLocked(e, e.storedKey(len(c.key)))
+	c.sh.deleteLocked(c.d, e, e.storedKey(len(c.key)))
 	if e.expired(c.now) {
 		c.sh.expired++
+		c.sh.touched(c.db, c.key, Expired)
 		return false
 	}
+	c.dirty = true
 	return true
 }
 
@@ -280,6 +310,7 @@ type Tx struct {
 	ents   []Entry
 	locked []int
 	ro     bool
+	held   bool           // the shards belong to a Held: nothing to unlock
 	next   int            // where Entry looks first: callers walk their keys in order
 	byKey  map[string]int // built on the first out-of-order lookup in a large call
 	seen   []bool         // per shard, whether locked holds it; all false between calls
@@ -342,81 +373,4 @@ func sameBytes(a, b []byte) bool {
 		return false
 	}
 	return len(a) == 0 || &a[0] == &b[0] || bytes.Equal(a, b)
-}
-
-func (s *Store) beginTx(keys [][]byte, now int64, ro bool) *Tx {
-	tx := s.txs.Get().(*Tx)
-	tx.keys, tx.ro = keys, ro
-	tx.ents = slices.Grow(tx.ents[:0], len(keys))[:len(keys)]
-	tx.locked = tx.locked[:0]
-	tx.next, tx.byKey = 0, nil
-	if len(tx.seen) < len(s.shards) {
-		tx.seen = make([]bool, len(s.shards))
-	}
-	for i, k := range keys {
-		j := s.index(k)
-		tx.ents[i] = Entry{sh: &s.shards[j].shardData, key: k, now: now, ro: ro}
-		if !tx.seen[j] {
-			tx.seen[j] = true
-			tx.locked = append(tx.locked, j)
-		}
-	}
-	for _, j := range tx.locked {
-		tx.seen[j] = false
-	}
-	// Ascending shard order is what keeps concurrent Multi calls from
-	// deadlocking each other.
-	slices.Sort(tx.locked)
-	return tx
-}
-
-// endTx releases the locks of tx (deferred, so a panicking callback cannot
-// leave shards locked) and returns it to the pool.
-func (s *Store) endTx(tx *Tx) {
-	if !tx.ro && s.mem.collections {
-		for i := range tx.ents {
-			tx.ents[i].sh.remeasureLocked(tx.keys[i])
-		}
-	}
-	for _, j := range tx.locked {
-		if tx.ro {
-			s.shards[j].mu.RUnlock()
-		} else {
-			s.shards[j].mu.Unlock()
-		}
-	}
-	clear(tx.ents) // drop borrowed keys
-	tx.keys, tx.byKey = nil, nil
-	s.txs.Put(tx)
-}
-
-// ViewMulti read-locks the shards of all keys (each once, in ascending shard
-// order, so concurrent Multi calls cannot deadlock) and runs fn once. Cursors
-// from tx are read-only: their mutating methods panic. keys are borrowed for
-// the duration of the call; fn must not call back into the Store.
-func (s *Store) ViewMulti(keys [][]byte, now int64, fn func(tx *Tx)) {
-	tx := s.beginTx(keys, now, true)
-	for _, j := range tx.locked {
-		s.shards[j].mu.RLock()
-	}
-	defer s.endTx(tx)
-	fn(tx)
-}
-
-// UpdateMulti write-locks the shards of all keys (each once, in ascending
-// shard order) and runs fn once. Expired entries among keys are deleted (and
-// counted) before fn runs. keys are borrowed for the duration of the call; fn
-// must not call back into the Store.
-func (s *Store) UpdateMulti(keys [][]byte, now int64, fn func(tx *Tx)) {
-	tx := s.beginTx(keys, now, false)
-	for _, j := range tx.locked {
-		sh := &s.shards[j]
-		sh.mu.Lock()
-		sh.writes++
-	}
-	defer s.endTx(tx)
-	for i := range tx.ents {
-		tx.ents[i].sh.purgeLocked(tx.keys[i], now)
-	}
-	fn(tx)
 }

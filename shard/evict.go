@@ -155,8 +155,8 @@ func measure(e entry, klen int) int64 {
 // element at the ends (a list's first and last, a hash's newest field),
 // where pushes and new fields land. Values replaced in place without a
 // change of length keep their old estimate.
-func (sh *shardData) remeasureLocked(key []byte) {
-	e, ok := sh.m[string(key)]
+func (sh *shardData) remeasureLocked(d *space, key []byte) {
+	e, ok := d.m[string(key)]
 	if !ok {
 		return
 	}
@@ -314,6 +314,7 @@ type candidate struct {
 	key   string // the map's own key string: holding it allocates nothing
 	p     ptr    // the entry's object, to recognise it again
 	shard int
+	db    int
 	score uint64
 	found bool
 }
@@ -358,55 +359,63 @@ func (s *Store) Evict(p Policy, now int64, samples int) bool {
 // whether the shard had any candidate. The caller holds at least the read
 // lock.
 func (sh *shardData) sampleLocked(p Policy, now int64, samples, idx int, best *candidate) bool {
-	offer := func(k string, e entry) {
-		var score uint64
-		switch {
-		case e.expired(now):
-			score = math.MaxUint64
-		case p == AllKeysLRU:
-			score = uint64(idle(e, now))
-		default:
-			score = uint64(math.MaxInt64 - e.exp)
-		}
-		if !best.found || score > best.score {
-			*best = candidate{key: k, p: e.p, shard: idx, score: score, found: true}
-		}
-	}
-	switch p {
-	case AllKeysLRU:
-		// Go starts every map iteration at a random position, so the first
-		// entries met are a random sample, like Redis's dictGetSomeKeys.
-		n := 0
-		for k, e := range sh.m {
-			offer(k, e)
-			if n++; n == samples {
-				break
+	found := false
+	for db := range sh.dbs {
+		d := &sh.dbs[db]
+		offer := func(k string, e entry) {
+			var score uint64
+			switch {
+			case e.expired(now):
+				score = math.MaxUint64
+			case p == AllKeysLRU:
+				score = uint64(idle(e, now))
+			default:
+				score = uint64(math.MaxInt64 - e.exp)
+			}
+			if !best.found || score > best.score {
+				*best = candidate{key: k, p: e.p, shard: idx, db: db, score: score, found: true}
 			}
 		}
-		return n > 0
-	case VolatileTTL:
-		for range min(samples, len(sh.vol)) {
-			k := sh.vol[rand.IntN(len(sh.vol))]
-			offer(k, sh.m[k])
+		switch p {
+		case AllKeysLRU:
+			// Go starts every map iteration at a random position, so the
+			// first entries met are a random sample, like Redis's
+			// dictGetSomeKeys.
+			n := 0
+			for k, e := range d.m {
+				offer(k, e)
+				if n++; n == samples {
+					break
+				}
+			}
+			found = found || n > 0
+		case VolatileTTL:
+			for range min(samples, len(d.vol)) {
+				k := d.vol[rand.IntN(len(d.vol))]
+				offer(k, d.m[k])
+			}
+			found = found || len(d.vol) > 0
 		}
-		return len(sh.vol) > 0
 	}
-	return false
+	return found
 }
 
 // evictLocking deletes the candidate if its entry is still the one sampled.
 func (sh *shardData) evictLocking(c candidate, now int64) bool {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	e, ok := sh.m[c.key]
+	d := &sh.dbs[c.db]
+	e, ok := d.m[c.key]
 	if !ok || e.p != c.p {
 		return false
 	}
-	sh.deleteLocked(e, c.key)
+	sh.deleteLocked(d, e, c.key)
 	if e.expired(now) {
 		sh.expired++
+		sh.touched(c.db, keyBytes(c.key), Expired)
 	} else {
 		sh.evicted++
+		sh.touched(c.db, keyBytes(c.key), Evicted)
 	}
 	return true
 }

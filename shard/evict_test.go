@@ -258,7 +258,7 @@ func TestAccountingSetsAndZSets(t *testing.T) {
 
 	for _, k := range []string{"s", "z"} {
 		s.Update([]byte(k), 0, func(e *Entry) {
-			ent, ok := e.sh.m[k]
+			ent, ok := e.d.m[k]
 			require.True(t, ok)
 			assert.NotNil(t, clockOf(ent), "%s has an access clock", k)
 		})

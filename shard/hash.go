@@ -22,6 +22,7 @@ type Hash struct {
 	key    string // stored key of the owning entry; see Entry.storedKey
 
 	atime uint32 // access clock in seconds (atomic); see evict.go
+	ver   uint32 // bumped by every change, so the store can tell a no-op write
 	acct  int64  // bytes counted for the entry when it was stored
 	alen  int    // Len when acct was estimated
 }
@@ -59,6 +60,7 @@ func (h *Hash) Get(field []byte) ([]byte, bool) {
 // Set stores a copy of val under a copy of field and reports whether the field
 // is new. An existing field keeps its position.
 func (h *Hash) Set(field, val []byte) bool {
+	h.ver++
 	if i := h.find(field); i >= 0 {
 		h.fields[i].v = clone(val)
 		return false
@@ -80,6 +82,7 @@ func (h *Hash) Delete(field []byte) bool {
 	if i < 0 {
 		return false
 	}
+	h.ver++
 	if h.idx != nil {
 		delete(h.idx, h.fields[i].f)
 	}

@@ -11,6 +11,7 @@ type List struct {
 	key  string // stored key of the owning entry; see Entry.storedKey
 
 	atime uint32 // access clock in seconds (atomic); see evict.go
+	ver   uint32 // bumped by every change, so the store can tell a no-op write
 	acct  int64  // bytes counted for the entry when it was stored
 	alen  int    // Len when acct was estimated
 }
@@ -38,6 +39,7 @@ func clone(v []byte) []byte { return append(make([]byte, 0, len(v)), v...) }
 
 // PushFront inserts a copy of v before the first element.
 func (l *List) PushFront(v []byte) {
+	l.ver++
 	l.grow()
 	l.head = (l.head - 1) & (len(l.buf) - 1)
 	l.buf[l.head] = clone(v)
@@ -46,6 +48,7 @@ func (l *List) PushFront(v []byte) {
 
 // PushBack appends a copy of v after the last element.
 func (l *List) PushBack(v []byte) {
+	l.ver++
 	l.grow()
 	l.buf[l.slot(l.n)] = clone(v)
 	l.n++
@@ -56,6 +59,7 @@ func (l *List) PopFront() ([]byte, bool) {
 	if l.n == 0 {
 		return nil, false
 	}
+	l.ver++
 	v := l.buf[l.head]
 	l.buf[l.head] = nil
 	l.head = l.slot(1)
@@ -68,6 +72,7 @@ func (l *List) PopBack() ([]byte, bool) {
 	if l.n == 0 {
 		return nil, false
 	}
+	l.ver++
 	i := l.slot(l.n - 1)
 	v := l.buf[i]
 	l.buf[i] = nil
@@ -102,6 +107,7 @@ func (l *List) Set(i int, v []byte) bool {
 	if !ok {
 		return false
 	}
+	l.ver++
 	l.buf[l.slot(i)] = clone(v)
 	return true
 }
@@ -149,6 +155,7 @@ func (l *List) Insert(i int, v []byte) {
 		l.PushBack(v)
 		return
 	}
+	l.ver++
 	l.grow()
 	if i < l.n/2 {
 		// Shift the first i elements one slot towards the front.
@@ -174,6 +181,11 @@ func (l *List) Remove(v []byte, count int) int {
 		limit = -limit
 	}
 	removed := 0
+	defer func() {
+		if removed > 0 {
+			l.ver++
+		}
+	}()
 	if count >= 0 {
 		w := 0
 		for r := 0; r < l.n; r++ {

@@ -11,6 +11,7 @@ type Set struct {
 	key     string // stored key of the owning entry; see Entry.storedKey
 
 	atime uint32 // access clock in seconds (atomic); see evict.go
+	ver   uint32 // bumped by every change, so the store can tell a no-op write
 	acct  int64  // bytes counted for the entry when it was stored
 	alen  int    // Len when acct was estimated
 }
@@ -32,6 +33,7 @@ func (s *Set) Add(member []byte) bool {
 	if _, ok := s.idx[string(member)]; ok {
 		return false
 	}
+	s.ver++
 	m := string(member)
 	s.idx[m] = len(s.members)
 	s.members = append(s.members, m)
@@ -50,6 +52,7 @@ func (s *Set) Delete(member []byte) bool {
 }
 
 func (s *Set) removeAt(i int) {
+	s.ver++
 	delete(s.idx, s.members[i])
 	last := len(s.members) - 1
 	if i != last {
@@ -100,7 +103,7 @@ func (v Value) Set() *Set {
 // takes ownership of s. A deadline already passed deletes the key.
 func (c *Entry) SetSet(s *Set, expireAt int64) {
 	c.mutable()
-	old, had := c.sh.m[string(c.key)]
+	old, had := c.d.m[string(c.key)]
 	if c.past(expireAt) {
 		c.Delete()
 		return
@@ -120,24 +123,48 @@ func (c *Entry) SetSet(s *Set, expireAt int64) {
 // List returns the key's list for modification, nil when it holds no list.
 func (c *Entry) List() *List {
 	c.mutable()
-	return c.Value().List()
+	l := c.Value().List()
+	if l != nil {
+		c.watch(&l.ver)
+	}
+	return l
 }
 
 // Hash returns the key's hash for modification, nil when it holds no hash.
 func (c *Entry) Hash() *Hash {
 	c.mutable()
-	return c.Value().Hash()
+	h := c.Value().Hash()
+	if h != nil {
+		c.watch(&h.ver)
+	}
+	return h
 }
 
 // Set returns the key's set for modification, nil when it holds no set.
 func (c *Entry) Set() *Set {
 	c.mutable()
-	return c.Value().Set()
+	s := c.Value().Set()
+	if s != nil {
+		c.watch(&s.ver)
+	}
+	return s
 }
 
 // ZSet returns the key's sorted set for modification, nil when it holds no
 // sorted set.
 func (c *Entry) ZSet() *ZSet {
 	c.mutable()
-	return c.Value().ZSet()
+	z := c.Value().ZSet()
+	if z != nil {
+		c.watch(&z.ver)
+	}
+	return z
+}
+
+// watch remembers the version of a collection handed out for in-place
+// changes, so that the cursor's end can tell whether it changed.
+func (c *Entry) watch(ver *uint32) {
+	if c.verp != ver {
+		c.verp, c.ver = ver, *ver
+	}
 }

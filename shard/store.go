@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"bytes"
 	"errors"
 	"math/rand/v2"
 	"sync"
@@ -81,15 +82,24 @@ func (e *entry) value(klen int) Value {
 	return Value{p: kvValue(e.p, klen, e.n), exp: e.exp, n: e.n, kind: KindString}
 }
 
-// shardData is one stripe. mu guards every field below it; the counters are
-// plain integers for that reason.
+// space is one database's part of a shard: its keys and the volatile index.
+// The shard's lock guards it.
+type space struct {
+	m   map[string]entry
+	vol []string // keys with a deadline; the same string headers as in m
+}
+
+// shardData is one stripe: the keys of every database that hash to it, so
+// one lock covers a key in all databases (MOVE and SWAPDB stay within a
+// shard). mu guards every field below it; the counters are plain integers
+// for that reason.
 type shardData struct {
 	mu      sync.RWMutex
-	m       map[string]entry
-	vol     []string // keys with a deadline; the same string headers as in m
+	dbs     []space  // one per database
 	writes  uint64   // write-lock acquisitions by Update, UpdateMulti, Flush
 	expired uint64   // keys deleted because their deadline passed
 	cur     Entry    // the cursor Update hands out, reused so Update does not allocate
+	obs     Observer // the Store's, copied here so a write reaches it without a hop
 
 	used     int64     // bytes counted for the keys of this shard (see evict.go)
 	unsynced int64     // part of used not yet added to mem.used
@@ -98,31 +108,61 @@ type shardData struct {
 }
 
 type shard struct {
+	// Keep neighbouring shards on separate cache lines. The pad goes first:
+	// a zero-length last field would itself be padded (Go keeps a pointer
+	// to it inside the object).
+	_ [shardPad]byte
 	shardData
-	_ [shardPad]byte // keep neighbouring shards on separate cache lines
 }
 
 // Store is a map from keys to values split over a power-of-two number of
-// independently locked shards. All methods are safe for concurrent use.
+// independently locked shards, holding one or more numbered databases. A
+// key's shard follows its hash tag (see Slot), so keys that share a tag share
+// a shard. All methods are safe for concurrent use. The methods that take no
+// database work on database 0; DB gives a handle on any of them.
+//
+// Lock order: shards are locked in ascending index order, or (Hold,
+// ViewMulti, UpdateMulti on several shards) without waiting while holding any
+// (see lockSet); an Observer runs under the lock of the key's shard and must
+// not call back into the Store.
 type Store struct {
 	shards []shard
 	mask   uint64
+	ndb    int
 	txs    sync.Pool
 	mem    memState
 }
 
-// New returns an empty Store with the given number of shards, which must be a
-// power of two in [1, 65536].
-func New(shards int) (*Store, error) {
+// DefaultDBs is the number of databases New creates, as Redis's default.
+const DefaultDBs = 16
+
+// maxDBs bounds NewDBs.
+const maxDBs = 1 << 16
+
+// ErrDBs is returned by NewDBs for a database count outside [1, 65536].
+var ErrDBs = errors.New("shard: database count must be in [1, 65536]")
+
+// New returns an empty Store with DefaultDBs databases and the given number
+// of shards, which must be a power of two in [1, 65536].
+func New(shards int) (*Store, error) { return NewDBs(shards, DefaultDBs) }
+
+// NewDBs returns an empty Store with dbs databases and the given number of
+// shards. A database's maps are made on its first write, so unused
+// databases cost a few words per shard.
+func NewDBs(shards, dbs int) (*Store, error) {
 	if shards < 1 || shards > maxShards || shards&(shards-1) != 0 {
 		return nil, ErrShards
 	}
-	s := &Store{shards: make([]shard, shards), mask: uint64(shards - 1)}
+	if dbs < 1 || dbs > maxDBs {
+		return nil, ErrDBs
+	}
+	s := &Store{shards: make([]shard, shards), mask: uint64(shards - 1), ndb: dbs}
 	s.mem.grain = DefaultGrain
 	for i := range s.shards {
-		s.shards[i].mem = &s.mem
-		s.shards[i].m = make(map[string]entry)
-		s.shards[i].cur.sh = &s.shards[i].shardData
+		sh := &s.shards[i]
+		sh.mem = &s.mem
+		sh.dbs = make([]space, dbs)
+		sh.cur.sh = &sh.shardData
 	}
 	s.txs.New = func() any { return &Tx{s: s} }
 	return s, nil
@@ -131,19 +171,90 @@ func New(shards int) (*Store, error) {
 // Shards returns the number of shards.
 func (s *Store) Shards() int { return len(s.shards) }
 
-func (s *Store) index(key []byte) int { return int(xxhash.Sum64(key) & s.mask) }
+// DBs returns the number of databases.
+func (s *Store) DBs() int { return s.ndb }
 
-// View runs fn with the live value of key under the shard's read lock and
-// reports whether the key exists. fn is not called for a missing or expired
-// key. v and all bytes reachable from it are valid only inside fn; fn must not
-// keep them, modify them, or call back into the Store.
+// index returns the shard of key: the hash of its hash tag (the part between
+// the first '{' and the next '}', when not empty) or of the whole key, the
+// Redis Cluster rule, so that multi-key work on keys with one tag locks one
+// shard.
+func (s *Store) index(key []byte) int { return int(xxhash.Sum64(HashTag(key)) & s.mask) }
+
+// ShardOf returns the shard index of key, for callers that plan which shards
+// to Hold.
+func (s *Store) ShardOf(key []byte) int { return s.index(key) }
+
+// HashTag returns the part of key that decides its shard (and its cluster
+// slot): the bytes between the first '{' and the first '}' after it when
+// there are any, else the whole key.
+func HashTag(key []byte) []byte {
+	open := bytes.IndexByte(key, '{')
+	if open < 0 {
+		return key
+	}
+	end := bytes.IndexByte(key[open+1:], '}')
+	if end <= 0 { // no '}', or "{}": the whole key
+		return key
+	}
+	return key[open+1 : open+1+end]
+}
+
+// Event says what happened to a key, for an Observer.
+type Event uint8
+
+const (
+	// Modified: the key was written, deleted, renamed away or had its
+	// deadline changed by a command.
+	Modified Event = iota
+	// Expired: the key was deleted because its deadline passed.
+	Expired
+	// Evicted: the key was deleted to free memory.
+	Evicted
+)
+
+// Observer is told of every real change of a key: WATCH, blocked clients,
+// keyspace notifications and the persistence log attach here. A write that
+// changes nothing (an SREM of a missing member, an EXPIRE of a missing key)
+// is not reported. Its methods run under the lock of the key's shard, so they
+// must be quick and must not call back into the Store; key is valid only
+// during the call.
+type Observer interface {
+	// Touched reports that key in database db changed.
+	Touched(db int, key []byte, ev Event)
+	// Flushed reports that every key of database db in one shard is about
+	// to go (FLUSHDB, FLUSHALL, SWAPDB). had reports whether a key of this
+	// shard exists in db; it answers false for keys of other shards, and is
+	// valid only during the call.
+	Flushed(db int, had func(key []byte) bool)
+}
+
+// SetObserver installs o (nil for none). Call it before the Store is shared.
+func (s *Store) SetObserver(o Observer) {
+	for i := range s.shards {
+		s.shards[i].obs = o
+	}
+}
+
+// touched reports a change of key in db to the observer, if any.
+func (sh *shardData) touched(db int, key []byte, ev Event) {
+	if sh.obs != nil {
+		sh.obs.Touched(db, key, ev)
+	}
+}
+
+// View runs fn with the live value of key in database 0; see DB.View.
 func (s *Store) View(key []byte, now int64, fn func(v Value)) bool {
-	sh := &s.shards[s.index(key)]
-	sh.mu.RLock()
-	// Deferred so that a panicking fn (recovered by the server) cannot leave
-	// the shard locked; open-coded defers cost about a nanosecond.
-	defer sh.mu.RUnlock()
-	e, ok := sh.m[string(key)]
+	return s.DB(0).View(key, now, fn)
+}
+
+// Update runs fn with a cursor on key in database 0; see DB.Update.
+func (s *Store) Update(key []byte, now int64, fn func(e *Entry)) {
+	s.DB(0).Update(key, now, fn)
+}
+
+// view runs View's body on shard sh, which the caller has locked.
+func (s *Store) viewLocked(sh *shardData, db int, key []byte, now int64, fn func(v Value)) bool {
+	e, ok := sh.dbs[db].m[string(key)]
 	if !ok || e.expired(now) {
 		return false
 	}
@@ -154,82 +265,112 @@ func (s *Store) View(key []byte, now int64, fn func(v Value)) bool {
 	return true
 }
 
-// Update runs fn under the shard's write lock with a cursor on key, whether
-// the key exists or not. An expired entry is deleted (and counted) before fn
-// runs. The cursor and anything it returns are valid only inside fn; fn must
-// not call back into the Store. key is borrowed for the duration of the call.
-func (s *Store) Update(key []byte, now int64, fn func(e *Entry)) {
-	sh := &s.shards[s.index(key)]
-	sh.mu.Lock()
-	defer sh.unlockCur()
+// updateLocked runs Update's body on shard sh, which the caller has
+// write-locked, and reports the cursor's changes when fn returns.
+func (sh *shardData) updateLocked(db int, key []byte, now int64, fn func(e *Entry)) {
 	sh.writes++
-	sh.purgeLocked(key, now)
+	sh.purgeLocked(db, key, now)
 	c := &sh.cur
-	c.key, c.now = key, now
+	c.begin(db, key, now, false)
+	defer sh.endCur()
 	fn(c)
 }
 
-// unlockCur releases the write lock taken by Update, dropping the borrowed key.
-func (sh *shardData) unlockCur() {
-	if sh.mem.collections && sh.cur.key != nil {
-		sh.remeasureLocked(sh.cur.key)
-	}
+// endCur finishes the cursor Update handed out: re-measures the value,
+// reports a change to the observer and drops the borrowed key.
+func (sh *shardData) endCur() {
+	sh.cur.end()
 	sh.cur.key = nil
-	sh.mu.Unlock()
 }
 
-// purgeLocked deletes key if its deadline has passed.
-func (sh *shardData) purgeLocked(key []byte, now int64) {
-	if e, ok := sh.m[string(key)]; ok && e.expired(now) {
-		sh.deleteLocked(e, e.storedKey(len(key)))
+// purgeLocked deletes key from db if its deadline has passed.
+func (sh *shardData) purgeLocked(db int, key []byte, now int64) {
+	d := &sh.dbs[db]
+	if e, ok := d.m[string(key)]; ok && e.expired(now) {
+		sh.deleteLocked(d, e, e.storedKey(len(key)))
 		sh.expired++
+		sh.touched(db, key, Expired)
 	}
 }
 
-// deleteLocked removes the entry e stored under k.
-func (sh *shardData) deleteLocked(e entry, k string) {
+// deleteLocked removes the entry e stored under k in d.
+func (sh *shardData) deleteLocked(d *space, e entry, k string) {
 	if e.vidx >= 0 {
-		sh.unvolLocked(e.vidx)
+		d.unvol(e.vidx)
 	}
 	sh.addUsedLocked(-entrySize(e, len(k)))
-	delete(sh.m, k)
+	delete(d.m, k)
 }
 
-// unvolLocked removes position i from vol by moving the last key into it.
-func (sh *shardData) unvolLocked(i int32) {
-	last := int32(len(sh.vol) - 1)
+// unvol removes position i from vol by moving the last key into it.
+func (d *space) unvol(i int32) {
+	last := int32(len(d.vol) - 1)
 	if i != last {
-		moved := sh.vol[last]
-		sh.vol[i] = moved
-		me := sh.m[moved]
+		moved := d.vol[last]
+		d.vol[i] = moved
+		me := d.m[moved]
 		me.vidx = i
-		sh.m[moved] = me
+		d.m[moved] = me
 	}
-	sh.vol[last] = "" // drop the reference so a deleted key can be freed
-	sh.vol = sh.vol[:last]
+	d.vol[last] = "" // drop the reference so a deleted key can be freed
+	d.vol = d.vol[:last]
 }
 
-// Flush deletes every key and returns how many were removed (expired keys not
-// yet reclaimed included, as Redis's DBSIZE counts them).
+// put stores ne under k, making the map on the database's first write.
+func (d *space) put(k string, ne entry) {
+	if d.m == nil {
+		d.m = make(map[string]entry)
+	}
+	d.m[k] = ne
+}
+
+// Flush deletes every key of every database and returns how many were
+// removed (expired keys not yet reclaimed included, as Redis's DBSIZE counts
+// them).
 func (s *Store) Flush() int {
 	n := 0
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
-		sh.writes++
-		n += len(sh.m)
-		// A fresh map rather than clear(): clear keeps the grown table alive.
-		sh.m = make(map[string]entry)
-		sh.vol = nil
-		sh.addUsedLocked(-sh.used)
+		for db := range sh.dbs {
+			n += sh.flushLocked(db)
+		}
 		sh.mu.Unlock()
 	}
 	return n
 }
 
+// flushLocked empties database db of the shard and returns how many keys it
+// held.
+func (sh *shardData) flushLocked(db int) int {
+	d := &sh.dbs[db]
+	n := len(d.m)
+	if n == 0 {
+		return 0
+	}
+	sh.writes++
+	if sh.obs != nil {
+		sh.obs.Flushed(db, d.had)
+	}
+	var used int64
+	for k, e := range d.m {
+		used += entrySize(e, len(k))
+	}
+	sh.addUsedLocked(-used)
+	// A nil map rather than clear(): clear keeps the grown table alive.
+	d.m, d.vol = nil, nil
+	return n
+}
+
+// had reports whether key is stored in d (live or not yet reclaimed).
+func (d *space) had(key []byte) bool {
+	_, ok := d.m[string(key)]
+	return ok
+}
+
 // Stats are counters summed over all shards.
 type Stats struct {
-	Keys        int    // stored keys, including expired ones not yet reclaimed
+	Keys        int    // stored keys of every database, including expired ones not yet reclaimed
 	Volatile    int    // keys with a deadline
 	ExpiredKeys uint64 // keys deleted because their deadline passed (lazily or by ExpireSample)
 	Writes      uint64 // write-lock acquisitions by Update, UpdateMulti (per shard) and Flush (per shard)
@@ -244,8 +385,10 @@ func (s *Store) Stats() Stats {
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.RLock()
-		st.Keys += len(sh.m)
-		st.Volatile += len(sh.vol)
+		for db := range sh.dbs {
+			st.Keys += len(sh.dbs[db].m)
+			st.Volatile += len(sh.dbs[db].vol)
+		}
 		st.ExpiredKeys += sh.expired
 		st.Writes += sh.writes
 		st.EvictedKeys += sh.evicted
@@ -259,119 +402,65 @@ func (s *Store) Stats() Stats {
 const avgTTLSample = 16
 
 // AvgTTL estimates the average remaining time to live in ms of keys with a
-// deadline from a random sample of them (INFO keyspace avg_ttl). It returns 0
-// when no live key has a deadline.
-func (s *Store) AvgTTL(now int64) int64 {
-	var sum, n int64
-	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.RLock()
-		if v := len(sh.vol); v > 0 {
-			for j := range min(v, avgTTLSample) {
-				if v > avgTTLSample {
-					j = rand.IntN(v) // sample a big shard; a small one is read whole
-				}
-				e := sh.m[sh.vol[j]]
-				if !e.expired(now) {
-					sum += e.exp - now
-					n++
-				}
-			}
-		}
-		sh.mu.RUnlock()
-	}
-	if n == 0 {
-		return 0
-	}
-	return sum / n
-}
+// deadline in database 0; see DB.AvgTTL.
+func (s *Store) AvgTTL(now int64) int64 { return s.DB(0).AvgTTL(now) }
 
 // ExpireSample is the target of the active expiry policy: under shard i's
-// write lock it picks up to n random keys among those with a deadline (every
-// such key when there are at most n; each pick is O(1)), deletes the expired
-// ones and reports how many keys it sampled and deleted.
+// write lock, in each database with keys that carry a deadline, it picks up
+// to n random such keys (every one when there are at most n; each pick is
+// O(1)), deletes the expired ones and reports how many keys it sampled and
+// deleted.
 func (s *Store) ExpireSample(i int, now int64, n int) (sampled, expired int) {
 	sh := &s.shards[i]
 	sh.mu.Lock()
-	if len(sh.vol) <= n {
-		// Walk backwards: a removal moves the last key into the hole, and
-		// the last key has already been looked at.
-		for j := len(sh.vol) - 1; j >= 0; j-- {
-			sampled++
-			if sh.expireAtLocked(j, now) {
-				expired++
-			}
+	defer sh.mu.Unlock()
+	for db := range sh.dbs {
+		d := &sh.dbs[db]
+		if len(d.vol) == 0 {
+			continue
 		}
-	} else {
-		for range n {
-			sampled++
-			if sh.expireAtLocked(rand.IntN(len(sh.vol)), now) {
-				expired++
+		if len(d.vol) <= n {
+			// Walk backwards: a removal moves the last key into the hole,
+			// and the last key has already been looked at.
+			for j := len(d.vol) - 1; j >= 0; j-- {
+				sampled++
+				if sh.expireAtLocked(db, j, now) {
+					expired++
+				}
+			}
+		} else {
+			for range n {
+				sampled++
+				if sh.expireAtLocked(db, rand.IntN(len(d.vol)), now) {
+					expired++
+				}
 			}
 		}
 	}
 	sh.expired += uint64(expired)
-	sh.mu.Unlock()
 	return sampled, expired
 }
 
-// expireAtLocked deletes the key at vol[j] if its deadline has passed.
-func (sh *shardData) expireAtLocked(j int, now int64) bool {
-	k := sh.vol[j]
-	e := sh.m[k]
+// expireAtLocked deletes the key at vol[j] of db if its deadline has passed.
+func (sh *shardData) expireAtLocked(db, j int, now int64) bool {
+	d := &sh.dbs[db]
+	k := d.vol[j]
+	e := d.m[k]
 	if !e.expired(now) {
 		return false
 	}
-	sh.deleteLocked(e, k)
+	sh.deleteLocked(d, e, k)
+	sh.touched(db, keyBytes(k), Expired)
 	return true
 }
 
-// RandomKey appends a random live key to dst (RANDOMKEY) and reports whether
-// there was one. It picks a random shard, then the first live key of a map
-// iteration (Go randomises its starting point), so keys are not exactly
-// uniformly likely.
+// RandomKey appends a random live key of database 0 to dst; see
+// DB.RandomKey.
 func (s *Store) RandomKey(now int64, dst []byte) ([]byte, bool) {
-	start := rand.IntN(len(s.shards))
-	for i := range s.shards {
-		sh := &s.shards[(start+i)&int(s.mask)]
-		sh.mu.RLock()
-		for k, e := range sh.m {
-			if !e.expired(now) {
-				dst = append(dst, k...)
-				sh.mu.RUnlock()
-				return dst, true
-			}
-		}
-		sh.mu.RUnlock()
-	}
-	return dst, false
+	return s.DB(0).RandomKey(now, dst)
 }
 
-// Scan calls fn on every live key of shard int(cursor) under its read lock and
-// returns the cursor of the next shard, or 0 after the last one (and for a
-// cursor out of range). Keys present for a whole walk from cursor 0 to 0 are
-// reported exactly once. key and v are valid only inside fn; fn must not keep
-// or modify them, nor call back into the Store.
+// Scan walks database 0; see DB.Scan.
 func (s *Store) Scan(cursor uint64, now int64, fn func(key []byte, v Value)) (next uint64) {
-	if cursor >= uint64(len(s.shards)) {
-		return 0
-	}
-	s.scanShard(&s.shards[cursor], now, fn)
-	if cursor+1 == uint64(len(s.shards)) {
-		return 0
-	}
-	return cursor + 1
-}
-
-// scanShard runs Scan's callback over one shard. The unlock is deferred: fn
-// may panic (the server recovers per command), and a shard left read-locked
-// would block every writer of it for good.
-func (s *Store) scanShard(sh *shard, now int64, fn func(key []byte, v Value)) {
-	sh.mu.RLock()
-	defer sh.mu.RUnlock()
-	for k, e := range sh.m {
-		if !e.expired(now) {
-			fn(keyBytes(k), e.value(len(k)))
-		}
-	}
+	return s.DB(0).Scan(cursor, now, fn)
 }

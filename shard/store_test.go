@@ -38,28 +38,32 @@ func checkInvariants(t *testing.T, s *Store) {
 	t.Helper()
 	for i := range s.shards {
 		sh := &s.shards[i]
-		for j, k := range sh.vol {
-			e, ok := sh.m[k]
-			if !assert.True(t, ok, "shard %d vol[%d]=%q not in map", i, j, k) {
-				continue
-			}
-			assert.Equal(t, int32(j), e.vidx, "shard %d key %q", i, k)
-			assert.Positive(t, e.exp, "shard %d key %q", i, k)
-		}
-		nvol := 0
 		var used int64
-		for k, e := range sh.m {
-			used += entrySize(e, len(k))
-			assert.Equal(t, e.exp > 0, e.vidx >= 0, "shard %d key %q exp %d vidx %d", i, k, e.exp, e.vidx)
-			assert.True(t, sameData(k, e.storedKey(len(k))), "stored key of %q", k)
-			if e.vidx >= 0 {
-				nvol++
-				if assert.Less(t, int(e.vidx), len(sh.vol)) {
-					assert.True(t, sameData(k, sh.vol[e.vidx]), "vol holds the map's key header for %q", k)
+		for db := range sh.dbs {
+			d := &sh.dbs[db]
+			for j, k := range d.vol {
+				e, ok := d.m[k]
+				if !assert.True(t, ok, "shard %d db %d vol[%d]=%q not in map", i, db, j, k) {
+					continue
+				}
+				assert.Equal(t, int32(j), e.vidx, "shard %d key %q", i, k)
+				assert.Positive(t, e.exp, "shard %d key %q", i, k)
+			}
+			nvol := 0
+			for k, e := range d.m {
+				used += entrySize(e, len(k))
+				assert.Equal(t, e.exp > 0, e.vidx >= 0, "shard %d key %q exp %d vidx %d", i, k, e.exp, e.vidx)
+				assert.True(t, sameData(k, e.storedKey(len(k))), "stored key of %q", k)
+				assert.Equal(t, i, s.index([]byte(k)), "key %q in the wrong shard", k)
+				if e.vidx >= 0 {
+					nvol++
+					if assert.Less(t, int(e.vidx), len(d.vol)) {
+						assert.True(t, sameData(k, d.vol[e.vidx]), "vol holds the map's key header for %q", k)
+					}
 				}
 			}
+			assert.Equal(t, nvol, len(d.vol), "shard %d db %d", i, db)
 		}
-		assert.Equal(t, nvol, len(sh.vol), "shard %d", i)
 		assert.Equal(t, used, sh.used, "shard %d byte count", i)
 	}
 }
@@ -370,7 +374,7 @@ func TestOverwriteReleasesOldAllocation(t *testing.T) {
 			freed := make(chan struct{})
 			s.Update([]byte("the-key"), 0, func(e *Entry) {
 				e.SetString([]byte("first value, thirty-two bytes..."), tc.exp)
-				p := e.sh.m["the-key"].p
+				p := e.d.m["the-key"].p
 				runtime.AddCleanup((*byte)(p), func(c chan struct{}) { close(c) }, freed)
 			})
 			set(s, "other2", "x", 1<<50, 0)

@@ -26,5 +26,6 @@ func (c *Entry) PatchString(off int, b []byte) bool {
 	}
 	v := valueBytes(kvValue(e.p, len(c.key), e.n), e.n)
 	copy(v[off:], b)
+	c.dirty = true
 	return true
 }

@@ -41,6 +41,7 @@ type ZSet struct {
 	key    string // stored key of the owning entry; see Entry.storedKey
 
 	atime uint32 // access clock in seconds (atomic); see evict.go
+	ver   uint32 // bumped by every change, so the store can tell a no-op write
 	acct  int64  // bytes counted for the entry when it was stored
 	alen  int    // Len when acct was estimated
 }
@@ -97,6 +98,7 @@ func (z *ZSet) Delete(member []byte) bool {
 }
 
 func (z *ZSet) insert(member string, score float64) {
+	z.ver++
 	var update [zMaxLevel]*zNode
 	var rank [zMaxLevel]int
 	x := z.head
@@ -142,6 +144,7 @@ func (z *ZSet) insert(member string, score float64) {
 // remove unlinks the node (score, member), which must exist, and returns its
 // stored member string.
 func (z *ZSet) remove(score float64, member string) string {
+	z.ver++
 	var update [zMaxLevel]*zNode
 	x := z.head
 	for i := z.level - 1; i >= 0; i-- {
@@ -291,7 +294,7 @@ func (v Value) ZSet() *ZSet {
 // takes ownership of z. A deadline already passed deletes the key.
 func (c *Entry) SetZSet(z *ZSet, expireAt int64) {
 	c.mutable()
-	old, had := c.sh.m[string(c.key)]
+	old, had := c.d.m[string(c.key)]
 	if c.past(expireAt) {
 		c.Delete()
 		return

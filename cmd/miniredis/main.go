@@ -42,6 +42,7 @@ func run(argv []string) error {
 	fs.StringVar(&cfg.Host, "host", "127.0.0.1", "address to bind")
 	fs.IntVar(&cfg.Port, "port", 6379, "TCP port")
 	fs.IntVar(&cfg.Shards, "shards", shard.DefaultShards, "number of lock stripes (a power of two)")
+	fs.IntVar(&cfg.Databases, "databases", shard.DefaultDBs, "number of databases (SELECT 0 to databases-1)")
 	fs.DurationVar(&cfg.DefaultTTL, "default-ttl", 60*time.Second, "TTL for SET/UPDATE without one in mini mode; 0 means none")
 	fs.StringVar(&compat, "compat", "mini", "mini (Mini-Redis dialect) or redis (behave as Redis)")
 	fs.IntVar(&cfg.MaxClients, "maxclients", 10000, "maximum number of connected clients")
