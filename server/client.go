@@ -35,6 +35,10 @@ type client struct {
 
 	batchNow int64 // the clock read once for the batch in hand; 0 outside one
 
+	multi    *multiState  // the open transaction (MULTI), nil outside one
+	watched  []watchedKey // keys WATCHed, registered in srv.watches
+	dirtyCAS atomic.Bool  // a watched key changed; set by other clients' writes
+
 	lastActive atomic.Int64 // unix ns of the last batch; read by the idle reaper
 	writeSince atomic.Int64 // unix ns when the pending Write began, 0 when none; read by clientsCron
 	stopping   atomic.Bool  // set by Shutdown: finish the batch, then close
@@ -144,6 +148,7 @@ func (c *client) close() {
 // must already be closed.
 func (c *client) release() {
 	c.srv.stats.commands.Add(c.cmds)
+	c.unwatchAll()
 	c.srv.removeClient(c)
 	c.r.Release()
 	c.w.Release()
@@ -175,17 +180,28 @@ func (c *client) exec(args [][]byte) {
 	cmd := lookup(args[0])
 	switch {
 	case cmd == nil:
-		c.w.Error(unknownCommand(args))
+		c.reject(unknownCommand(args))
 	case !cmd.arityOK(len(args)):
-		c.w.Error(fmt.Sprintf(msgWrongArgs, cmd.lowerName()))
+		c.reject(fmt.Sprintf(msgWrongArgs, cmd.lowerName()))
 	case !c.authed && cmd.flags&flagNoAuth == 0:
-		c.w.Error(msgNoAuth)
+		c.reject(msgNoAuth)
 	case cmd.flags&flagDenyOOM != 0 && c.srv.cfg.MaxMemory > 0 && !c.srv.freeMemory():
 		c.srv.stats.oom.Add(1)
-		c.w.Error(msgOOM)
+		c.reject(msgOOM)
+	case c.multi != nil && !multiImmediate(cmd):
+		c.queue(cmd, args)
 	default:
 		c.call(cmd, args)
 	}
+}
+
+// reject answers a command refused before it ran; inside MULTI that also
+// dooms the transaction, as Redis's flagTransaction does.
+func (c *client) reject(msg string) {
+	if c.multi != nil {
+		c.multi.abort = true
+	}
+	c.w.Error(msg)
 }
 
 // call runs the handler and turns a panic into an error reply to this

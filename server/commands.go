@@ -37,6 +37,9 @@ type command struct {
 	group    string
 	summary  string
 	fn       handler
+	// keysFn, when set, finds the keys of a call whose key positions the
+	// first/last/step triple cannot describe (EVAL's numkeys, ZUNIONSTORE).
+	keysFn func(dst, args [][]byte) [][]byte
 }
 
 // commands is the whole command table. Dispatch checks arity and
@@ -67,6 +70,11 @@ func init() {
 		{name: "FLUSHALL", arity: -1, flags: flagWrite, group: "server", summary: "Removes all keys.", fn: cmdFlushAll},
 		{name: "FLUSHDB", arity: -1, flags: flagWrite, group: "server", summary: "Removes all keys of the current database.", fn: cmdFlushDB},
 		{name: "SWAPDB", arity: 3, flags: flagWrite | flagFast, group: "server", summary: "Swaps two Redis databases.", fn: cmdSwapDB},
+		{name: "MULTI", arity: 1, flags: flagConn | flagFast, group: "transactions", summary: "Starts a transaction.", fn: cmdMulti},
+		{name: "EXEC", arity: 1, flags: flagConn, group: "transactions", summary: "Executes all commands in a transaction.", fn: cmdExec},
+		{name: "DISCARD", arity: 1, flags: flagConn | flagFast, group: "transactions", summary: "Discards a transaction.", fn: cmdDiscard},
+		{name: "WATCH", arity: -2, flags: flagRead | flagFast, firstKey: 1, lastKey: -1, step: 1, group: "transactions", summary: "Monitors changes to keys to determine the execution of a transaction.", fn: cmdWatch},
+		{name: "UNWATCH", arity: 1, flags: flagConn | flagFast, group: "transactions", summary: "Forgets about watched keys of a transaction.", fn: cmdUnwatch},
 		{name: "CLEARALL", arity: 1, flags: flagWrite | flagMini, group: "server", summary: "Removes all keys (Mini-Redis).", fn: cmdClearAll},
 
 		// keys

@@ -120,10 +120,11 @@ type Server struct {
 	clients map[*client]struct{}
 	closing bool
 
-	wg     sync.WaitGroup // client goroutines and the expiry cycle
-	cancel context.CancelFunc
-	nextID atomic.Int64
-	stats  stats
+	wg      sync.WaitGroup // client goroutines and the expiry cycle
+	cancel  context.CancelFunc
+	nextID  atomic.Int64
+	stats   stats
+	watches watchRegistry // WATCHed keys of every client
 }
 
 // stats are server-wide counters reported by INFO.
@@ -183,6 +184,7 @@ func New(cfg Config) (*Server, error) {
 		nowFn:   cfg.Now,
 		clients: make(map[*client]struct{}),
 	}
+	st.SetObserver(observer{s})
 	st.SetAccounting(shard.Accounting{
 		Grain:       accountingGrain(cfg.MaxMemory, cfg.Shards),
 		LRU:         cfg.MaxMemory > 0 && cfg.MaxMemoryPolicy == shard.AllKeysLRU,

@@ -261,6 +261,17 @@ func (d DB) randomIn(j int, now int64) (string, bool) {
 	return "", false
 }
 
+// Expired reports whether key is still stored although its deadline has
+// passed (logically gone, not yet reclaimed): what WATCH remembers so that
+// EXEC can tell a key that expired since from one that was already gone.
+func (d DB) Expired(key []byte, now int64) bool {
+	j := d.s.index(key)
+	d.lockShard(j, true)
+	defer d.unlockShard(j, true)
+	e, ok := d.s.shards[j].dbs[d.n].m[string(key)]
+	return ok && e.expired(now)
+}
+
 // Size returns the number of keys in the database, expired ones not yet
 // reclaimed included, as Redis's DBSIZE counts them; and how many of them
 // carry a deadline.
