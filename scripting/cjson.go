@@ -1,0 +1,3 @@
+package scripting
+import lua "github.com/yuin/gopher-lua"
+func openCjson(L *lua.LState) *lua.LTable { return L.NewTable() }

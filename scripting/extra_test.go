@@ -1,0 +1,2 @@
+package scripting
+var extraDiffCases []diffCase
