@@ -151,6 +151,8 @@ type Engine struct {
 
 	rngMu sync.Mutex
 	rng   lrand48
+
+	cjson *cjsonConfig
 }
 
 // New returns an Engine.
@@ -163,6 +165,7 @@ func New(opts Options) *Engine {
 		scripts: make(map[string]*Script),
 		libs:    make(map[string]*library),
 		funcs:   make(map[string]*Function),
+		cjson:   newCjsonConfig(),
 	}
 	e.rng.seed(0)
 	return e

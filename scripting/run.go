@@ -519,7 +519,7 @@ func (st *state) aclCheckCmd(L *lua.LState) int {
 
 func (st *state) mathRandom(L *lua.LState) int {
 	if st.run == nil {
-		L.RaiseError("math.random can only be called inside a script invocation")
+		luaLError(L, "math.random can only be called inside a script invocation")
 	}
 	e := st.e
 	e.rngMu.Lock()
@@ -532,25 +532,25 @@ func (st *state) mathRandom(L *lua.LState) int {
 	case 1:
 		u := checkInt(L, 1)
 		if u < 1 {
-			L.RaiseError("bad argument #1 to 'random' (interval is empty)")
+			luaLError(L, "bad argument #1 to 'random' (interval is empty)")
 		}
 		L.Push(lua.LNumber(floor(r*float64(u)) + 1))
 	case 2:
 		l := checkInt(L, 1)
 		u := checkInt(L, 2)
 		if l > u {
-			L.RaiseError("bad argument #2 to 'random' (interval is empty)")
+			luaLError(L, "bad argument #2 to 'random' (interval is empty)")
 		}
 		L.Push(lua.LNumber(floor(r*float64(u-l+1)) + float64(l)))
 	default:
-		L.RaiseError("wrong number of arguments")
+		luaLError(L, "wrong number of arguments")
 	}
 	return 1
 }
 
 func (st *state) mathRandomseed(L *lua.LState) int {
 	if st.run == nil {
-		L.RaiseError("math.randomseed can only be called inside a script invocation")
+		luaLError(L, "math.randomseed can only be called inside a script invocation")
 	}
 	seed := checkInt(L, 1)
 	st.e.rngMu.Lock()

@@ -2,6 +2,7 @@ package scripting
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -28,8 +29,8 @@ type state struct {
 	handler *lua.LFunction
 	loadAPI *lua.LTable // the globals a function library sees while it loads
 
-	run  *runCtx   // the current run, nil between runs
-	load *loadCtx  // the library being loaded, nil otherwise
+	run  *runCtx  // the current run, nil between runs
+	load *loadCtx // the library being loaded, nil otherwise
 	libs map[*library]*lua.LTable
 	fgen uint64
 }
@@ -104,7 +105,8 @@ func newState(e *Engine) *state {
 	math.RawSetString("random", L.NewFunction(s.mathRandom))
 	math.RawSetString("randomseed", L.NewFunction(s.mathRandomseed))
 
-	G.RawSetString("cjson", openCjson(L))
+	null := L.NewUserData()
+	G.RawSetString("cjson", openCjson(L, e.cjson, null))
 	G.RawSetString("cmsgpack", openCmsgpack(L))
 	G.RawSetString("bit", openBit(L))
 	G.RawSetString("struct", openStruct(L))
@@ -312,9 +314,16 @@ func tableSetn(L *lua.LState) int {
 // luaTostring is tostring with Lua 5.1's "%.14g" for numbers.
 func luaTostring(L *lua.LState) int {
 	v := L.CheckAny(1)
-	if n, ok := v.(lua.LNumber); ok {
-		L.Push(lua.LString(fmtNumber14(float64(n))))
+	switch v := v.(type) {
+	case lua.LNumber:
+		L.Push(lua.LString(fmtNumber14(float64(v))))
 		return 1
+	case *lua.LUserData:
+		if v.Value == nil && v.Metatable == lua.LNil {
+			// cjson.null, C's NULL light userdata.
+			L.Push(lua.LString("userdata: (nil)"))
+			return 1
+		}
 	}
 	L.Push(L.ToStringMeta(v))
 	return 1
@@ -455,4 +464,15 @@ func chunkID(source string) string {
 		return `[string "` + source[:l] + `..."]`
 	}
 	return `[string "` + source + `"]`
+}
+
+// luaLError is luaL_error: the message prefixed with the position of the
+// function that called the builtin (none when that is a builtin too, as
+// when a library function is called through pcall).
+func luaLError(L *lua.LState, format string, args ...any) {
+	msg := format
+	if len(args) > 0 {
+		msg = fmt.Sprintf(format, args...)
+	}
+	L.Error(lua.LString(where(L, 1)+msg), 0)
 }
