@@ -304,3 +304,13 @@ func sameUnordered(a, b string) bool {
 	}
 	return ra.Canonical(false).String() == rb.Canonical(false).String()
 }
+
+// sameSorted is sameUnordered with arrays sorted too.
+func sameSorted(a, b string) bool {
+	ra, err1 := redistest.ReadReply(bufio.NewReader(bytes.NewReader([]byte(a))))
+	rb, err2 := redistest.ReadReply(bufio.NewReader(bytes.NewReader([]byte(b))))
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return ra.Canonical(true).String() == rb.Canonical(true).String()
+}

@@ -431,6 +431,11 @@ func (st *state) redisLog(L *lua.LState) int {
 			msg = append(msg, s...)
 		}
 	}
+	if st.load != nil && st.load.replay {
+		// The library is being re-created in another Lua state; its load
+		// already logged this line.
+		return 0
+	}
 	st.e.log(level, string(msg))
 	return 0
 }

@@ -31,7 +31,7 @@ type state struct {
 
 	run  *runCtx  // the current run, nil between runs
 	load *loadCtx // the library being loaded, nil otherwise
-	libs map[*library]*lua.LTable
+	libs map[*library]map[string]*lua.LFunction
 	fgen uint64
 }
 
@@ -55,7 +55,7 @@ func newState(e *Engine) *state {
 		L:       L,
 		proxyOf: make(map[*lua.LTable]*lua.LTable),
 		realOf:  make(map[*lua.LTable]*lua.LTable),
-		libs:    make(map[*library]*lua.LTable),
+		libs:    make(map[*library]map[string]*lua.LFunction),
 	}
 	for _, open := range []struct {
 		name string
