@@ -167,7 +167,7 @@ func New(opts Options) *Engine {
 		funcs:   make(map[string]*Function),
 		cjson:   newCjsonConfig(),
 	}
-	e.rng.seed(0)
+	e.rng.x = lrandInit
 	return e
 }
 

@@ -232,7 +232,9 @@ func (s *state) rawget(L *lua.LState) int {
 func (s *state) getmetatable(L *lua.LState) int {
 	mt := L.GetMetatable(L.CheckAny(1))
 	if t, ok := mt.(*lua.LTable); ok {
-		if _, prot := s.realOf[t]; prot {
+		if p, ok := s.proxyOf[t]; ok {
+			mt = p
+		} else if _, prot := s.realOf[t]; prot {
 			// A proxy's own metatable is an implementation detail; show a
 			// read-only view of it.
 			mt = s.protect(t, nil)
