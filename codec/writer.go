@@ -221,6 +221,14 @@ func (w *Writer) Flush() error {
 // Err returns the first I/O error Flush met, or nil.
 func (w *Writer) Err() error { return w.err }
 
+// Pending returns the bytes buffered and not yet flushed. They are valid
+// until the next write, Reset or Flush; a Writer that is never flushed (a
+// script's commands) uses it to take each reply.
+func (w *Writer) Pending() []byte { return w.bb.B }
+
+// Reset drops everything buffered.
+func (w *Writer) Reset() { w.bb.B = w.bb.B[:0] }
+
 // Release returns the buffer to the pool, dropping anything not flushed. The
 // Writer must not be used afterwards.
 func (w *Writer) Release() {

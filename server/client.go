@@ -188,6 +188,8 @@ func (c *client) exec(args [][]byte) {
 	case cmd.flags&flagDenyOOM != 0 && c.srv.cfg.MaxMemory > 0 && !c.srv.freeMemory():
 		c.srv.stats.oom.Add(1)
 		c.reject(msgOOM)
+	case c.srv.scripts.running.Load() != nil && c.srv.busy() != nil && !busyAllowed(cmd, args):
+		c.reject(busyError(c.srv.busy()))
 	case c.multi != nil && !multiImmediate(cmd):
 		c.queue(cmd, args)
 	default:

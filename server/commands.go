@@ -9,14 +9,15 @@ import (
 type flag uint16
 
 const (
-	flagRead    flag = 1 << iota // reads the keyspace, never writes it
-	flagWrite                    // may modify the keyspace
-	flagFast                     // O(1) or O(log n)
-	flagAdmin                    // server management
-	flagNoAuth                   // allowed before AUTH when a password is set
-	flagConn                     // connection state only; touches no key
-	flagMini                     // a Mini-Redis command that Redis does not have
-	flagDenyOOM                  // may grow memory (refused when over maxmemory)
+	flagRead     flag = 1 << iota // reads the keyspace, never writes it
+	flagWrite                     // may modify the keyspace
+	flagFast                      // O(1) or O(log n)
+	flagAdmin                     // server management
+	flagNoAuth                    // allowed before AUTH when a password is set
+	flagConn                      // connection state only; touches no key
+	flagMini                      // a Mini-Redis command that Redis does not have
+	flagDenyOOM                   // may grow memory (refused when over maxmemory)
+	flagNoScript                  // refused inside a script (redis.call)
 )
 
 // handler executes one command: it reads args (valid until the handler
@@ -57,24 +58,32 @@ func init() {
 		// connection and server
 		{name: "PING", arity: -1, flags: flagConn | flagFast, group: "connection", summary: "Returns the server's liveliness response.", fn: cmdPing},
 		{name: "ECHO", arity: 2, flags: flagConn | flagFast, group: "connection", summary: "Returns the given string.", fn: cmdEcho},
-		{name: "QUIT", arity: -1, flags: flagConn | flagFast | flagNoAuth, group: "connection", summary: "Closes the connection.", fn: cmdQuit},
-		{name: "HELLO", arity: -1, flags: flagConn | flagFast | flagNoAuth, group: "connection", summary: "Handshakes with the server.", fn: cmdHello},
-		{name: "AUTH", arity: -2, flags: flagConn | flagFast | flagNoAuth, group: "connection", summary: "Authenticates the connection.", fn: cmdAuth},
+		{name: "QUIT", arity: -1, flags: flagNoScript | flagConn | flagFast | flagNoAuth, group: "connection", summary: "Closes the connection.", fn: cmdQuit},
+		{name: "HELLO", arity: -1, flags: flagNoScript | flagConn | flagFast | flagNoAuth, group: "connection", summary: "Handshakes with the server.", fn: cmdHello},
+		{name: "AUTH", arity: -2, flags: flagNoScript | flagConn | flagFast | flagNoAuth, group: "connection", summary: "Authenticates the connection.", fn: cmdAuth},
 		{name: "SELECT", arity: 2, flags: flagConn | flagFast, group: "connection", summary: "Changes the selected database (only 0 exists).", fn: cmdSelect},
-		{name: "CLIENT", arity: -2, flags: flagConn, group: "connection", summary: "A container for client connection commands.", fn: cmdClient},
+		{name: "CLIENT", arity: -2, flags: flagNoScript | flagConn, group: "connection", summary: "A container for client connection commands.", fn: cmdClient},
 		{name: "COMMAND", arity: -1, flags: flagConn, group: "server", summary: "Returns detailed information about all commands.", fn: cmdCommand},
-		{name: "CONFIG", arity: -2, flags: flagAdmin, group: "server", summary: "A container for server configuration commands.", fn: cmdConfig},
+		{name: "CONFIG", arity: -2, flags: flagNoScript | flagAdmin, group: "server", summary: "A container for server configuration commands.", fn: cmdConfig},
 		{name: "INFO", arity: -1, flags: flagConn, group: "server", summary: "Returns information and statistics about the server.", fn: cmdInfo},
 		{name: "TIME", arity: 1, flags: flagConn | flagFast, group: "server", summary: "Returns the server time.", fn: cmdTime},
 		{name: "DBSIZE", arity: 1, flags: flagRead | flagFast, group: "server", summary: "Returns the number of keys in the database.", fn: cmdDBSize},
 		{name: "FLUSHALL", arity: -1, flags: flagWrite, group: "server", summary: "Removes all keys.", fn: cmdFlushAll},
 		{name: "FLUSHDB", arity: -1, flags: flagWrite, group: "server", summary: "Removes all keys of the current database.", fn: cmdFlushDB},
 		{name: "SWAPDB", arity: 3, flags: flagWrite | flagFast, group: "server", summary: "Swaps two Redis databases.", fn: cmdSwapDB},
-		{name: "MULTI", arity: 1, flags: flagConn | flagFast, group: "transactions", summary: "Starts a transaction.", fn: cmdMulti},
-		{name: "EXEC", arity: 1, flags: flagConn, group: "transactions", summary: "Executes all commands in a transaction.", fn: cmdExec},
-		{name: "DISCARD", arity: 1, flags: flagConn | flagFast, group: "transactions", summary: "Discards a transaction.", fn: cmdDiscard},
-		{name: "WATCH", arity: -2, flags: flagRead | flagFast, firstKey: 1, lastKey: -1, step: 1, group: "transactions", summary: "Monitors changes to keys to determine the execution of a transaction.", fn: cmdWatch},
-		{name: "UNWATCH", arity: 1, flags: flagConn | flagFast, group: "transactions", summary: "Forgets about watched keys of a transaction.", fn: cmdUnwatch},
+		{name: "MULTI", arity: 1, flags: flagNoScript | flagConn | flagFast, group: "transactions", summary: "Starts a transaction.", fn: cmdMulti},
+		{name: "EXEC", arity: 1, flags: flagNoScript | flagConn, group: "transactions", summary: "Executes all commands in a transaction.", fn: cmdExec},
+		{name: "DISCARD", arity: 1, flags: flagNoScript | flagConn | flagFast, group: "transactions", summary: "Discards a transaction.", fn: cmdDiscard},
+		{name: "WATCH", arity: -2, flags: flagNoScript | flagRead | flagFast, firstKey: 1, lastKey: -1, step: 1, group: "transactions", summary: "Monitors changes to keys to determine the execution of a transaction.", fn: cmdWatch},
+		{name: "UNWATCH", arity: 1, flags: flagNoScript | flagConn | flagFast, group: "transactions", summary: "Forgets about watched keys of a transaction.", fn: cmdUnwatch},
+		{name: "EVAL", arity: -3, flags: flagWrite | flagNoScript, group: "scripting", summary: "Executes a server-side Lua script.", fn: cmdEval, keysFn: numkeysKeys},
+		{name: "EVALSHA", arity: -3, flags: flagWrite | flagNoScript, group: "scripting", summary: "Executes a server-side Lua script by SHA1 digest.", fn: cmdEvalSHA, keysFn: numkeysKeys},
+		{name: "EVAL_RO", arity: -3, flags: flagRead | flagNoScript, group: "scripting", summary: "Executes a read-only server-side Lua script.", fn: cmdEvalRO, keysFn: numkeysKeys},
+		{name: "EVALSHA_RO", arity: -3, flags: flagRead | flagNoScript, group: "scripting", summary: "Executes a read-only server-side Lua script by SHA1 digest.", fn: cmdEvalSHARO, keysFn: numkeysKeys},
+		{name: "FCALL", arity: -3, flags: flagWrite | flagNoScript, group: "scripting", summary: "Invokes a function.", fn: cmdFCall, keysFn: numkeysKeys},
+		{name: "FCALL_RO", arity: -3, flags: flagRead | flagNoScript, group: "scripting", summary: "Invokes a read-only function.", fn: cmdFCallRO, keysFn: numkeysKeys},
+		{name: "SCRIPT", arity: -2, flags: flagConn | flagNoScript, group: "scripting", summary: "A container for Lua scripts management commands.", fn: cmdScript},
+		{name: "FUNCTION", arity: -2, flags: flagConn | flagNoScript, group: "scripting", summary: "A container for function commands.", fn: cmdFunction},
 		{name: "CLEARALL", arity: 1, flags: flagWrite | flagMini, group: "server", summary: "Removes all keys (Mini-Redis).", fn: cmdClearAll},
 
 		// keys

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/miniredis/miniredis/expire"
+	"github.com/miniredis/miniredis/scripting"
 	"github.com/miniredis/miniredis/shard"
 )
 
@@ -93,6 +94,11 @@ type Config struct {
 	// default shard.DefaultSamples.
 	MaxMemorySamples int
 
+	// BusyReplyThreshold is how long a script runs before other clients get
+	// BUSY (Redis's busy-reply-threshold, formerly lua-time-limit); default
+	// 5 s.
+	BusyReplyThreshold time.Duration
+
 	// Now is the clock for deadlines; tests inject a fake one. Default time.Now.
 	Now func() time.Time
 }
@@ -125,6 +131,7 @@ type Server struct {
 	nextID  atomic.Int64
 	stats   stats
 	watches watchRegistry // WATCHed keys of every client
+	scripts scriptState   // the Lua engine and the script in progress
 }
 
 // stats are server-wide counters reported by INFO.
@@ -167,6 +174,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.BusyReplyThreshold == 0 {
+		cfg.BusyReplyThreshold = 5 * time.Second
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -185,6 +195,7 @@ func New(cfg Config) (*Server, error) {
 		clients: make(map[*client]struct{}),
 	}
 	st.SetObserver(observer{s})
+	s.scripts.engine = scripting.New(scripting.Options{Log: s.scriptLog})
 	st.SetAccounting(shard.Accounting{
 		Grain:       accountingGrain(cfg.MaxMemory, cfg.Shards),
 		LRU:         cfg.MaxMemory > 0 && cfg.MaxMemoryPolicy == shard.AllKeysLRU,

@@ -88,6 +88,23 @@ func (h *Held) add(j int) {
 	h.list = append(h.list, j)
 }
 
+// TryAddShard is TryAdd for shard j itself (a command that needs every
+// shard).
+func (h *Held) TryAddShard(j int) bool {
+	if h.own[j] {
+		return true
+	}
+	if !h.s.shards[j].mu.TryLock() {
+		return false
+	}
+	h.own[j] = true
+	h.list = append(h.list, j)
+	return true
+}
+
+// AddShard is Add for shard j itself.
+func (h *Held) AddShard(j int) { h.add(j) }
+
 // need makes sure the set holds shard j before a handle touches it.
 func (h *Held) need(j int) {
 	if h.own[j] {
