@@ -375,6 +375,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	s.closing = true
+	if r := s.scripts.running.Load(); r != nil {
+		// Shutting down ends a script even after it wrote, as SHUTDOWN
+		// NOSAVE does in Redis; its client gets the killed error.
+		r.cancel(context.Canceled)
+	}
 	if s.ln != nil {
 		s.ln.Close()
 	}
