@@ -288,7 +288,9 @@ func cmdHRandField(c *client, args [][]byte) {
 		return
 	}
 	withValues := len(args) == 4
-	if withValues && (count < minInt64/2 || count > maxInt64/2) {
+	// Redis 7.0 refuses counts whose doubled reply length would overflow:
+	// outside ±LONG_MAX/2 (so -2^62 is refused, 2^62-1 is not).
+	if withValues && (count < -(maxInt64/2) || count > maxInt64/2) {
 		c.w.Error(msgValueOutOfRange)
 		return
 	}
