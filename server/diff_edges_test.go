@@ -1,10 +1,13 @@
 package server
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/miniredis/miniredis/internal/redistest"
+	"github.com/stretchr/testify/require"
 )
 
 // diffEdgeInts are the integers at which offset, index and count arithmetic
@@ -43,7 +46,7 @@ type edgeCase struct {
 	setup, check [][]string
 	cmd          []string
 	mode         cmpMode
-	scan         bool // a SCAN: whole iterations are compared (checkScan)
+	scan, hscan  bool // whole SCAN / HSCAN iterations are compared
 }
 
 // edgeKeys builds the keys every edge case runs against: a string, an empty
@@ -56,6 +59,53 @@ var edgeKeys = [][]string{
 	{"HSET", "h", "f1", "v1", "f2", "v2", "f3", "v3", "f4", "v4", "f5", "v5"},
 	{"SADD", "S", "a", "b", "c", "d", "e"},
 	{"ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"},
+	bigHash(),
+}
+
+// bigHash is an HSET of more fields than Redis keeps in a listpack, so
+// HSCAN walks it by cursor rather than answering it whole.
+func bigHash() []string {
+	args := []string{"HSET", "bh"}
+	for i := range 2 * smallHashScan {
+		args = append(args, "f"+strconv.Itoa(i), "v")
+	}
+	return args
+}
+
+// hscanAll follows an HSCAN iteration (args[2] is the first cursor) to its
+// end and returns the sorted, de-duplicated fields, or the first error.
+func hscanAll(t *testing.T, c *redistest.Conn, args []string) (fields []string, errMsg string) {
+	t.Helper()
+	args = slices.Clone(args)
+	for range 100_000 {
+		rep, err := c.Do(args...)
+		require.NoError(t, err, "%q", args)
+		if rep.Kind == redistest.Error {
+			return nil, rep.Str
+		}
+		require.Len(t, rep.Elems, 2, "%q: %v", args, rep)
+		for i := 0; i < len(rep.Elems[1].Elems); i += 2 {
+			fields = append(fields, rep.Elems[1].Elems[i].Str)
+		}
+		if rep.Elems[0].Str == "0" {
+			slices.Sort(fields)
+			return slices.Compact(fields), ""
+		}
+		args[2] = rep.Elems[0].Str
+	}
+	t.Fatalf("%q: the scan did not end", args)
+	return nil, ""
+}
+
+// checkHScan compares whole HSCAN iterations: cursors differ by design
+// (Redis's walk hash buckets, ours field slots).
+func checkHScan(t *testing.T, p *redistest.Pair, args []string) {
+	t.Helper()
+	wantFields, wantErr := hscanAll(t, p.Redis, args)
+	gotFields, gotErr := hscanAll(t, p.Mini, args)
+	if wantErr != gotErr || !slices.Equal(wantFields, gotFields) {
+		t.Errorf("%q:\n  redis-server: %q %q\n  miniredis:    %q %q", args, wantErr, wantFields, gotErr, gotFields)
+	}
 }
 
 // edgeCases expands every command that takes an offset, index or count over
@@ -157,6 +207,8 @@ func edgeCases() []edgeCase {
 		ex("HSCAN", "h", "0", "COUNT", n)
 		ex("HSCAN", "nokey", "0", "COUNT", n)
 		ex("HSCAN", "h", n)
+		cases = append(cases, edgeCase{cmd: []string{"HSCAN", "bh", "0", "COUNT", n}, hscan: true})
+		cases = append(cases, edgeCase{cmd: []string{"HSCAN", "bh", "0", "MATCH", "f1*", "COUNT", n}, hscan: true})
 		cases = append(cases, edgeCase{cmd: []string{"SCAN", n, "COUNT", "0"}, scan: true})
 	}
 	return cases
@@ -184,9 +236,12 @@ func TestDiffEdgeIntegers(t *testing.T) {
 					for _, s := range ec.setup {
 						q.Compare(false, s...)
 					}
-					if ec.scan {
+					switch {
+					case ec.scan:
 						checkScan(t, q, ec.cmd)
-					} else {
+					case ec.hscan:
+						checkHScan(t, q, ec.cmd)
+					default:
 						runDiff(t, q, []diffCmd{{mode: ec.mode, args: ec.cmd}})
 					}
 					for _, s := range ec.check {
