@@ -199,6 +199,11 @@ func (w *Writer) Raw(b []byte) { w.bb.B = append(w.bb.B, b...) }
 // Buffered returns the number of bytes waiting for Flush.
 func (w *Writer) Buffered() int { return len(w.bb.B) }
 
+// Truncate drops what was buffered after the first n bytes (0 <= n <=
+// Buffered()), so a caller can abandon a reply it has started: the replies
+// before it are kept.
+func (w *Writer) Truncate(n int) { w.bb.B = w.bb.B[:n] }
+
 // Flush sends everything buffered in one Write call. After an I/O error it
 // discards what is buffered and returns that first error from then on.
 func (w *Writer) Flush() error {

@@ -82,6 +82,21 @@ func TestWriter(t *testing.T) {
 	}
 }
 
+func TestWriterTruncate(t *testing.T) {
+	var out bytes.Buffer
+	w := NewWriter(&out)
+	defer w.Release()
+	w.OK()
+	keep := w.Buffered()
+	w.ArrayLen(3)
+	w.BulkString("abandoned")
+	w.Truncate(keep)
+	assert.Equal(t, keep, w.Buffered())
+	w.Int(1)
+	require.NoError(t, w.Flush())
+	assert.Equal(t, "+OK\r\n:1\r\n", out.String())
+}
+
 func TestWriterDefaults(t *testing.T) {
 	w := NewWriter(&bytes.Buffer{})
 	defer w.Release()

@@ -288,7 +288,9 @@ func cmdHRandField(c *client, args [][]byte) {
 		return
 	}
 	withValues := len(args) == 4
-	if withValues && (count < minInt64/2 || count > maxInt64/2) {
+	// Redis 7.0 refuses counts whose doubled reply length would overflow:
+	// outside ±LONG_MAX/2 (so -2^62 is refused, 2^62-1 is not).
+	if withValues && (count < -(maxInt64/2) || count > maxInt64/2) {
 		c.w.Error(msgValueOutOfRange)
 		return
 	}
@@ -316,14 +318,11 @@ func cmdHRandField(c *client, args [][]byte) {
 		case count == 0:
 			c.w.ArrayLen(0)
 		case count < 0 || count == 1:
-			n := int(min(-count, maxRandReply))
+			n := uint64(-count)
 			if count == 1 {
 				n = 1
 			}
-			header(n)
-			for range n {
-				emit(h.Random(rand.IntN))
-			}
+			c.repeatPicks(n, header, func() { emit(h.Random(rand.IntN)) })
 		case count >= size:
 			header(int(size))
 			h.Each(func(f, val []byte) bool {
@@ -339,22 +338,35 @@ func cmdHRandField(c *client, args [][]byte) {
 	}
 }
 
-// maxRandReply bounds the reply of HRANDFIELD/SRANDMEMBER with a negative
-// count; Redis would try to build a reply of any size the client asks for.
-const maxRandReply = 1 << 24
-
-// pickDistinct calls emit on n distinct random fields of h (n < h.Len()).
+// pickDistinct calls emit on n distinct random fields of h (1 < n <
+// h.Len()) without copying the hash, choosing between two methods as
+// Redis's hrandfieldWithCountCommand does. When n is over a third of the
+// fields, one pass of selection sampling (Knuth's algorithm S) takes each
+// field with probability needed/remaining: O(size), which is O(n) here, and
+// no memory; the fields come in hash order (Redis's do not come in random
+// order either). Otherwise random draws, skipping fields already taken:
+// under 1.5 draws per field on average, and a set of n fields.
 func pickDistinct(h *shard.Hash, n int, emit func(f, v []byte)) {
-	type fv struct{ f, v []byte }
-	all := make([]fv, 0, h.Len())
-	h.Each(func(f, v []byte) bool {
-		all = append(all, fv{f, v})
-		return true
-	})
-	for i := range n {
-		j := i + rand.IntN(len(all)-i)
-		all[i], all[j] = all[j], all[i]
-		emit(all[i].f, all[i].v)
+	if size := h.Len(); n*3 > size {
+		left := size
+		h.Each(func(f, v []byte) bool {
+			if rand.IntN(left) < n {
+				emit(f, v)
+				n--
+			}
+			left--
+			return n > 0
+		})
+		return
+	}
+	taken := make(map[string]struct{}, n)
+	for len(taken) < n {
+		f, v := h.Random(rand.IntN)
+		if _, dup := taken[string(f)]; dup {
+			continue
+		}
+		taken[string(f)] = struct{}{}
+		emit(f, v)
 	}
 }
 

@@ -2,9 +2,12 @@ package server
 
 import (
 	"fmt"
+	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/miniredis/miniredis/internal/redistest"
+	"github.com/miniredis/miniredis/shard"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -177,4 +180,54 @@ func TestRandomCountsAreDistinct(t *testing.T) {
 // rather than bytes.
 func redisConn(t *testing.T, s *Server) *redistest.Conn {
 	return redistest.Dial(t, s.Addr().String())
+}
+
+// TestPickDistinct: HRANDFIELD's distinct picks are distinct, as many as
+// asked, each with its own value, and every field can come up, in both of
+// pickDistinct's methods (over and under a third of the hash), with
+// tombstones in the hash.
+func TestPickDistinct(t *testing.T) {
+	for _, tc := range []struct{ size, n int }{{10, 2}, {10, 3}, {10, 4}, {10, 9}, {300, 5}, {300, 150}} {
+		t.Run(fmt.Sprintf("size=%d/n=%d", tc.size, tc.n), func(t *testing.T) {
+			h := shard.NewHash()
+			for i := range tc.size + tc.size/3 {
+				h.Set([]byte("f"+strconv.Itoa(i)), []byte("v"+strconv.Itoa(i)))
+			}
+			for i := range tc.size / 3 { // tombstones, fewer than the live fields
+				h.Delete([]byte("f" + strconv.Itoa(3*i)))
+			}
+			require.Equal(t, tc.size, h.Len())
+			everPicked := map[string]bool{}
+			for range 200 {
+				picked := map[string]bool{}
+				pickDistinct(h, tc.n, func(f, v []byte) {
+					assert.False(t, picked[string(f)], "%s picked twice", f)
+					assert.Equal(t, "v"+string(f[1:]), string(v))
+					picked[string(f)], everPicked[string(f)] = true, true
+				})
+				assert.Len(t, picked, tc.n)
+			}
+			if tc.size <= 10 {
+				assert.Len(t, everPicked, tc.size, "every field comes up")
+			}
+		})
+	}
+}
+
+// TestPickDistinctMemory: a few fields picked from a big hash cost memory
+// in proportion to the few, not to the hash (it is not copied).
+func TestPickDistinctMemory(t *testing.T) {
+	h := shard.NewHash()
+	for i := range 100_000 {
+		h.Set([]byte("f"+strconv.Itoa(i)), []byte("v"))
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 100 {
+		pickDistinct(h, 10, func(_, _ []byte) {})
+	}
+	runtime.ReadMemStats(&after)
+	// A copy of the hash would be 100 x 100,000 x 48 bytes, about 480 MB.
+	t.Logf("%d bytes allocated by 100 picks of 10 of 100,000 fields", after.TotalAlloc-before.TotalAlloc)
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(10<<20))
 }

@@ -182,12 +182,14 @@ func cmdLRange(c *client, args [][]byte) {
 	}
 }
 
+// cmdLIndex looks the key up before parsing the index, as Redis does: a
+// missing key answers nil and another type WRONGTYPE whatever the index.
 func cmdLIndex(c *client, args [][]byte) {
-	i, ok := c.intArg(args[2])
-	if !ok {
-		return
-	}
 	if !c.viewKind(args[1], shard.KindList, func(v shard.Value) {
+		i, ok := c.intArg(args[2])
+		if !ok {
+			return
+		}
 		if b := v.List().Index(i); b != nil {
 			c.w.Bulk(b)
 		} else {
@@ -198,19 +200,21 @@ func cmdLIndex(c *client, args [][]byte) {
 	}
 }
 
+// cmdLSet checks the key (no such key, WRONGTYPE) before the index, in
+// Redis's order.
 func cmdLSet(c *client, args [][]byte) {
-	i, ok := c.intArg(args[2])
-	if !ok {
-		return
-	}
 	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if c.wrongKind(e, shard.KindList) {
 			return
 		}
 		l := e.List()
-		switch {
-		case l == nil:
+		if l == nil {
 			c.w.Error(msgNoSuchKey)
+			return
+		}
+		i, ok := c.intArg(args[2])
+		switch {
+		case !ok:
 		case !l.Set(i, args[3]):
 			c.w.Error(msgOutOfRange)
 		default:
@@ -223,6 +227,12 @@ func cmdLRem(c *client, args [][]byte) {
 	count, ok := c.intArg(args[2])
 	if !ok {
 		return
+	}
+	if count == minInt64 {
+		// Negating it overflows to itself; in Redis the removal limit is
+		// then never reached, so every match goes, from the tail: the
+		// same as the most negative count that can be negated.
+		count = minInt64 + 1
 	}
 	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if c.wrongKind(e, shard.KindList) {
@@ -396,16 +406,14 @@ func cmdLPos(c *client, args [][]byte) {
 	}
 }
 
-// nonNegative checks a parsed option value, writing msgNotInteger when it
-// did not parse and neg when it is negative.
+// nonNegative checks a parsed option value, writing neg when it did not
+// parse or is negative: Redis's getPositiveLongFromObjectOrReply gives its
+// one message for both, so "COUNT x" and "COUNT 9223372036854775808" get
+// "COUNT can't be negative".
 func (c *client) nonNegative(n int64, parsed bool, neg string) bool {
-	switch {
-	case !parsed:
-		c.w.Error(msgNotInteger)
-	case n < 0:
+	if !parsed || n < 0 {
 		c.w.Error(neg)
-	default:
-		return true
+		return false
 	}
-	return false
+	return true
 }

@@ -120,8 +120,8 @@ func cmdSPop(c *client, args [][]byte) {
 }
 
 // cmdSRandMember implements SRANDMEMBER key [count]: a negative count may
-// repeat members, a positive one gives distinct members (the whole set when
-// count >= its size).
+// repeat members (written as drawn, bounded by repeatPicks), a positive one
+// gives distinct members (the whole set when count >= its size).
 func cmdSRandMember(c *client, args [][]byte) {
 	if len(args) > 3 {
 		c.w.Error(msgSyntax)
@@ -152,11 +152,7 @@ func cmdSRandMember(c *client, args [][]byte) {
 		case count == 0:
 			c.w.ArrayLen(0)
 		case count < 0:
-			n := int(min(-count, maxRandReply))
-			c.w.ArrayLen(n)
-			for range n {
-				c.w.Bulk(s.At(rand.IntN(s.Len())))
-			}
+			c.repeatPicks(uint64(-count), c.w.ArrayLen, func() { c.w.Bulk(s.At(rand.IntN(s.Len()))) })
 		case count >= size:
 			c.w.ArrayLen(int(size))
 			s.Each(func(m []byte) bool {
@@ -180,4 +176,53 @@ func cmdSRandMember(c *client, args [][]byte) {
 	}) {
 		c.w.ArrayLen(0)
 	}
+}
+
+// randomReplyLimit bounds what one reply of random picks with repetition
+// (SRANDMEMBER and HRANDFIELD with a negative count) may add to a client's
+// pending output. Of all replies only these have a size the client chooses
+// rather than the data: Redis builds them whatever their size, closing the
+// client only at a client-output-buffer-limit hard limit. The bound is the
+// output buffer limit or the largest string the server stores, whichever is
+// larger, so such a reply never costs more memory than a GET of the largest
+// value can.
+func (c *client) randomReplyLimit() int {
+	return max(c.srv.cfg.OutputBufferLimit, int(c.srv.cfg.ProtoMaxBulkLen))
+}
+
+// repeatPicks writes a reply of n random picks with repetition as Redis
+// does, the length first (header) and then each element as pick draws it,
+// so the reply is held nowhere but in the output buffer. Past
+// randomReplyLimit the reply is abandoned and the client closed, as Redis
+// does at an output buffer hard limit; a count that cannot fit even with
+// the shortest elements is refused that way before any work.
+func (c *client) repeatPicks(n uint64, header func(n int), pick func()) {
+	limit := c.randomReplyLimit()
+	start := c.w.Buffered()
+	minElem := uint64(len("$0\r\n\r\n"))
+	if c.w.Plain() {
+		minElem = uint64(len("\r\n"))
+	}
+	if n > uint64(limit)/minElem {
+		c.closeOverLimit(start, n)
+		return
+	}
+	header(int(n))
+	for range n {
+		pick()
+		if c.w.Buffered()-start > limit {
+			c.closeOverLimit(start, n)
+			return
+		}
+	}
+}
+
+// closeOverLimit drops the reply begun at offset start of the output, keeps
+// the replies before it, and closes the client once they are written.
+func (c *client) closeOverLimit(start int, count uint64) {
+	c.w.Truncate(start)
+	c.quit = true
+	c.srv.stats.outputLimit.Add(1)
+	c.srv.log.Warn("closing client whose random reply passed the output limit",
+		"id", c.id, "addr", c.addr, "count", count, "limit", c.randomReplyLimit())
 }

@@ -1,9 +1,12 @@
 package server
 
 import (
+	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestSetCommands(t *testing.T) {
@@ -76,4 +79,82 @@ func TestSetRandomnessCoversMembers(t *testing.T) {
 		seen[got] = true
 	}
 	assert.Len(t, seen, 3, "200 draws from 3 members meet all of them")
+}
+
+// captureConn is a nopConn whose writes are kept.
+type captureConn struct {
+	nopConn
+	out *bytes.Buffer
+}
+
+func (c captureConn) Write(b []byte) (int, error) { return c.out.Write(b) }
+
+// TestRandomRepeatBounded: a reply of random picks with repetition has the
+// length Redis gives it (|count| elements) while it fits the bound, and
+// past it the reply is dropped and the client closed, before more than the
+// bound was ever buffered; earlier pipelined replies are still delivered.
+// Counts too large to fit even with the shortest elements are refused
+// before any work.
+func TestRandomRepeatBounded(t *testing.T) {
+	const limit = 1 << 10
+	cfg := redisConfig()
+	cfg.OutputBufferLimit = limit
+	cfg.ProtoMaxBulkLen = limit
+	elem, pair := "$1\r\na\r\n", "$1\r\nf\r\n$1\r\nv\r\n"
+	tests := []struct {
+		name string
+		cmd  []string
+		want string // "" when the client is closed instead
+	}{
+		{"srandmember fits", c("SRANDMEMBER", "s", "-100"), "*100\r\n" + strings.Repeat(elem, 100)},
+		{"hrandfield values fit", c("HRANDFIELD", "h", "-50", "WITHVALUES"), "*100\r\n" + strings.Repeat(pair, 50)},
+		{"hrandfield one", c("HRANDFIELD", "h", "1", "WITHVALUES"), "*2\r\n" + pair},
+		{"srandmember past the bound", c("SRANDMEMBER", "s", "-1000"), ""},
+		{"hrandfield past the bound", c("HRANDFIELD", "h", "-1000"), ""},
+		{"hrandfield values past the bound", c("HRANDFIELD", "h", "-100", "WITHVALUES"), ""},
+		{"srandmember max", c("SRANDMEMBER", "s", "-9223372036854775807"), ""},
+		{"hrandfield values max", c("HRANDFIELD", "h", "-4611686018427387903", "WITHVALUES"), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := New(cfg)
+			require.NoError(t, err)
+			var out bytes.Buffer
+			cl := newClient(s, captureConn{out: &out})
+			defer cl.w.Release()
+			const setup = ":1\r\n:1\r\n+PONG\r\n"
+			cl.exec(bargs("SADD", "s", "a"))
+			cl.exec(bargs("HSET", "h", "f", "v"))
+			cl.exec(bargs("PING"))
+			before := cl.w.Buffered()
+			cl.exec(bargs(tt.cmd...))
+			assert.LessOrEqual(t, cl.w.Buffered()-before, limit+len(pair), "never more than the bound and one element")
+			require.NoError(t, cl.w.Flush())
+			if tt.want != "" {
+				assert.False(t, cl.quit)
+				assert.Equal(t, setup+tt.want, out.String())
+				return
+			}
+			assert.True(t, cl.quit, "the client is closed")
+			if assert.Equal(t, len(setup), out.Len(), "the abandoned reply is dropped, earlier replies kept") {
+				assert.Equal(t, setup, out.String())
+			}
+			assert.Equal(t, int64(1), s.stats.outputLimit.Load(), "counted")
+		})
+	}
+}
+
+// TestRandomRepeatClosesConnection: over a socket, on either network layer,
+// a random reply past its bound closes the connection after the replies
+// pipelined before it.
+func TestRandomRepeatClosesConnection(t *testing.T) {
+	cfg := redisConfig()
+	cfg.OutputBufferLimit = 1 << 10
+	cfg.ProtoMaxBulkLen = 1 << 10
+	s := startServer(t, cfg)
+	r := dial(t, s)
+	runExchanges(t, r, []exchange{{"sadd", resp("SADD", "s", "a"), ":1\r\n"}})
+	r.send(resp("PING") + resp("SRANDMEMBER", "s", "-100000") + resp("PING"))
+	assert.Equal(t, "+PONG\r\n", r.read(len("+PONG\r\n")))
+	assert.True(t, r.closed(), "closed with nothing more sent")
 }

@@ -232,9 +232,6 @@ func cmdUpdate(c *client, args [][]byte) {
 	})
 }
 
-// maxStringLen is Redis's proto-max-bulk-len: no string may grow past it.
-const maxStringLen = 512 << 20
-
 // bigTmp is the scratch capacity above which a client drops c.tmp after a
 // command, so one huge APPEND or SETRANGE does not pin its buffer for the
 // connection's lifetime.
@@ -247,9 +244,12 @@ func (c *client) releaseTmp() {
 }
 
 // checkStringLength writes Redis's error and returns false when a string of
-// size bytes grown by add bytes would exceed maxStringLen.
+// size bytes grown by add bytes would exceed the configured
+// proto-max-bulk-len. Both are non-negative but size may be anything up to
+// MaxInt64 (a SETRANGE offset), so add is compared with the room left
+// rather than summed, which could overflow.
 func (c *client) checkStringLength(size, add int64) bool {
-	if size+add > maxStringLen {
+	if add > c.srv.cfg.ProtoMaxBulkLen-size {
 		c.w.Error(msgStringTooLong)
 		return false
 	}

@@ -259,6 +259,30 @@ func TestStringCommandsRESP(t *testing.T) {
 	})
 }
 
+// TestStringLengthLimit: SETRANGE and APPEND refuse to grow a string past
+// the configured proto-max-bulk-len, and an offset so large that offset +
+// length overflows int64 gets the same error, not a panic.
+func TestStringLengthLimit(t *testing.T) {
+	const tooLong = "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n"
+	cfg := redisConfig()
+	cfg.ProtoMaxBulkLen = 20 // room for the 19-digit offsets as arguments
+	s := startServer(t, cfg)
+	runExchanges(t, dial(t, s), []exchange{
+		{"setrange/max offset", resp("SETRANGE", "k", "9223372036854775807", "x"), tooLong},
+		{"setrange/max offset existing", resp("SET", "s", "abc"), "+OK\r\n"},
+		{"setrange/max offset existing", resp("SETRANGE", "s", "9223372036854775807", "x"), tooLong},
+		{"setrange/max offset empty", resp("SETRANGE", "s", "9223372036854775807", ""), ":3\r\n"},
+		{"setrange/offset 2^63", resp("SETRANGE", "s", "9223372036854775808", "x"), "-ERR value is not an integer or out of range\r\n"},
+		{"setrange/min offset", resp("SETRANGE", "s", "-9223372036854775808", "x"), "-ERR offset is out of range\r\n"},
+		{"setrange/just fits", resp("SETRANGE", "s", "18", "xy"), ":20\r\n"},
+		{"setrange/one past", resp("SETRANGE", "s", "19", "xy"), tooLong},
+		{"setrange/one past new", resp("SETRANGE", "n", "20", "x"), tooLong},
+		{"setrange/not created", resp("EXISTS", "n"), ":0\r\n"},
+		{"append/full", resp("APPEND", "s", ""), ":20\r\n"},
+		{"append/past", resp("APPEND", "s", "z"), tooLong},
+	})
+}
+
 // TestStringCommandsWrongType: on a list or hash every string command but
 // GET (and SET ... GET) answers WRONGTYPE in both modes; MGET answers nil.
 func TestStringCommandsWrongType(t *testing.T) {

@@ -1,9 +1,11 @@
 package server
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/miniredis/miniredis/shard"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -70,22 +72,72 @@ func TestReadCommandsNeverWrite(t *testing.T) {
 		s, err := New(testConfig(mode))
 		require.NoError(t, err)
 		c := newTestClient(s)
+		// One key of every type, built by the commands of that type (in
+		// redis mode SET does not infer lists and hashes).
+		keys := []struct {
+			name string
+			kind shard.Kind
+		}{
+			{"str", shard.KindString}, {"list", shard.KindList}, {"hash", shard.KindHash},
+			{"set", shard.KindSet}, {"zset", shard.KindZSet}, {"missing", shard.KindNone},
+		}
 		c.exec(bargs("SET", "str", "v"))
-		c.exec(bargs("SET", "list", "a,b,c"))
-		c.exec(bargs("SET", "hash", "f:v,g:w"))
+		c.exec(bargs("RPUSH", "list", "a", "b", "c"))
+		c.exec(bargs("HSET", "hash", "f", "v", "g", "w"))
+		c.exec(bargs("SADD", "set", "a", "b"))
+		c.exec(bargs("ZADD", "zset", "1", "a", "2", "b"))
+		_ = c.w.Flush()
+		now := s.now()
+		before := make([]string, len(keys))
+		for i, k := range keys {
+			got := shard.KindNone
+			s.store.View([]byte(k.name), now, func(v shard.Value) { got, before[i] = v.Kind(), dumpValue(v) })
+			require.Equal(t, k.kind, got, "%s: the type of %q", mode, k.name)
+		}
 		for _, cmd := range commands {
 			if cmd.flags&flagRead == 0 {
 				continue
 			}
-			for _, key := range []string{"str", "list", "hash", "missing"} {
-				args := readArgs(&cmd, key)
+			for _, k := range keys {
+				args := readArgs(&cmd, k.name)
 				before := s.store.Stats().Writes
 				c.exec(args)
 				_ = c.w.Flush()
 				assert.Equal(t, before, s.store.Stats().Writes, "%s %s wrote to the store", mode, args)
 			}
 		}
+		// A read that changed a value in place under the read lock takes
+		// no write lock; the values show it.
+		for i, k := range keys {
+			after := ""
+			s.store.View([]byte(k.name), now, func(v shard.Value) { after = dumpValue(v) })
+			assert.Equal(t, before[i], after, "%s: read commands changed %q", mode, k.name)
+		}
 	}
+}
+
+// dumpValue renders a value's kind and contents, in the store's order.
+func dumpValue(v shard.Value) string {
+	var b strings.Builder
+	b.WriteString(v.Kind().String())
+	add := func(p []byte) { b.WriteByte(' '); b.Write(p) }
+	switch v.Kind() {
+	case shard.KindString:
+		add(v.Bytes())
+	case shard.KindList:
+		v.List().Range(0, -1, func(e []byte) bool { add(e); return true })
+	case shard.KindHash:
+		v.Hash().Each(func(f, val []byte) bool { add(f); add(val); return true })
+	case shard.KindSet:
+		v.Set().Each(func(m []byte) bool { add(m); return true })
+	case shard.KindZSet:
+		v.ZSet().Range(0, v.ZSet().Len()-1, false, func(m []byte, sc float64) bool {
+			add(m)
+			add(strconv.AppendFloat(nil, sc, 'g', -1, 64))
+			return true
+		})
+	}
+	return b.String()
 }
 
 // readArgs builds a call of cmd at its minimum arity with key at every key

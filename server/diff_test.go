@@ -72,13 +72,15 @@ var diffGens = []diffGen{
 	}},
 	{name: "SETRANGE", weight: 2, args: func(r *rand.Rand) []string {
 		off := strconv.Itoa(r.IntN(12))
-		switch r.IntN(20) {
+		switch r.IntN(10) {
 		case 0:
-			off = "-1"
-		case 1:
 			off = "x"
-		case 2:
-			off = "536870912" // over the 512 MiB limit whatever the value; no allocation
+		case 1, 2:
+			// Past the 512 MiB limit whatever the value, or refused; but
+			// never 536870911, which would build real 512 MiB strings.
+			if off = pick(r, diffEdgeInts); off == "536870911" {
+				off = "536870912"
+			}
 		}
 		return []string{"SETRANGE", diffKey(r), off, pick(r, []string{"", "a", "xyz", "0123456789"})}
 	}},
@@ -104,7 +106,7 @@ var (
 		"0x1p-2", "3.14159265358979323846", "-1.1",
 	}
 	diffPatterns = []string{"*", "k*", "k?", "k[0-2]", "k[^0-2]", "*y", "{x}*", "\\{*", "k[", "nomatch", "", "?", "*[3-5]"}
-	diffIndexes  = []string{"9223372036854775807", "-9223372036854775808", "x"}
+	diffIndexes  = append([]string{"x"}, diffEdgeInts...)
 )
 
 func pick(r *rand.Rand, from []string) string { return from[r.IntN(len(from))] }
@@ -122,7 +124,7 @@ func diffKeys(r *rand.Rand, n int) []string {
 
 // diffIndex is a range bound: mostly small, positive or negative.
 func diffIndex(r *rand.Rand) string {
-	if r.IntN(15) == 0 {
+	if r.IntN(6) == 0 {
 		return pick(r, diffIndexes)
 	}
 	return strconv.Itoa(r.IntN(25) - 12)
@@ -174,7 +176,7 @@ func genScan(r *rand.Rand) []string {
 		case 0, 1:
 			args = append(args, "MATCH", pick(r, diffPatterns))
 		case 2, 3:
-			args = append(args, "COUNT", pick(r, []string{"1", "2", "5", "100", "0", "-1", "x"}))
+			args = append(args, "COUNT", pick(r, []string{"1", "2", "5", "100", "x", pick(r, diffEdgeInts)}))
 		case 4, 5:
 			args = append(args, "TYPE", pick(r, []string{"string", "STRING", "list", "hash", "set", "zset", "none", "foo"}))
 		default:

@@ -142,7 +142,7 @@ type stats struct {
 	panics      atomic.Int64 // commands that panicked and were recovered
 	oom         atomic.Int64 // commands refused with -OOM
 	slowWriters atomic.Int64 // clients closed by client-output-timeout
-	outputLimit atomic.Int64 // event-loop clients closed past client-output-buffer-limit
+	outputLimit atomic.Int64 // clients closed past an output bound (event loops; random replies)
 }
 
 // New checks cfg and builds a server that is not yet listening.

@@ -267,6 +267,10 @@ func NewPair(t testing.TB, miniAddr, redisAddr string) *Pair {
 	return &Pair{t: t, Mini: Dial(t, miniAddr), Redis: Dial(t, redisAddr)}
 }
 
+// For returns a pair on the same connections that reports to t, so that a
+// subtest can compare (and fail) on its parent's connections.
+func (p *Pair) For(t testing.TB) *Pair { return &Pair{t: t, Mini: p.Mini, Redis: p.Redis} }
+
 // Compare sends args to both servers and fails the test (without stopping
 // it) when the replies differ. unordered sorts array elements before
 // comparing, for replies whose order Redis does not define (SMEMBERS, KEYS).
