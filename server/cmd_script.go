@@ -148,38 +148,44 @@ func (c *client) fcall(args [][]byte, ro bool) {
 
 // runScript runs one script or function atomically: it holds the shards of
 // keys (every shard when a first run had to stop, see errRetryAll), runs exec
-// with a Caller bound to them, and writes the reply.
+// with a Caller bound to them, and writes the reply. Inside EXEC it runs
+// under the transaction's held shards instead; EXEC took the script lock
+// before them, keeping the order script lock, then shards.
 func (c *client) runScript(keys [][]byte, ro, function bool, exec func(r *scripting.Run, dst []byte) []byte) {
-	st := &c.srv.scripts
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	all := false
-	for {
-		var h *shard.Held
-		if all {
-			h = c.srv.store.HoldAll()
-		} else {
-			h = c.srv.store.Hold(keys)
-		}
-		ctx, cancel := context.WithCancelCause(context.Background())
-		run := &scriptRun{c: c, start: time.Now(), cancel: cancel, function: function}
-		sc := newScriptCaller(c, h, run, ro)
-		st.running.Store(run)
-		r := &scripting.Run{Caller: sc, Proto: c.w.Proto(), Ctx: ctx}
-		reply := exec(r, c.tmp[:0])
-		st.running.Store(nil)
-		sc.release()
-		h.Release()
-		retry := errors.Is(context.Cause(ctx), errRetryAll)
-		cancel(nil)
-		c.tmp = reply[:0]
-		if retry && !all {
-			all = true
-			continue
-		}
+	if outer := c.db.Held(); outer != nil {
+		reply, _ := c.runOnce(outer, ro, function, false, exec)
 		c.w.Raw(reply)
 		return
 	}
+	st := &c.srv.scripts
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	h := c.srv.store.Hold(keys)
+	reply, retry := c.runOnce(h, ro, function, true, exec)
+	h.Release()
+	if retry {
+		h = c.srv.store.HoldAll()
+		reply, _ = c.runOnce(h, ro, function, false, exec)
+		h.Release()
+	}
+	c.w.Raw(reply)
+}
+
+// runOnce runs exec once under h. With canRetry, a command that needs a shard
+// another client holds stops a script that has not written yet, and retry
+// reports it; without, the script waits for the shard.
+func (c *client) runOnce(h *shard.Held, ro, function, canRetry bool, exec func(r *scripting.Run, dst []byte) []byte) (reply []byte, retry bool) {
+	st := &c.srv.scripts
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	run := &scriptRun{c: c, start: time.Now(), cancel: cancel, function: function}
+	sc := newScriptCaller(c, h, run, ro, canRetry)
+	defer sc.release()
+	st.running.Store(run)
+	reply = exec(&scripting.Run{Caller: sc, Proto: c.w.Proto(), Ctx: ctx}, c.tmp[:0])
+	st.running.Store(nil)
+	c.tmp = reply[:0]
+	return reply, errors.Is(context.Cause(ctx), errRetryAll)
 }
 
 // scriptCaller runs a script's redis.call commands: Redis's checks, then the
@@ -191,9 +197,12 @@ type scriptCaller struct {
 	h   *shard.Held
 	run *scriptRun
 	ro  bool
+	// retry: the script may be stopped to run again holding every shard
+	// (not inside EXEC, nor on that second run).
+	retry bool
 }
 
-func newScriptCaller(c *client, h *shard.Held, run *scriptRun, ro bool) *scriptCaller {
+func newScriptCaller(c *client, h *shard.Held, run *scriptRun, ro, retry bool) *scriptCaller {
 	sc := &client{
 		srv:      c.srv,
 		w:        codec.NewWriter(nil),
@@ -202,7 +211,7 @@ func newScriptCaller(c *client, h *shard.Held, run *scriptRun, ro bool) *scriptC
 		batchNow: c.now(), // time stands still inside a script, as in Redis 7
 		db:       h.DB(c.db.Index()),
 	}
-	return &scriptCaller{c: c, sc: sc, h: h, run: run, ro: ro}
+	return &scriptCaller{c: c, sc: sc, h: h, run: run, ro: ro, retry: retry}
 }
 
 func (s *scriptCaller) release() { s.sc.w.Release() }
@@ -248,7 +257,7 @@ func (s *scriptCaller) reach(cmd *command, args [][]byte) bool {
 		if s.h.TryAdd(k) {
 			continue
 		}
-		if !s.h.Wrote() && !s.run.wrote.Load() {
+		if s.retry && !s.h.Wrote() && !s.run.wrote.Load() {
 			s.run.cancel(errRetryAll)
 			return false
 		}
@@ -262,7 +271,7 @@ func (s *scriptCaller) reachAll() bool {
 	st := s.c.srv.store
 	for j := range st.Shards() {
 		if !s.h.TryAddShard(j) {
-			if !s.h.Wrote() && !s.run.wrote.Load() {
+			if s.retry && !s.h.Wrote() && !s.run.wrote.Load() {
 				s.run.cancel(errRetryAll)
 				return false
 			}

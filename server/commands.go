@@ -18,6 +18,7 @@ const (
 	flagMini                      // a Mini-Redis command that Redis does not have
 	flagDenyOOM                   // may grow memory (refused when over maxmemory)
 	flagNoScript                  // refused inside a script (redis.call)
+	flagScript                    // runs a Lua script or function
 )
 
 // handler executes one command: it reads args (valid until the handler
@@ -76,12 +77,12 @@ func init() {
 		{name: "DISCARD", arity: 1, flags: flagNoScript | flagConn | flagFast, group: "transactions", summary: "Discards a transaction.", fn: cmdDiscard},
 		{name: "WATCH", arity: -2, flags: flagNoScript | flagRead | flagFast, firstKey: 1, lastKey: -1, step: 1, group: "transactions", summary: "Monitors changes to keys to determine the execution of a transaction.", fn: cmdWatch},
 		{name: "UNWATCH", arity: 1, flags: flagNoScript | flagConn | flagFast, group: "transactions", summary: "Forgets about watched keys of a transaction.", fn: cmdUnwatch},
-		{name: "EVAL", arity: -3, flags: flagWrite | flagNoScript, group: "scripting", summary: "Executes a server-side Lua script.", fn: cmdEval, keysFn: numkeysKeys},
-		{name: "EVALSHA", arity: -3, flags: flagWrite | flagNoScript, group: "scripting", summary: "Executes a server-side Lua script by SHA1 digest.", fn: cmdEvalSHA, keysFn: numkeysKeys},
-		{name: "EVAL_RO", arity: -3, flags: flagRead | flagNoScript, group: "scripting", summary: "Executes a read-only server-side Lua script.", fn: cmdEvalRO, keysFn: numkeysKeys},
-		{name: "EVALSHA_RO", arity: -3, flags: flagRead | flagNoScript, group: "scripting", summary: "Executes a read-only server-side Lua script by SHA1 digest.", fn: cmdEvalSHARO, keysFn: numkeysKeys},
-		{name: "FCALL", arity: -3, flags: flagWrite | flagNoScript, group: "scripting", summary: "Invokes a function.", fn: cmdFCall, keysFn: numkeysKeys},
-		{name: "FCALL_RO", arity: -3, flags: flagRead | flagNoScript, group: "scripting", summary: "Invokes a read-only function.", fn: cmdFCallRO, keysFn: numkeysKeys},
+		{name: "EVAL", arity: -3, flags: flagScript | flagWrite | flagNoScript, group: "scripting", summary: "Executes a server-side Lua script.", fn: cmdEval, keysFn: numkeysKeys},
+		{name: "EVALSHA", arity: -3, flags: flagScript | flagWrite | flagNoScript, group: "scripting", summary: "Executes a server-side Lua script by SHA1 digest.", fn: cmdEvalSHA, keysFn: numkeysKeys},
+		{name: "EVAL_RO", arity: -3, flags: flagScript | flagRead | flagNoScript, group: "scripting", summary: "Executes a read-only server-side Lua script.", fn: cmdEvalRO, keysFn: numkeysKeys},
+		{name: "EVALSHA_RO", arity: -3, flags: flagScript | flagRead | flagNoScript, group: "scripting", summary: "Executes a read-only server-side Lua script by SHA1 digest.", fn: cmdEvalSHARO, keysFn: numkeysKeys},
+		{name: "FCALL", arity: -3, flags: flagScript | flagWrite | flagNoScript, group: "scripting", summary: "Invokes a function.", fn: cmdFCall, keysFn: numkeysKeys},
+		{name: "FCALL_RO", arity: -3, flags: flagScript | flagRead | flagNoScript, group: "scripting", summary: "Invokes a read-only function.", fn: cmdFCallRO, keysFn: numkeysKeys},
 		{name: "SCRIPT", arity: -2, flags: flagConn | flagNoScript, group: "scripting", summary: "A container for Lua scripts management commands.", fn: cmdScript},
 		{name: "FUNCTION", arity: -2, flags: flagConn | flagNoScript, group: "scripting", summary: "A container for function commands.", fn: cmdFunction},
 		{name: "CLEARALL", arity: 1, flags: flagWrite | flagMini, group: "server", summary: "Removes all keys (Mini-Redis).", fn: cmdClearAll},

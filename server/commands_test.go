@@ -180,3 +180,100 @@ func TestUnknownCommandAndArity(t *testing.T) {
 		{"still serving", resp("PING"), "+PONG\r\n"},
 	})
 }
+
+// keylessCommands touch the keyspace without naming keys: a transaction or
+// script that runs one holds every shard.
+var keylessCommands = map[string]bool{
+	"KEYS": true, "SCAN": true, "RANDOMKEY": true, "DBSIZE": true,
+	"FLUSHALL": true, "FLUSHDB": true, "SWAPDB": true, "CLEARALL": true,
+}
+
+// TestCommandKeys checks every command names its keys: a command that
+// touches the keyspace has key positions or a key function, unless it is one
+// of the known keyless ones. Then each command with keys runs, with several
+// argument shapes, under a held set of exactly the shards of the keys it
+// declares; a touch of any other shard fails the test. That is what lets
+// EXEC and scripts lock only what they need.
+func TestCommandKeys(t *testing.T) {
+	for _, mode := range []Mode{ModeMini, ModeRedis} {
+		cfg := testConfig(mode)
+		cfg.Shards = 256
+		s, err := New(cfg)
+		require.NoError(t, err)
+		c := newTestClient(s)
+		for _, cmd := range commands {
+			touches := cmd.flags&(flagRead|flagWrite) != 0
+			switch {
+			case !touches:
+				continue
+			case keylessCommands[cmd.name]:
+				assert.True(t, cmd.keyless(), "%s is keyless", cmd.name)
+				continue
+			}
+			require.False(t, cmd.keyless(), "%s touches keys but names none", cmd.name)
+			for _, shape := range keyShapes(&cmd) {
+				// Keys of every type, so that handlers take their full paths.
+				for _, k := range cmd.appendKeys(nil, shape) {
+					c.db = s.store.DB(0)
+					c.exec(bargs("DEL", string(k)))
+				}
+				declared := cmd.appendKeys(nil, shape)
+				h := s.store.Hold(declared)
+				h.Miss = func(j int) {
+					t.Errorf("%s %q touched shard %d outside its declared keys %q", mode, shape, j, declared)
+				}
+				c.db = h.DB(0)
+				c.call(&cmd, shape)
+				c.multi, c.quit = nil, false
+				h.Release()
+				c.db = s.store.DB(0)
+				c.w.Reset()
+			}
+		}
+	}
+}
+
+// keyShapes returns a few calls of cmd: its minimum arity and a longer one,
+// with distinct keys (spread over shards) at the key positions and small
+// numbers elsewhere.
+func keyShapes(cmd *command) [][][]byte {
+	n := cmd.arity
+	if n < 0 {
+		n = -n
+	}
+	var shapes [][][]byte
+	for _, extra := range []int{0, 2, 4} {
+		if cmd.arity > 0 && extra > 0 {
+			break
+		}
+		args := make([]string, n+extra)
+		args[0] = cmd.name
+		for i := 1; i < len(args); i++ {
+			args[i] = "1"
+		}
+		probe := make([][]byte, len(args))
+		for i := range args {
+			probe[i] = []byte(args[i])
+		}
+		if cmd.keysFn != nil {
+			// numkeys-style: say all remaining arguments are keys.
+			args[2] = strconv.Itoa(len(args) - 3)
+			for i := 3; i < len(args); i++ {
+				args[i] = "key:" + strconv.Itoa(i)
+			}
+			if strings.HasPrefix(cmd.name, "EVAL") {
+				args[1] = "return 1"
+			}
+		} else {
+			last := cmd.lastKey
+			if last < 0 {
+				last += len(args)
+			}
+			for i := cmd.firstKey; i <= last && i < len(args); i += max(cmd.step, 1) {
+				args[i] = "key:" + strconv.Itoa(i)
+			}
+		}
+		shapes = append(shapes, bargs(args...))
+	}
+	return shapes
+}

@@ -85,6 +85,10 @@ func TestDiffTransactions(t *testing.T) {
 		"keyless commands": {
 			"A: SET k v", "A: MULTI", "A: KEYS *", "A: DBSIZE", "A: RANDOMKEY", "A: SCAN 0", "A: FLUSHALL", "A: DBSIZE", "A: EXEC",
 		},
+		"scripts inside a transaction": {
+			"A: MULTI", "A: EVAL return(redis.call('incr',KEYS[1])) 1 k", "A: EVAL return(redis.call('incr','undeclared')) 0",
+			"A: FLUSHDB", "A: EVAL return(redis.call('dbsize')) 0", "A: EXEC",
+		},
 		"multi-key commands": {
 			"A: MULTI", "A: MSET a 1 b 2 {t}c 3 {t}d 4", "A: MGET a b {t}c {t}d", "A: DEL a {t}d", "A: EXISTS a b {t}c {t}d", "A: EXEC",
 		},

@@ -16,9 +16,10 @@ import (
 
 // multiState is a client's open transaction.
 type multiState struct {
-	queued [][][]byte // copied arguments of each queued command
-	cmds   []*command // their table rows
-	abort  bool       // a command was refused while queuing: EXEC answers EXECABORT
+	queued  [][][]byte // copied arguments of each queued command
+	cmds    []*command // their table rows
+	abort   bool       // a command was refused while queuing: EXEC answers EXECABORT
+	scripts bool       // a script or function is queued
 }
 
 // watchKey names a watched key.
@@ -146,6 +147,9 @@ func (c *client) queue(cmd *command, args [][]byte) {
 	}
 	c.multi.queued = append(c.multi.queued, cp)
 	c.multi.cmds = append(c.multi.cmds, cmd)
+	if cmd.flags&flagScript != 0 {
+		c.multi.scripts = true
+	}
 	c.w.Simple("QUEUED")
 }
 
@@ -227,6 +231,13 @@ func cmdExec(c *client, args [][]byte) {
 		c.unwatchAll()
 		c.w.Error(msgExecAbort)
 		return
+	}
+	if m.scripts {
+		// A script in the transaction may wait for a shard it did not
+		// declare; only the holder of the script lock may, so take it
+		// first (lock order: script lock, then shards).
+		c.srv.scripts.mu.Lock()
+		defer c.srv.scripts.mu.Unlock()
 	}
 	h := c.holdFor(m)
 	defer c.unwatchAll()

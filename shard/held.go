@@ -18,9 +18,10 @@ type Held struct {
 	own   []bool // per shard: locked by this set
 	list  []int  // the locked shards
 	wrote bool   // a write method ran through a handle of this set
-	// Miss, when set, is called with a shard the set does not hold before a
-	// handle of this set waits for it; the server uses it to abort and
-	// retry a script that has not written yet instead. It may panic.
+	// Miss, when set, is called with any shard a handle of this set
+	// touches without holding it, before the set takes it: the command
+	// table tests use it to prove each command's declared keys cover every
+	// shard it reaches. It may panic.
 	Miss func(j int)
 }
 
@@ -110,13 +111,13 @@ func (h *Held) need(j int) {
 	if h.own[j] {
 		return
 	}
+	if h.Miss != nil {
+		h.Miss(j)
+	}
 	if h.s.shards[j].mu.TryLock() {
 		h.own[j] = true
 		h.list = append(h.list, j)
 		return
-	}
-	if h.Miss != nil {
-		h.Miss(j)
 	}
 	h.add(j)
 }
