@@ -54,7 +54,11 @@ func (e *Engine) Run(dst []byte, r *Run, s *Script, keys, argv [][]byte) []byte 
 // handler below it) and appends the reply.
 func (st *state) call(dst []byte, r *Run, name string, nargs int) []byte {
 	L := st.L
-	rc := &runCtx{r: r, name: name, resp: 2}
+	rc := &st.rc
+	rc.r, rc.name, rc.resp, rc.killed = r, name, 2, false
+	if cap(rc.buf) > 64<<10 {
+		rc.buf = nil // don't pin one huge script's arguments
+	}
 	st.run = rc
 	r.Killed, r.Err = false, false
 	st.setContext(r.Ctx)
@@ -62,6 +66,7 @@ func (st *state) call(dst []byte, r *Run, name string, nargs int) []byte {
 	err := L.PCall(nargs, 1, st.handler)
 	st.setContext(nil)
 	st.run = nil
+	rc.r = nil
 	if err != nil {
 		var obj lua.LValue = lua.LString(err.Error())
 		if ae, ok := err.(*lua.ApiError); ok {

@@ -29,7 +29,8 @@ type state struct {
 	handler *lua.LFunction
 	loadAPI *lua.LTable // the globals a function library sees while it loads
 
-	run  *runCtx  // the current run, nil between runs
+	run  *runCtx // the current run (&rc), nil between runs
+	rc   runCtx
 	load *loadCtx // the library being loaded, nil otherwise
 	libs map[*library]map[string]*lua.LFunction
 	fgen uint64
