@@ -64,7 +64,7 @@ func (st *state) call(dst []byte, r *Run, name string, nargs int) []byte {
 	st.setContext(r.Ctx)
 	base := L.GetTop() - nargs - 1 // the handler's index
 	err := L.PCall(nargs, 1, st.handler)
-	st.setContext(nil)
+	st.clearContext()
 	st.run = nil
 	rc.r = nil
 	if err != nil {

@@ -356,11 +356,17 @@ func appendG(dst []byte, f float64, prec int) []byte {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// setContext arms the kill switch for ctx (nil disarms it).
+// setContext arms the kill switch for ctx; a nil ctx or one that is never
+// done leaves it off, sparing gopher-lua's per-instruction check.
 func (s *state) setContext(ctx context.Context) {
 	if ctx != nil && ctx.Done() != nil {
 		s.L.SetContext(ctx)
-	} else if s.L.Context() != nil {
+	}
+}
+
+// clearContext disarms the kill switch.
+func (s *state) clearContext() {
+	if s.L.Context() != nil {
 		s.L.RemoveContext()
 	}
 }
