@@ -81,6 +81,7 @@ func newState(e *Engine) *state {
 	// has no string.__index.
 	strTab := G.RawGetString("string").(*lua.LTable)
 	strTab.RawSetString("__index", lua.LNil)
+	strTab.RawSetString("format", L.NewFunction(strFormat))
 	tab := G.RawGetString("table").(*lua.LTable)
 	tab.RawSetString("foreach", L.NewFunction(tableForeach))
 	tab.RawSetString("foreachi", L.NewFunction(tableForeachi))
@@ -102,9 +103,11 @@ func newState(e *Engine) *state {
 	G.RawSetString("pairs", L.NewFunction(s.pairs))
 	G.RawSetString("rawget", L.NewFunction(s.rawget))
 
-	math := G.RawGetString("math").(*lua.LTable)
-	math.RawSetString("random", L.NewFunction(s.mathRandom))
-	math.RawSetString("randomseed", L.NewFunction(s.mathRandomseed))
+	mathTab := G.RawGetString("math").(*lua.LTable)
+	mathTab.RawSetString("random", L.NewFunction(s.mathRandom))
+	mathTab.RawSetString("randomseed", L.NewFunction(s.mathRandomseed))
+	// gopher-lua's math.huge is the largest float; C's HUGE_VAL is +Inf.
+	mathTab.RawSetString("huge", lua.LNumber(math.Inf(1)))
 
 	null := L.NewUserData()
 	G.RawSetString("cjson", openCjson(L, e.cjson, null))
