@@ -519,3 +519,40 @@ func readFlags(t *lua.LTable) (Flags, bool) {
 		flags |= fl
 	}
 }
+
+// Running describes the script or function in progress for FUNCTION STATS.
+type Running struct {
+	Name       string   // the function's name (Redis shows the sha for EVAL)
+	Command    [][]byte // the calling command's arguments
+	DurationMS int64
+}
+
+// FunctionStats appends FUNCTION STATS's reply in protocol proto; running
+// is nil when nothing runs.
+func (e *Engine) FunctionStats(dst []byte, proto int, running *Running) []byte {
+	libs, funcs := e.FunctionCounts()
+	dst = codec.AppendMapLen(dst, 2, proto)
+	dst = codec.AppendBulkString(dst, "running_script")
+	if running == nil {
+		dst = codec.AppendNull(dst, proto)
+	} else {
+		dst = codec.AppendMapLen(dst, 3, proto)
+		dst = codec.AppendBulkString(dst, "name")
+		dst = codec.AppendBulkString(dst, running.Name)
+		dst = codec.AppendBulkString(dst, "command")
+		dst = codec.AppendArrayLen(dst, len(running.Command))
+		for _, a := range running.Command {
+			dst = codec.AppendBulk(dst, a)
+		}
+		dst = codec.AppendBulkString(dst, "duration_ms")
+		dst = codec.AppendInt(dst, running.DurationMS)
+	}
+	dst = codec.AppendBulkString(dst, "engines")
+	dst = codec.AppendMapLen(dst, 1, proto)
+	dst = codec.AppendBulkString(dst, "LUA")
+	dst = codec.AppendMapLen(dst, 2, proto)
+	dst = codec.AppendBulkString(dst, "libraries_count")
+	dst = codec.AppendInt(dst, int64(libs))
+	dst = codec.AppendBulkString(dst, "functions_count")
+	return codec.AppendInt(dst, int64(funcs))
+}

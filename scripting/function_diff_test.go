@@ -102,6 +102,16 @@ func TestDiffFunctions(t *testing.T) {
 					}
 				}
 			}
+			for _, proto := range []int{2, 3} {
+				rc := realc
+				if proto == 3 {
+					rc = real3
+				}
+				w := string(rc.do([]byte("FUNCTION"), []byte("STATS")))
+				if g := string(e.FunctionStats(nil, proto, nil)); w != g {
+					t.Errorf("FUNCTION STATS resp%d\n  redis: %q\n  ours:  %q", proto, w, g)
+				}
+			}
 			w := string(realc.do([]byte("FUNCTION"), []byte("LIST"), []byte("WITHCODE")))
 			g := string(e.FunctionList(nil, 2, nil, true))
 			// The order of functions in a library is Redis's dict order.

@@ -475,3 +475,9 @@ func TestMalformedCallerReply(t *testing.T) {
 type constCaller string
 
 func (c constCaller) Call([][]byte, int) []byte { return []byte(c) }
+
+func TestFunctionStatsRunning(t *testing.T) {
+	e := New(Options{})
+	got := string(e.FunctionStats(nil, 2, &Running{Name: "f", Command: [][]byte{[]byte("FCALL"), []byte("f"), []byte("0")}, DurationMS: 12}))
+	assert.Equal(t, "*4\r\n$14\r\nrunning_script\r\n*6\r\n$4\r\nname\r\n$1\r\nf\r\n$7\r\ncommand\r\n*3\r\n$5\r\nFCALL\r\n$1\r\nf\r\n$1\r\n0\r\n$11\r\nduration_ms\r\n:12\r\n$7\r\nengines\r\n*2\r\n$3\r\nLUA\r\n*4\r\n$15\r\nlibraries_count\r\n:0\r\n$15\r\nfunctions_count\r\n:0\r\n", got)
+}
