@@ -97,9 +97,9 @@ func (f *forward) Call(args [][]byte, resp int) []byte {
 	// The server's pre-checks, as Redis words them for scripts.
 	switch {
 	case bytes.HasPrefix(reply, []byte("-ERR wrong number of arguments")):
-		return []byte("-ERR Wrong number of args calling Redis command from script\r\n")
+		return []byte("-" + CallWrongArity + "\r\n")
 	case bytes.HasPrefix(reply, []byte("-ERR unknown command")):
-		return []byte("-ERR Unknown Redis command called from script\r\n")
+		return []byte("-" + CallUnknownCommand + "\r\n")
 	}
 	return reply
 }

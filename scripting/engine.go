@@ -14,11 +14,10 @@ import (
 // Caller runs one command on behalf of a running script (redis.call and
 // redis.pcall) and returns its reply RESP-encoded in protocol resp (2 or 3,
 // as the script chose with redis.setresp). The returned bytes are only read
-// until the next Call. The server performs Redis's pre-checks (unknown
-// command, arity, "not allowed from script", a write from a read-only script,
-// OOM) and returns those as error replies with Redis's texts, for example
-// "-ERR Unknown Redis command called from script\r\n" and
-// "-ERR Wrong number of args calling Redis command from script\r\n".
+// until the next Call; args are only valid during the Call. The server
+// performs Redis's pre-checks (unknown command, arity, "not allowed from
+// script", a write from a read-only script, OOM) and returns those as error
+// replies with the Call* texts.
 type Caller interface {
 	Call(args [][]byte, resp int) []byte
 }
@@ -63,6 +62,23 @@ const (
 	MsgLibraryNotFound = "ERR Library not found"
 	// MsgFunctionNotFound answers FCALL of an unknown function.
 	MsgFunctionNotFound = "ERR Function not found"
+)
+
+// Error replies a Caller returns (as "-" + text + "\r\n") when Redis's
+// pre-checks refuse a command from a script; Run then raises them in the
+// script (redis.call) or hands them to it (redis.pcall), as Redis does.
+const (
+	CallUnknownCommand = "ERR Unknown Redis command called from script"
+	CallWrongArity     = "ERR Wrong number of args calling Redis command from script"
+	// CallNotAllowed refuses commands flagged noscript (MULTI, SUBSCRIBE,
+	// EVAL …).
+	CallNotAllowed = "ERR This Redis command is not allowed from script"
+	// CallWriteReadOnly refuses a write from EVAL_RO, FCALL_RO or a script
+	// or function with the no-writes flag.
+	CallWriteReadOnly = "ERR Write commands are not allowed from read-only scripts."
+	// CallOOM refuses a write over maxmemory from a script without
+	// allow-oom.
+	CallOOM = "OOM command not allowed when used memory > 'maxmemory'."
 )
 
 // Flags are the script and function flags of Redis 7.0, from a script's
@@ -130,11 +146,23 @@ func (s *Script) Flags() Flags { return s.flags }
 // safe for concurrent use.
 //
 // Known differences from Redis's C Lua, which gopher-lua does not let us
-// patch from outside: numbers are printed by tostring and string
-// concatenation with Go's shortest form rather than "%.14g" (tostring itself
-// is replaced and matches); some runtime and compile error texts word things
-// differently; pairs over library tables such as redis or string works, but
-// their order follows gopher-lua's hashing.
+// patch from outside:
+//   - String concatenation (..) and other implicit number-to-string
+//     conversions print floats in Go's shortest form (1/3 gives
+//     0.3333333333333333, not 0.33333333333333); tostring, string.format,
+//     redis.call arguments, cjson and error texts use C's formats.
+//   - Errors the VM itself raises keep gopher-lua's wording ("attempt to
+//     call a non-function object" for "attempt to call local 'f' (a nil
+//     value)"); their position and the " script: …, on @user_script:N."
+//     suffix match. Syntax errors other than the common "unexpected symbol
+//     near ..." may be worded differently.
+//   - Table iteration order (pairs, RESP3 maps and sets built from tables,
+//     cjson objects, cmsgpack maps) is gopher-lua's, not C Lua's hash
+//     order; Redis does not define it either.
+//   - An integer table key below 2^26 grows a table's array part up to it
+//     (t[60000000] = 1 costs about a gigabyte), as gopher-lua stores tables.
+//   - error({}) (a table without an err field) crashes Redis 7.0; here it
+//     replies "-ERR unknown error script: …".
 type Engine struct {
 	opts Options
 
@@ -465,9 +493,9 @@ type Run struct {
 	Ctx context.Context
 
 	// Killed is set by Engine.Run when the script was stopped through Ctx;
-	// the reply then ends with MsgKilled and the script position.
+	// the reply is then MsgKilled followed by the script position.
 	Killed bool
-	// Err is set by Engine.Run when the reply is an error; it holds the
-	// error text without "-" (useful for the server's error statistics).
+	// Err is set by Engine.Run when the reply is an error reply (for the
+	// server's error statistics).
 	Err bool
 }

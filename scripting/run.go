@@ -110,7 +110,8 @@ func (st *state) appendError(dst []byte, obj lua.LValue, name string) []byte {
 		}
 		return appendErrorLine(dst, "ERR Error running script "+name+", "+msg)
 	}
-	msg := ""
+	// A table without err crashes Redis 7.0 (a NULL message); say so.
+	msg := "ERR unknown error"
 	if s, ok := luaString(t.RawGetString("err")); ok {
 		msg = s
 	}

@@ -44,10 +44,10 @@ func (f *fakeCaller) Call(args [][]byte, resp int) []byte {
 	n, ok := arity[cmd]
 	switch {
 	case !ok:
-		b = codec.AppendError(b, "ERR Unknown Redis command called from script")
+		b = codec.AppendError(b, CallUnknownCommand)
 		return b
 	case n != len(args):
-		b = codec.AppendError(b, "ERR Wrong number of args calling Redis command from script")
+		b = codec.AppendError(b, CallWrongArity)
 		return b
 	}
 	switch cmd {
