@@ -481,3 +481,40 @@ func TestFunctionStatsRunning(t *testing.T) {
 	got := string(e.FunctionStats(nil, 2, &Running{Name: "f", Command: [][]byte{[]byte("FCALL"), []byte("f"), []byte("0")}, DurationMS: 12}))
 	assert.Equal(t, "*4\r\n$14\r\nrunning_script\r\n*6\r\n$4\r\nname\r\n$1\r\nf\r\n$7\r\ncommand\r\n*3\r\n$5\r\nFCALL\r\n$1\r\nf\r\n$1\r\n0\r\n$11\r\nduration_ms\r\n:12\r\n$7\r\nengines\r\n*2\r\n$3\r\nLUA\r\n*4\r\n$15\r\nlibraries_count\r\n:0\r\n$15\r\nfunctions_count\r\n:0\r\n", got)
 }
+
+// TestCallerReplyTypes feeds every RESP3 type to redis.call and checks the
+// Lua value the script sees, as redisProtocolToLuaType builds it.
+func TestCallerReplyTypes(t *testing.T) {
+	tests := []struct {
+		reply  string
+		script string
+		want   string
+	}{
+		{"(12345678901234567890\r\n", "return r.big_number", "$20\r\n12345678901234567890\r\n"},
+		{"(12345678901234567890\r\n", "return r", "(12345678901234567890\r\n"},
+		{"=9\r\ntxt:hello\r\n", "return {r.verbatim_string.format, r.verbatim_string.string}", "*2\r\n$3\r\ntxt\r\n$5\r\nhello\r\n"},
+		{"=9\r\ntxt:hello\r\n", "return r", "=9\r\ntxt:hello\r\n"},
+		{",inf\r\n", "return tostring(r.double)", "$3\r\ninf\r\n"},
+		{",-1.5\r\n", "return r", ",-1.5\r\n"},
+		{"#t\r\n", "return type(r)", "$7\r\nboolean\r\n"},
+		{"_\r\n", "return type(r)", "$3\r\nnil\r\n"},
+		{"$-1\r\n", "return r == false", "#t\r\n"},
+		{"*-1\r\n", "return r == false", "#t\r\n"},
+		{"%1\r\n$1\r\na\r\n*2\r\n:1\r\n:2\r\n", "return r.map.a[2]", ":2\r\n"},
+		{"~2\r\n$1\r\nx\r\n$1\r\ny\r\n", "return {r.set.x, r.set.y, r.set.z}", "*2\r\n#t\r\n#t\r\n"},
+		{"|1\r\n$3\r\nkey\r\n$3\r\nval\r\n:7\r\n", "return r", ":7\r\n"},
+		{">2\r\n$7\r\nmessage\r\n$2\r\nhi\r\n", "return r[2]", "$2\r\nhi\r\n"},
+		{"*3\r\n:1\r\n_\r\n:3\r\n", "return {r[1], r[2] == nil, r[3]}", "*3\r\n:1\r\n#t\r\n:3\r\n"},
+		{"-WRONGTYPE Operation\r\n", "return r.err", "$19\r\nWRONGTYPE Operation\r\n"},
+		{"-NOCODE\r\n", "return r.err", "$10\r\nERR NOCODE\r\n"},
+	}
+	e := New(Options{})
+	for _, tc := range tests {
+		t.Run(tc.reply+"/"+tc.script, func(t *testing.T) {
+			s, err := e.Load([]byte("redis.setresp(3) local r = redis.pcall('X') " + tc.script))
+			require.NoError(t, err)
+			got := e.Run(nil, &Run{Caller: constCaller(tc.reply), Proto: 3}, s, nil, nil)
+			assert.Equal(t, tc.want, string(got))
+		})
+	}
+}
