@@ -161,6 +161,9 @@ func (s *Script) Flags() Flags { return s.flags }
 //     order; Redis does not define it either.
 //   - An integer table key below 2^26 grows a table's array part up to it
 //     (t[60000000] = 1 costs about a gigabyte), as gopher-lua stores tables.
+//   - Lua calls nest about 1000 deep (a fixed 1024-frame call stack) where
+//     C Lua allows 20000; past it the script fails with Redis's "stack
+//     overflow" error text.
 //   - error({}) (a table without an err field) crashes Redis 7.0; here it
 //     replies "-ERR unknown error script: …".
 type Engine struct {

@@ -52,5 +52,7 @@ var idiomCases = []diffCase{
 	{name: "idiom-type-checks", script: "return {type(nil), type(1), type('s'), type({}), type(print == nil), type(redis.call)}"},
 	{name: "idiom-string-format-s-num", script: "return string.format('%s|%s|%s', 1, 1.5, 1/3)"},
 	{name: "idiom-set-get-float", script: "redis.call('SET', 'f', 1/3) return redis.call('GET', 'f')"},
+	{name: "idiom-deep-recursion", script: "local function f(n) if n == 0 then return 0 end return 1 + f(n-1) end return f(900)"},
+	{name: "idiom-too-deep-recursion", script: "local function f(n) return 1 + f(n+1) end return f(1)"},
 	{name: "idiom-set-get-bigint", script: "redis.call('SET', 'f', 2^53 + 1) return redis.call('GET', 'f')"},
 }

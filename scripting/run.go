@@ -3,6 +3,7 @@ package scripting
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"strconv"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -100,6 +101,14 @@ func isErrReply(v lua.LValue) bool {
 // NAME, on SOURCE:LINE." from the error handler's table.
 func (st *state) appendError(dst []byte, obj lua.LValue, name string) []byte {
 	t, ok := obj.(*lua.LTable)
+	if s, isStr := obj.(lua.LString); !ok && isStr {
+		// The error handler could not run: the call stack was full ("stack
+		// overflow"). C Lua still runs its handler there; rebuild what it
+		// would have made from the message's own position.
+		if src, line, ok := messagePosition(string(s)); ok {
+			return appendErrorLine(dst, "ERR "+string(s)+" script: "+name+", on @"+src+":"+line+".")
+		}
+	}
 	if !ok {
 		msg := "execution failure"
 		if s, ok := obj.(lua.LString); ok {
@@ -577,4 +586,23 @@ func checkInt(L *lua.LState, n int) int64 {
 		L.TypeError(n, lua.LTNumber)
 	}
 	return int64(toNumber(v))
+}
+
+// messagePosition splits "user_script:12: text" into its chunk and line.
+func messagePosition(msg string) (src, line string, ok bool) {
+	for _, chunk := range []string{"user_script:", "user_function:"} {
+		if !strings.HasPrefix(msg, chunk) {
+			continue
+		}
+		rest := msg[len(chunk):]
+		i := strings.IndexByte(rest, ':')
+		if i <= 0 {
+			return "", "", false
+		}
+		if _, err := strconv.Atoi(rest[:i]); err != nil {
+			return "", "", false
+		}
+		return chunk[:len(chunk)-1], rest[:i], true
+	}
+	return "", "", false
 }

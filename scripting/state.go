@@ -50,7 +50,12 @@ type runCtx struct {
 const readonlyMsg = "Attempt to modify a readonly table"
 
 func newState(e *Engine) *state {
-	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 1024, RegistrySize: 1024 * 20, RegistryMaxSize: 1024 * 1024, RegistryGrowStep: 1024})
+	// A fixed call stack of 1024 frames: C Lua allows 20000 nested calls,
+	// but gopher-lua's growable call stack panics when full instead of
+	// raising "stack overflow" with a position. The data stack starts
+	// small and grows to a million slots.
+	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 1024,
+		RegistrySize: 1024, RegistryMaxSize: 1024 * 1024, RegistryGrowStep: 1024})
 	s := &state{
 		e:       e,
 		L:       L,
