@@ -285,10 +285,17 @@ func TestStateReuse(t *testing.T) {
 	got, _ = run(t, e, f, 2, "return {type(redis.call), type(string.format), type(cjson.encode)}", nil, nil)
 	assert.Equal(t, "*3\r\n$8\r\nfunction\r\n$8\r\nfunction\r\n$8\r\nfunction\r\n", got)
 	// Library tables cannot be changed, not even raw.
-	for _, s := range []string{"redis.call = nil", "string.upper = nil", "rawset(math, 'pi', 3)", "table.insert(cjson, 1)", "setmetatable(_G, nil)", "getmetatable('').__index = nil"} {
+	for _, s := range []string{"redis.call = nil", "string.upper = nil", "rawset(math, 'pi', 3)", "table.insert(cjson, 1)",
+		"setmetatable(_G, nil)", "getmetatable('').__index = nil",
+		"rawset(rawget(getmetatable(_G), '__index'), 'leak', 1)",
+		"rawset(rawget(getmetatable(redis), '__index'), 'call', 1)",
+		"local _, real = next(getmetatable(string)) rawset(real, 'upper', 1)",
+		"for k, v in pairs(getmetatable(_G)) do if type(v) == 'table' then rawset(v, 'leak', 1) end end"} {
 		got, _ = run(t, e, f, 2, s, nil, nil)
 		assert.Contains(t, got, "Attempt to modify a readonly table", s)
 	}
+	got, _ = run(t, e, f, 2, "return {math.pi > 3.14, string.upper('a'), rawget(_G, 'leak') == nil, type(redis.call)}", nil, nil)
+	assert.Equal(t, "*4\r\n:1\r\n$1\r\nA\r\n:1\r\n$8\r\nfunction\r\n", got)
 	got, _ = run(t, e, f, 2, "return {math.pi > 3.14, string.upper('a')}", nil, nil)
 	assert.Equal(t, "*2\r\n:1\r\n$1\r\nA\r\n", got)
 	// A function state has no KEYS/ARGV globals after an EVAL.

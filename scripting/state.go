@@ -197,11 +197,9 @@ func nonexistentGlobal(L *lua.LState) int {
 // argument, as Redis's read-only tables refuse raw writes.
 func (s *state) guardFirstArg(fn *lua.LFunction) *lua.LFunction {
 	return s.L.NewFunction(func(L *lua.LState) int {
-		if t, ok := L.Get(1).(*lua.LTable); ok {
-			if _, ok := s.realOf[t]; ok {
-				// Redis raises this from C, without a position.
-				L.Error(lua.LString(readonlyMsg), 0)
-			}
+		if t, ok := L.Get(1).(*lua.LTable); ok && s.isProtected(t) {
+			// Redis raises this from C, without a position.
+			L.Error(lua.LString(readonlyMsg), 0)
 		}
 		top := L.GetTop()
 		L.Push(fn)
@@ -215,13 +213,21 @@ func (s *state) guardFirstArg(fn *lua.LFunction) *lua.LFunction {
 
 func (s *state) rawset(L *lua.LState) int {
 	t := L.CheckTable(1)
-	if _, ok := s.realOf[t]; ok {
+	if s.isProtected(t) {
 		// Redis raises this from C, without a position.
 		L.Error(lua.LString(readonlyMsg), 0)
 	}
 	L.RawSet(t, L.CheckAny(2), L.CheckAny(3))
 	L.SetTop(1)
 	return 1
+}
+
+// isProtected reports whether t is a proxy, a proxy's metatable or a
+// protected real table.
+func (s *state) isProtected(t *lua.LTable) bool {
+	_, proxy := s.realOf[t]
+	_, real := s.proxyOf[t]
+	return proxy || real
 }
 
 // real returns the table a proxy stands for, or t itself.
@@ -234,7 +240,7 @@ func (s *state) real(t *lua.LTable) *lua.LTable {
 
 func (s *state) rawget(L *lua.LState) int {
 	t := L.CheckTable(1)
-	L.Push(s.real(t).RawGet(L.CheckAny(2)))
+	L.Push(s.view(s.real(t).RawGet(L.CheckAny(2))))
 	return 1
 }
 
