@@ -288,6 +288,8 @@ func TestStateReuse(t *testing.T) {
 	for _, s := range []string{"redis.call = nil", "string.upper = nil", "rawset(math, 'pi', 3)", "table.insert(cjson, 1)",
 		"setmetatable(_G, nil)", "getmetatable('').__index = nil",
 		"rawset(rawget(getmetatable(_G), '__index'), 'leak', 1)",
+		"getmetatable(_G).__index.leak = 1",
+		"getmetatable(redis).__index.call = 1",
 		"rawset(rawget(getmetatable(redis), '__index'), 'call', 1)",
 		"local _, real = next(getmetatable(string)) rawset(real, 'upper', 1)",
 		"for k, v in pairs(getmetatable(_G)) do if type(v) == 'table' then rawset(v, 'leak', 1) end end"} {

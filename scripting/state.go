@@ -183,6 +183,26 @@ func (s *state) protect(t *lua.LTable, mt *lua.LTable) *lua.LTable {
 	return p
 }
 
+// protectView returns a read-only proxy of t whose reads hand out views of
+// protected tables, never the tables themselves.
+func (s *state) protectView(t *lua.LTable) *lua.LTable {
+	if p, ok := s.proxyOf[t]; ok {
+		return p
+	}
+	mt := s.L.NewTable()
+	mt.RawSetString("__index", s.L.NewFunction(func(L *lua.LState) int {
+		L.Push(s.view(t.RawGet(L.Get(2))))
+		return 1
+	}))
+	mt.RawSetString("__newindex", s.L.NewFunction(readonlyError))
+	p := s.L.NewTable()
+	s.L.SetMetatable(p, mt)
+	s.proxyOf[t] = p
+	s.realOf[p] = t
+	s.realOf[mt] = mt
+	return p
+}
+
 func readonlyError(L *lua.LState) int {
 	L.RaiseError(readonlyMsg)
 	return 0
@@ -250,9 +270,9 @@ func (s *state) getmetatable(L *lua.LState) int {
 		if p, ok := s.proxyOf[t]; ok {
 			mt = p
 		} else if _, prot := s.realOf[t]; prot {
-			// A proxy's own metatable is an implementation detail; show a
-			// read-only view of it.
-			mt = s.protect(t, nil)
+			// A proxy's own metatable holds the real table in __index: show
+			// a read-only view whose reads are views too.
+			mt = s.protectView(t)
 		}
 	}
 	L.Push(mt)
