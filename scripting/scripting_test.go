@@ -417,6 +417,14 @@ func TestFunctions(t *testing.T) {
 	assert.Equal(t, [2]int{0, 0}, [2]int{libs, funcs})
 }
 
+func TestFunctionLoadSandbox(t *testing.T) {
+	e := New(Options{MaxStates: 1})
+	_, err := e.FunctionLoad([]byte("#!lua name=a\ngetmetatable(_G).__index.leak = 1"), false)
+	assert.EqualError(t, err, "ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'getmetatable'")
+	_, err = e.FunctionLoad([]byte("#!lua name=b\nredis.register_function('b', function() return 1 end) return leak"), false)
+	assert.EqualError(t, err, "ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'leak'")
+}
+
 func TestFunctionLoadTimeout(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs for Redis's 500 ms load timeout")

@@ -160,6 +160,7 @@ func newState(e *Engine) *state {
 	L.SetMetatable(red, gMissing)
 	api.RawSetString("redis", s.protect(red, nil))
 	L.SetMetatable(api, gMissing)
+	s.protect(api, nil) // so that views of it (getmetatable(_G).__index) are read-only
 	s.loadAPI = api
 	return s
 }
