@@ -3,6 +3,7 @@ package scripting
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"math"
 	"strconv"
 	"strings"
 
@@ -63,7 +64,6 @@ func (st *state) call(dst []byte, r *Run, name string, nargs int) []byte {
 	st.run = rc
 	r.Killed, r.Err = false, false
 	st.setContext(r.Ctx)
-	base := L.GetTop() - nargs - 1 // the handler's index
 	err := L.PCall(nargs, 1, st.handler)
 	st.clearContext()
 	st.run = nil
@@ -80,7 +80,6 @@ func (st *state) call(dst []byte, r *Run, name string, nargs int) []byte {
 	}
 	v := L.Get(-1)
 	L.SetTop(0)
-	_ = base
 	dst = st.toRESP(dst, v, r.Proto, rc.resp, 0)
 	if len(dst) > 0 && isErrReply(v) {
 		r.Err = true
@@ -405,7 +404,7 @@ func toNumber(v lua.LValue) float64 {
 	case lua.LNumber:
 		return float64(v)
 	case lua.LString:
-		if n, err := parseLuaNumber(string(v)); err == nil {
+		if n, err := parseNumberStrict(string(v)); err == nil {
 			return n
 		}
 	}
@@ -417,13 +416,12 @@ func isNumber(v lua.LValue) bool {
 	case lua.LNumber:
 		return true
 	case lua.LString:
-		_, err := parseLuaNumber(string(v))
+		_, err := parseNumberStrict(string(v))
 		return err == nil
 	}
 	return false
 }
 
-func parseLuaNumber(s string) (float64, error) { return parseNumberStrict(s) }
 
 func (st *state) redisLog(L *lua.LState) int {
 	argc := L.GetTop()
@@ -554,14 +552,14 @@ func (st *state) mathRandom(L *lua.LState) int {
 		if u < 1 {
 			luaLError(L, "bad argument #1 to 'random' (interval is empty)")
 		}
-		L.Push(lua.LNumber(floor(r*float64(u)) + 1))
+		L.Push(lua.LNumber(math.Floor(r*float64(u)) + 1))
 	case 2:
 		l := checkInt(L, 1)
 		u := checkInt(L, 2)
 		if l > u {
 			luaLError(L, "bad argument #2 to 'random' (interval is empty)")
 		}
-		L.Push(lua.LNumber(floor(r*float64(u-l+1)) + float64(l)))
+		L.Push(lua.LNumber(math.Floor(r*float64(u-l+1)) + float64(l)))
 	default:
 		luaLError(L, "wrong number of arguments")
 	}
