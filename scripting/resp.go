@@ -331,4 +331,3 @@ func parseNumberStrict(s string) (float64, error) {
 	}
 	return f, err
 }
-

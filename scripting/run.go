@@ -422,7 +422,6 @@ func isNumber(v lua.LValue) bool {
 	return false
 }
 
-
 func (st *state) redisLog(L *lua.LState) int {
 	argc := L.GetTop()
 	if argc < 2 {
