@@ -151,10 +151,10 @@ func (e *Engine) FunctionRestore(payload []byte, policy RestorePolicy) error {
 			return err
 		}
 		for _, f := range lib.funcs {
-			if funcs[f.name] {
+			if funcs[lowerName(f.name)] {
 				return &Error{Msg: "ERR Function " + f.name + " already exists"}
 			}
-			funcs[f.name] = true
+			funcs[lowerName(f.name)] = true
 		}
 		names[lib.name] = true
 		loaded = append(loaded, lib)
@@ -174,7 +174,7 @@ func (e *Engine) FunctionRestore(payload []byte, policy RestorePolicy) error {
 		}
 		for _, lib := range loaded {
 			for _, f := range lib.funcs {
-				if other, ok := e.funcs[f.name]; ok && !replaced[other.lib] {
+				if other, ok := e.funcs[lowerName(f.name)]; ok && !replaced[other.lib] {
 					return &Error{Msg: "ERR Function " + f.name + " already exists"}
 				}
 			}

@@ -398,6 +398,10 @@ func TestFunctions(t *testing.T) {
 	}
 	_, err = e.FunctionLoad([]byte("#!lua name=lib2\nredis.register_function('g', function() end)"), false)
 	assert.EqualError(t, err, "ERR Function g already exists")
+	_, err = e.FunctionLoad([]byte("#!lua name=lib2\nredis.register_function('G', function() end)"), false)
+	assert.EqualError(t, err, "ERR Function G already exists", "function names clash ignoring case")
+	_, ok = e.Function([]byte("G"))
+	assert.True(t, ok, "FCALL ignores case")
 
 	libs, funcs := e.FunctionCounts()
 	assert.Equal(t, [2]int{1, 1}, [2]int{libs, funcs})
