@@ -195,7 +195,8 @@ func (e *Engine) installLocked(lib *library) {
 	e.libs[lib.name] = lib
 	for _, f := range lib.funcs {
 		// Redis's global function dict ignores case (a library may still
-		// register "ab" and "AB"; the later one answers FCALL).
+		// register "ab" and "AB"; which one answers FCALL is Redis's dict
+		// order, here the later one).
 		e.funcs[lowerName(f.name)] = f
 	}
 	e.fgen++
