@@ -41,8 +41,9 @@ const (
 
 // Options configures an Engine.
 type Options struct {
-	// Log receives redis.log lines and Redis's warnings about scripts; nil
-	// drops them. It may be called from several goroutines at once.
+	// Log receives redis.log lines and Redis's warning when a script is
+	// killed; nil drops them. Filtering by verbosity is the callee's. It may
+	// be called from several goroutines at once.
 	Log func(level int, msg string)
 	// MaxStates bounds the idle Lua states kept for reuse (default 8).
 	MaxStates int
@@ -484,7 +485,8 @@ func compileError(err error, src []byte, name string) error {
 }
 
 // Run is one script or function invocation: what the server supplies and,
-// after Engine.Run returns, what happened.
+// after Engine.Run or Engine.FCall returns, what happened. Engine.Run writes
+// to it, so a Run serves one invocation at a time.
 type Run struct {
 	// Caller runs redis.call and redis.pcall commands.
 	Caller Caller

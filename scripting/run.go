@@ -76,6 +76,9 @@ func (st *state) call(dst []byte, r *Run, name string, nargs int) []byte {
 		L.SetTop(0)
 		r.Err = true
 		r.Killed = rc.killed
+		if rc.killed {
+			st.e.log(LogWarning, "Lua script killed by user with SCRIPT KILL.")
+		}
 		return st.appendError(dst, obj, name)
 	}
 	v := L.Get(-1)

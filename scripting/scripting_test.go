@@ -233,7 +233,8 @@ func TestKill(t *testing.T) {
 		"redis.call('PING')\nwhile true do pcall(function() while true do end end) end",
 	} {
 		t.Run(script, func(t *testing.T) {
-			e := New(Options{})
+			var warned []string
+			e := New(Options{Log: func(level int, msg string) { warned = append(warned, fmt.Sprint(level, " ", msg)) }})
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			f := newFake()
@@ -245,6 +246,7 @@ func TestKill(t *testing.T) {
 			assert.True(t, r.Killed)
 			assert.True(t, r.Err)
 			assert.Regexp(t, `^-ERR Script killed by user with SCRIPT KILL\.\.\. script: `+s.SHA()+`, on @user_script:2\.\r\n$`, got)
+			assert.Equal(t, []string{"3 Lua script killed by user with SCRIPT KILL."}, warned)
 
 			// The state goes back to the pool and works afterwards.
 			got, r = run(t, e, newFake(), 2, "return 7", nil, nil)
