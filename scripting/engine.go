@@ -14,11 +14,10 @@ import (
 // Caller runs one command on behalf of a running script (redis.call and
 // redis.pcall) and returns its reply RESP-encoded in protocol resp (2 or 3,
 // as the script chose with redis.setresp). The returned bytes are only read
-// until the next Call. The server performs Redis's pre-checks (unknown
-// command, arity, "not allowed from script", a write from a read-only script,
-// OOM) and returns those as error replies with Redis's texts, for example
-// "-ERR Unknown Redis command called from script\r\n" and
-// "-ERR Wrong number of args calling Redis command from script\r\n".
+// until the next Call; args are only valid during the Call. The server
+// performs Redis's pre-checks (unknown command, arity, "not allowed from
+// script", a write from a read-only script, OOM) and returns those as error
+// replies with the Call* texts.
 type Caller interface {
 	Call(args [][]byte, resp int) []byte
 }
@@ -42,8 +41,9 @@ const (
 
 // Options configures an Engine.
 type Options struct {
-	// Log receives redis.log lines and Redis's warnings about scripts; nil
-	// drops them. It may be called from several goroutines at once.
+	// Log receives redis.log lines and Redis's warning when a script is
+	// killed; nil drops them. Filtering by verbosity is the callee's. It may
+	// be called from several goroutines at once.
 	Log func(level int, msg string)
 	// MaxStates bounds the idle Lua states kept for reuse (default 8).
 	MaxStates int
@@ -63,6 +63,23 @@ const (
 	MsgLibraryNotFound = "ERR Library not found"
 	// MsgFunctionNotFound answers FCALL of an unknown function.
 	MsgFunctionNotFound = "ERR Function not found"
+)
+
+// Error replies a Caller returns (as "-" + text + "\r\n") when Redis's
+// pre-checks refuse a command from a script; Run then raises them in the
+// script (redis.call) or hands them to it (redis.pcall), as Redis does.
+const (
+	CallUnknownCommand = "ERR Unknown Redis command called from script"
+	CallWrongArity     = "ERR Wrong number of args calling Redis command from script"
+	// CallNotAllowed refuses commands flagged noscript (MULTI, SUBSCRIBE,
+	// EVAL …).
+	CallNotAllowed = "ERR This Redis command is not allowed from script"
+	// CallWriteReadOnly refuses a write from EVAL_RO, FCALL_RO or a script
+	// or function with the no-writes flag.
+	CallWriteReadOnly = "ERR Write commands are not allowed from read-only scripts."
+	// CallOOM refuses a write over maxmemory from a script without
+	// allow-oom.
+	CallOOM = "OOM command not allowed when used memory > 'maxmemory'."
 )
 
 // Flags are the script and function flags of Redis 7.0, from a script's
@@ -130,11 +147,26 @@ func (s *Script) Flags() Flags { return s.flags }
 // safe for concurrent use.
 //
 // Known differences from Redis's C Lua, which gopher-lua does not let us
-// patch from outside: numbers are printed by tostring and string
-// concatenation with Go's shortest form rather than "%.14g" (tostring itself
-// is replaced and matches); some runtime and compile error texts word things
-// differently; pairs over library tables such as redis or string works, but
-// their order follows gopher-lua's hashing.
+// patch from outside:
+//   - String concatenation (..) and other implicit number-to-string
+//     conversions print floats in Go's shortest form (1/3 gives
+//     0.3333333333333333, not 0.33333333333333); tostring, string.format,
+//     redis.call arguments, cjson and error texts use C's formats.
+//   - Errors the VM itself raises keep gopher-lua's wording ("attempt to
+//     call a non-function object" for "attempt to call local 'f' (a nil
+//     value)"); their position and the " script: …, on @user_script:N."
+//     suffix match. Syntax errors other than the common "unexpected symbol
+//     near ..." may be worded differently.
+//   - Table iteration order (pairs, RESP3 maps and sets built from tables,
+//     cjson objects, cmsgpack maps) is gopher-lua's, not C Lua's hash
+//     order; Redis does not define it either.
+//   - An integer table key below 2^26 grows a table's array part up to it
+//     (t[60000000] = 1 costs about a gigabyte), as gopher-lua stores tables.
+//   - Lua calls nest about 1000 deep (a fixed 1024-frame call stack) where
+//     C Lua allows 20000; past it the script fails with Redis's "stack
+//     overflow" error text.
+//   - error({}) (a table without an err field) crashes Redis 7.0; here it
+//     replies "-ERR unknown error script: …".
 type Engine struct {
 	opts Options
 
@@ -419,6 +451,11 @@ func compile(src []byte, name string) (*lua.FunctionProto, error) {
 	if err != nil {
 		return nil, compileError(err, src, name)
 	}
+	// gopher-lua flags every vararg function for Lua 5.0's implicit "arg"
+	// table, and builds it on each call; a main chunk has no "arg" local
+	// (as in C Lua 5.1), so that table is garbage. Measured: a third of
+	// Run's allocated bytes.
+	proto.IsVarArg &^= lua.VarArgNeedsArg
 	return proto, nil
 }
 
@@ -448,7 +485,8 @@ func compileError(err error, src []byte, name string) error {
 }
 
 // Run is one script or function invocation: what the server supplies and,
-// after Engine.Run returns, what happened.
+// after Engine.Run or Engine.FCall returns, what happened. Engine.Run writes
+// to it, so a Run serves one invocation at a time.
 type Run struct {
 	// Caller runs redis.call and redis.pcall commands.
 	Caller Caller
@@ -460,9 +498,9 @@ type Run struct {
 	Ctx context.Context
 
 	// Killed is set by Engine.Run when the script was stopped through Ctx;
-	// the reply then ends with MsgKilled and the script position.
+	// the reply is then MsgKilled followed by the script position.
 	Killed bool
-	// Err is set by Engine.Run when the reply is an error; it holds the
-	// error text without "-" (useful for the server's error statistics).
+	// Err is set by Engine.Run when the reply is an error reply (for the
+	// server's error statistics).
 	Err bool
 }

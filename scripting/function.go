@@ -178,7 +178,7 @@ func (e *Engine) prepareLibrary(code []byte, replace bool) (*library, error) {
 		return nil, &Error{Msg: "ERR No functions registered"}
 	}
 	for _, f := range lc.funcs {
-		if other, ok := e.funcs[f.name]; ok && other.lib != old {
+		if other, ok := e.funcs[lowerName(f.name)]; ok && other.lib != old {
 			return nil, &Error{Msg: "ERR Function " + f.name + " already exists"}
 		}
 	}
@@ -194,16 +194,36 @@ func (e *Engine) installLocked(lib *library) {
 	}
 	e.libs[lib.name] = lib
 	for _, f := range lib.funcs {
-		e.funcs[f.name] = f
+		// Redis's global function dict ignores case (a library may still
+		// register "ab" and "AB"; which one answers FCALL is Redis's dict
+		// order, here the later one).
+		e.funcs[lowerName(f.name)] = f
 	}
 	e.fgen++
+}
+
+// lowerName lower-cases ASCII letters, as Redis's case-insensitive dicts
+// compare.
+func lowerName(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 func (e *Engine) unlinkLocked(lib *library) {
 	delete(e.libs, lib.name)
 	for _, f := range lib.funcs {
-		if e.funcs[f.name] == f {
-			delete(e.funcs, f.name)
+		if e.funcs[lowerName(f.name)] == f {
+			delete(e.funcs, lowerName(f.name))
 		}
 	}
 	e.fgen++
@@ -231,10 +251,24 @@ func (e *Engine) FunctionFlush() {
 	e.fgen++
 }
 
-// Function finds a function by name (FCALL); a miss is MsgFunctionNotFound.
+// Function finds a function by name, ignoring case as Redis does (FCALL);
+// a miss is MsgFunctionNotFound.
 func (e *Engine) Function(name []byte) (*Function, bool) {
+	var buf [64]byte
+	key := name
+	if len(name) <= len(buf) {
+		for i, c := range name {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[i] = c
+		}
+		key = buf[:len(name)]
+	} else {
+		key = []byte(lowerName(string(name)))
+	}
 	e.fmu.RLock()
-	f, ok := e.funcs[string(name)]
+	f, ok := e.funcs[string(key)]
 	e.fmu.RUnlock()
 	return f, ok
 }
@@ -244,11 +278,15 @@ func (e *Engine) Function(name []byte) (*Function, bool) {
 func (e *Engine) FunctionCounts() (libraries, functions int) {
 	e.fmu.RLock()
 	defer e.fmu.RUnlock()
-	return len(e.libs), len(e.funcs)
+	for _, l := range e.libs {
+		functions += len(l.funcs)
+	}
+	return len(e.libs), functions
 }
 
 // FunctionList appends FUNCTION LIST's reply in protocol proto: the
-// libraries whose name match accepts (all when match is nil), sorted by
+// libraries whose name match accepts (all when match is nil; Redis matches
+// LIBRARYNAME as a case-insensitive glob), sorted by
 // name (Redis's own order is its dict's), each with its functions and, with
 // withCode, its code.
 func (e *Engine) FunctionList(dst []byte, proto int, match func(lib string) bool, withCode bool) []byte {
@@ -518,4 +556,41 @@ func readFlags(t *lua.LTable) (Flags, bool) {
 		}
 		flags |= fl
 	}
+}
+
+// Running describes the script or function in progress for FUNCTION STATS.
+type Running struct {
+	Name       string   // the function's name (Redis shows the sha for EVAL)
+	Command    [][]byte // the calling command's arguments
+	DurationMS int64
+}
+
+// FunctionStats appends FUNCTION STATS's reply in protocol proto; running
+// is nil when nothing runs.
+func (e *Engine) FunctionStats(dst []byte, proto int, running *Running) []byte {
+	libs, funcs := e.FunctionCounts()
+	dst = codec.AppendMapLen(dst, 2, proto)
+	dst = codec.AppendBulkString(dst, "running_script")
+	if running == nil {
+		dst = codec.AppendNull(dst, proto)
+	} else {
+		dst = codec.AppendMapLen(dst, 3, proto)
+		dst = codec.AppendBulkString(dst, "name")
+		dst = codec.AppendBulkString(dst, running.Name)
+		dst = codec.AppendBulkString(dst, "command")
+		dst = codec.AppendArrayLen(dst, len(running.Command))
+		for _, a := range running.Command {
+			dst = codec.AppendBulk(dst, a)
+		}
+		dst = codec.AppendBulkString(dst, "duration_ms")
+		dst = codec.AppendInt(dst, running.DurationMS)
+	}
+	dst = codec.AppendBulkString(dst, "engines")
+	dst = codec.AppendMapLen(dst, 1, proto)
+	dst = codec.AppendBulkString(dst, "LUA")
+	dst = codec.AppendMapLen(dst, 2, proto)
+	dst = codec.AppendBulkString(dst, "libraries_count")
+	dst = codec.AppendInt(dst, int64(libs))
+	dst = codec.AppendBulkString(dst, "functions_count")
+	return codec.AppendInt(dst, int64(funcs))
 }

@@ -50,6 +50,7 @@ var fnCases = []fnCase{
 	{name: "resp3", code: "#!lua name=b5\nredis.register_function('fb5', function() redis.setresp(3) redis.call('HSET', 'h', 'f', 'v') return redis.call('HGETALL', 'h') end)", calls: [][]string{{"fb5", "0"}}},
 	{name: "all-flags", code: "#!lua name=b3\nredis.register_function{function_name='fb3', callback=function(k, a) return 1 end, flags={'no-writes','ALLOW-OOM','allow-stale','no-cluster','allow-cross-slot-keys'}}", calls: [][]string{{"fb3", "0"}}},
 	{name: "call-error", code: "#!lua name=c\nlocal function helper()\n  return redis.call('INCR', 'k', 'x')\nend\nredis.register_function('fc', function() return helper() end)", calls: [][]string{{"fc", "0"}}},
+	{name: "case", code: "#!lua name=CaseLib\nredis.register_function('ab', function() return 1 end) redis.register_function('AB', function() return 2 end)"}, // which one FCALL ab runs is Redis's dict order
 	{name: "pcall", code: "#!lua name=c\nredis.register_function('fc', function(keys) return redis.pcall('GET', keys[1]) end)", calls: [][]string{{"fc", "1", "nokey"}}},
 }
 
@@ -100,6 +101,16 @@ func TestDiffFunctions(t *testing.T) {
 					if w != g && !sameUnordered(w, g) {
 						t.Errorf("FCALL %q\n  redis: %q\n  ours:  %q", call, w, g)
 					}
+				}
+			}
+			for _, proto := range []int{2, 3} {
+				rc := realc
+				if proto == 3 {
+					rc = real3
+				}
+				w := string(rc.do([]byte("FUNCTION"), []byte("STATS")))
+				if g := string(e.FunctionStats(nil, proto, nil)); w != g {
+					t.Errorf("FUNCTION STATS resp%d\n  redis: %q\n  ours:  %q", proto, w, g)
 				}
 			}
 			w := string(realc.do([]byte("FUNCTION"), []byte("LIST"), []byte("WITHCODE")))

@@ -331,5 +331,3 @@ func parseNumberStrict(s string) (float64, error) {
 	}
 	return f, err
 }
-
-func floor(f float64) float64 { return math.Floor(f) }

@@ -3,6 +3,8 @@ package scripting
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"math"
+	"strconv"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -54,14 +56,18 @@ func (e *Engine) Run(dst []byte, r *Run, s *Script, keys, argv [][]byte) []byte 
 // handler below it) and appends the reply.
 func (st *state) call(dst []byte, r *Run, name string, nargs int) []byte {
 	L := st.L
-	rc := &runCtx{r: r, name: name, resp: 2}
+	rc := &st.rc
+	rc.r, rc.name, rc.resp, rc.killed = r, name, 2, false
+	if cap(rc.buf) > 64<<10 {
+		rc.buf = nil // don't pin one huge script's arguments
+	}
 	st.run = rc
 	r.Killed, r.Err = false, false
 	st.setContext(r.Ctx)
-	base := L.GetTop() - nargs - 1 // the handler's index
 	err := L.PCall(nargs, 1, st.handler)
-	st.setContext(nil)
+	st.clearContext()
 	st.run = nil
+	rc.r = nil
 	if err != nil {
 		var obj lua.LValue = lua.LString(err.Error())
 		if ae, ok := err.(*lua.ApiError); ok {
@@ -70,11 +76,13 @@ func (st *state) call(dst []byte, r *Run, name string, nargs int) []byte {
 		L.SetTop(0)
 		r.Err = true
 		r.Killed = rc.killed
+		if rc.killed {
+			st.e.log(LogWarning, "Lua script killed by user with SCRIPT KILL.")
+		}
 		return st.appendError(dst, obj, name)
 	}
 	v := L.Get(-1)
 	L.SetTop(0)
-	_ = base
 	dst = st.toRESP(dst, v, r.Proto, rc.resp, 0)
 	if len(dst) > 0 && isErrReply(v) {
 		r.Err = true
@@ -95,6 +103,14 @@ func isErrReply(v lua.LValue) bool {
 // NAME, on SOURCE:LINE." from the error handler's table.
 func (st *state) appendError(dst []byte, obj lua.LValue, name string) []byte {
 	t, ok := obj.(*lua.LTable)
+	if s, isStr := obj.(lua.LString); !ok && isStr {
+		// The error handler could not run: the call stack was full ("stack
+		// overflow"). C Lua still runs its handler there; rebuild what it
+		// would have made from the message's own position.
+		if src, line, ok := messagePosition(string(s)); ok {
+			return appendErrorLine(dst, "ERR "+string(s)+" script: "+name+", on @"+src+":"+line+".")
+		}
+	}
 	if !ok {
 		msg := "execution failure"
 		if s, ok := obj.(lua.LString); ok {
@@ -105,7 +121,8 @@ func (st *state) appendError(dst []byte, obj lua.LValue, name string) []byte {
 		}
 		return appendErrorLine(dst, "ERR Error running script "+name+", "+msg)
 	}
-	msg := ""
+	// A table without err crashes Redis 7.0 (a NULL message); say so.
+	msg := "ERR unknown error"
 	if s, ok := luaString(t.RawGetString("err")); ok {
 		msg = s
 	}
@@ -390,7 +407,7 @@ func toNumber(v lua.LValue) float64 {
 	case lua.LNumber:
 		return float64(v)
 	case lua.LString:
-		if n, err := parseLuaNumber(string(v)); err == nil {
+		if n, err := parseNumberStrict(string(v)); err == nil {
 			return n
 		}
 	}
@@ -402,13 +419,11 @@ func isNumber(v lua.LValue) bool {
 	case lua.LNumber:
 		return true
 	case lua.LString:
-		_, err := parseLuaNumber(string(v))
+		_, err := parseNumberStrict(string(v))
 		return err == nil
 	}
 	return false
 }
-
-func parseLuaNumber(s string) (float64, error) { return parseNumberStrict(s) }
 
 func (st *state) redisLog(L *lua.LState) int {
 	argc := L.GetTop()
@@ -539,14 +554,14 @@ func (st *state) mathRandom(L *lua.LState) int {
 		if u < 1 {
 			luaLError(L, "bad argument #1 to 'random' (interval is empty)")
 		}
-		L.Push(lua.LNumber(floor(r*float64(u)) + 1))
+		L.Push(lua.LNumber(math.Floor(r*float64(u)) + 1))
 	case 2:
 		l := checkInt(L, 1)
 		u := checkInt(L, 2)
 		if l > u {
 			luaLError(L, "bad argument #2 to 'random' (interval is empty)")
 		}
-		L.Push(lua.LNumber(floor(r*float64(u-l+1)) + float64(l)))
+		L.Push(lua.LNumber(math.Floor(r*float64(u-l+1)) + float64(l)))
 	default:
 		luaLError(L, "wrong number of arguments")
 	}
@@ -571,4 +586,23 @@ func checkInt(L *lua.LState, n int) int64 {
 		L.TypeError(n, lua.LTNumber)
 	}
 	return int64(toNumber(v))
+}
+
+// messagePosition splits "user_script:12: text" into its chunk and line.
+func messagePosition(msg string) (src, line string, ok bool) {
+	for _, chunk := range []string{"user_script:", "user_function:"} {
+		if !strings.HasPrefix(msg, chunk) {
+			continue
+		}
+		rest := msg[len(chunk):]
+		i := strings.IndexByte(rest, ':')
+		if i <= 0 {
+			return "", "", false
+		}
+		if _, err := strconv.Atoi(rest[:i]); err != nil {
+			return "", "", false
+		}
+		return chunk[:len(chunk)-1], rest[:i], true
+	}
+	return "", "", false
 }

@@ -44,10 +44,10 @@ func (f *fakeCaller) Call(args [][]byte, resp int) []byte {
 	n, ok := arity[cmd]
 	switch {
 	case !ok:
-		b = codec.AppendError(b, "ERR Unknown Redis command called from script")
+		b = codec.AppendError(b, CallUnknownCommand)
 		return b
 	case n != len(args):
-		b = codec.AppendError(b, "ERR Wrong number of args calling Redis command from script")
+		b = codec.AppendError(b, CallWrongArity)
 		return b
 	}
 	switch cmd {
@@ -233,7 +233,8 @@ func TestKill(t *testing.T) {
 		"redis.call('PING')\nwhile true do pcall(function() while true do end end) end",
 	} {
 		t.Run(script, func(t *testing.T) {
-			e := New(Options{})
+			var warned []string
+			e := New(Options{Log: func(level int, msg string) { warned = append(warned, fmt.Sprint(level, " ", msg)) }})
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			f := newFake()
@@ -245,6 +246,7 @@ func TestKill(t *testing.T) {
 			assert.True(t, r.Killed)
 			assert.True(t, r.Err)
 			assert.Regexp(t, `^-ERR Script killed by user with SCRIPT KILL\.\.\. script: `+s.SHA()+`, on @user_script:2\.\r\n$`, got)
+			assert.Equal(t, []string{"3 Lua script killed by user with SCRIPT KILL."}, warned)
 
 			// The state goes back to the pool and works afterwards.
 			got, r = run(t, e, newFake(), 2, "return 7", nil, nil)
@@ -285,10 +287,19 @@ func TestStateReuse(t *testing.T) {
 	got, _ = run(t, e, f, 2, "return {type(redis.call), type(string.format), type(cjson.encode)}", nil, nil)
 	assert.Equal(t, "*3\r\n$8\r\nfunction\r\n$8\r\nfunction\r\n$8\r\nfunction\r\n", got)
 	// Library tables cannot be changed, not even raw.
-	for _, s := range []string{"redis.call = nil", "string.upper = nil", "rawset(math, 'pi', 3)", "table.insert(cjson, 1)", "setmetatable(_G, nil)", "getmetatable('').__index = nil"} {
+	for _, s := range []string{"redis.call = nil", "string.upper = nil", "rawset(math, 'pi', 3)", "table.insert(cjson, 1)",
+		"setmetatable(_G, nil)", "getmetatable('').__index = nil",
+		"rawset(rawget(getmetatable(_G), '__index'), 'leak', 1)",
+		"getmetatable(_G).__index.leak = 1",
+		"getmetatable(redis).__index.call = 1",
+		"rawset(rawget(getmetatable(redis), '__index'), 'call', 1)",
+		"local _, real = next(getmetatable(string)) rawset(real, 'upper', 1)",
+		"for k, v in pairs(getmetatable(_G)) do if type(v) == 'table' then rawset(v, 'leak', 1) end end"} {
 		got, _ = run(t, e, f, 2, s, nil, nil)
 		assert.Contains(t, got, "Attempt to modify a readonly table", s)
 	}
+	got, _ = run(t, e, f, 2, "return {math.pi > 3.14, string.upper('a'), rawget(_G, 'leak') == nil, type(redis.call)}", nil, nil)
+	assert.Equal(t, "*4\r\n:1\r\n$1\r\nA\r\n:1\r\n$8\r\nfunction\r\n", got)
 	got, _ = run(t, e, f, 2, "return {math.pi > 3.14, string.upper('a')}", nil, nil)
 	assert.Equal(t, "*2\r\n:1\r\n$1\r\nA\r\n", got)
 	// A function state has no KEYS/ARGV globals after an EVAL.
@@ -389,6 +400,10 @@ func TestFunctions(t *testing.T) {
 	}
 	_, err = e.FunctionLoad([]byte("#!lua name=lib2\nredis.register_function('g', function() end)"), false)
 	assert.EqualError(t, err, "ERR Function g already exists")
+	_, err = e.FunctionLoad([]byte("#!lua name=lib2\nredis.register_function('G', function() end)"), false)
+	assert.EqualError(t, err, "ERR Function G already exists", "function names clash ignoring case")
+	_, ok = e.Function([]byte("G"))
+	assert.True(t, ok, "FCALL ignores case")
 
 	libs, funcs := e.FunctionCounts()
 	assert.Equal(t, [2]int{1, 1}, [2]int{libs, funcs})
@@ -406,6 +421,14 @@ func TestFunctions(t *testing.T) {
 	e.FunctionFlush()
 	libs, funcs = e.FunctionCounts()
 	assert.Equal(t, [2]int{0, 0}, [2]int{libs, funcs})
+}
+
+func TestFunctionLoadSandbox(t *testing.T) {
+	e := New(Options{MaxStates: 1})
+	_, err := e.FunctionLoad([]byte("#!lua name=a\ngetmetatable(_G).__index.leak = 1"), false)
+	assert.EqualError(t, err, "ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'getmetatable'")
+	_, err = e.FunctionLoad([]byte("#!lua name=b\nredis.register_function('b', function() return 1 end) return leak"), false)
+	assert.EqualError(t, err, "ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'leak'")
 }
 
 func TestFunctionLoadTimeout(t *testing.T) {
@@ -475,3 +498,46 @@ func TestMalformedCallerReply(t *testing.T) {
 type constCaller string
 
 func (c constCaller) Call([][]byte, int) []byte { return []byte(c) }
+
+func TestFunctionStatsRunning(t *testing.T) {
+	e := New(Options{})
+	got := string(e.FunctionStats(nil, 2, &Running{Name: "f", Command: [][]byte{[]byte("FCALL"), []byte("f"), []byte("0")}, DurationMS: 12}))
+	assert.Equal(t, "*4\r\n$14\r\nrunning_script\r\n*6\r\n$4\r\nname\r\n$1\r\nf\r\n$7\r\ncommand\r\n*3\r\n$5\r\nFCALL\r\n$1\r\nf\r\n$1\r\n0\r\n$11\r\nduration_ms\r\n:12\r\n$7\r\nengines\r\n*2\r\n$3\r\nLUA\r\n*4\r\n$15\r\nlibraries_count\r\n:0\r\n$15\r\nfunctions_count\r\n:0\r\n", got)
+}
+
+// TestCallerReplyTypes feeds every RESP3 type to redis.call and checks the
+// Lua value the script sees, as redisProtocolToLuaType builds it.
+func TestCallerReplyTypes(t *testing.T) {
+	tests := []struct {
+		reply  string
+		script string
+		want   string
+	}{
+		{"(12345678901234567890\r\n", "return r.big_number", "$20\r\n12345678901234567890\r\n"},
+		{"(12345678901234567890\r\n", "return r", "(12345678901234567890\r\n"},
+		{"=9\r\ntxt:hello\r\n", "return {r.verbatim_string.format, r.verbatim_string.string}", "*2\r\n$3\r\ntxt\r\n$5\r\nhello\r\n"},
+		{"=9\r\ntxt:hello\r\n", "return r", "=9\r\ntxt:hello\r\n"},
+		{",inf\r\n", "return tostring(r.double)", "$3\r\ninf\r\n"},
+		{",-1.5\r\n", "return r", ",-1.5\r\n"},
+		{"#t\r\n", "return type(r)", "$7\r\nboolean\r\n"},
+		{"_\r\n", "return type(r)", "$3\r\nnil\r\n"},
+		{"$-1\r\n", "return r == false", "#t\r\n"},
+		{"*-1\r\n", "return r == false", "#t\r\n"},
+		{"%1\r\n$1\r\na\r\n*2\r\n:1\r\n:2\r\n", "return r.map.a[2]", ":2\r\n"},
+		{"~2\r\n$1\r\nx\r\n$1\r\ny\r\n", "return {r.set.x, r.set.y, r.set.z}", "*2\r\n#t\r\n#t\r\n"},
+		{"|1\r\n$3\r\nkey\r\n$3\r\nval\r\n:7\r\n", "return r", ":7\r\n"},
+		{">2\r\n$7\r\nmessage\r\n$2\r\nhi\r\n", "return r[2]", "$2\r\nhi\r\n"},
+		{"*3\r\n:1\r\n_\r\n:3\r\n", "return {r[1], r[2] == nil, r[3]}", "*3\r\n:1\r\n#t\r\n:3\r\n"},
+		{"-WRONGTYPE Operation\r\n", "return r.err", "$19\r\nWRONGTYPE Operation\r\n"},
+		{"-NOCODE\r\n", "return r.err", "$10\r\nERR NOCODE\r\n"},
+	}
+	e := New(Options{})
+	for _, tc := range tests {
+		t.Run(tc.reply+"/"+tc.script, func(t *testing.T) {
+			s, err := e.Load([]byte("redis.setresp(3) local r = redis.pcall('X') " + tc.script))
+			require.NoError(t, err)
+			got := e.Run(nil, &Run{Caller: constCaller(tc.reply), Proto: 3}, s, nil, nil)
+			assert.Equal(t, tc.want, string(got))
+		})
+	}
+}

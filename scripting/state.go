@@ -29,7 +29,8 @@ type state struct {
 	handler *lua.LFunction
 	loadAPI *lua.LTable // the globals a function library sees while it loads
 
-	run  *runCtx  // the current run, nil between runs
+	run  *runCtx // the current run (&rc), nil between runs
+	rc   runCtx
 	load *loadCtx // the library being loaded, nil otherwise
 	libs map[*library]map[string]*lua.LFunction
 	fgen uint64
@@ -49,7 +50,12 @@ type runCtx struct {
 const readonlyMsg = "Attempt to modify a readonly table"
 
 func newState(e *Engine) *state {
-	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 1024, RegistrySize: 1024 * 20, RegistryMaxSize: 1024 * 1024, RegistryGrowStep: 1024})
+	// A fixed call stack of 1024 frames: C Lua allows 20000 nested calls,
+	// but gopher-lua's growable call stack panics when full instead of
+	// raising "stack overflow" with a position. The data stack starts
+	// small and grows to a million slots.
+	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 1024,
+		RegistrySize: 1024, RegistryMaxSize: 1024 * 1024, RegistryGrowStep: 1024})
 	s := &state{
 		e:       e,
 		L:       L,
@@ -80,6 +86,7 @@ func newState(e *Engine) *state {
 	// has no string.__index.
 	strTab := G.RawGetString("string").(*lua.LTable)
 	strTab.RawSetString("__index", lua.LNil)
+	strTab.RawSetString("format", L.NewFunction(strFormat))
 	tab := G.RawGetString("table").(*lua.LTable)
 	tab.RawSetString("foreach", L.NewFunction(tableForeach))
 	tab.RawSetString("foreachi", L.NewFunction(tableForeachi))
@@ -101,9 +108,11 @@ func newState(e *Engine) *state {
 	G.RawSetString("pairs", L.NewFunction(s.pairs))
 	G.RawSetString("rawget", L.NewFunction(s.rawget))
 
-	math := G.RawGetString("math").(*lua.LTable)
-	math.RawSetString("random", L.NewFunction(s.mathRandom))
-	math.RawSetString("randomseed", L.NewFunction(s.mathRandomseed))
+	mathTab := G.RawGetString("math").(*lua.LTable)
+	mathTab.RawSetString("random", L.NewFunction(s.mathRandom))
+	mathTab.RawSetString("randomseed", L.NewFunction(s.mathRandomseed))
+	// gopher-lua's math.huge is the largest float; C's HUGE_VAL is +Inf.
+	mathTab.RawSetString("huge", lua.LNumber(math.Inf(1)))
 
 	null := L.NewUserData()
 	G.RawSetString("cjson", openCjson(L, e.cjson, null))
@@ -151,6 +160,7 @@ func newState(e *Engine) *state {
 	L.SetMetatable(red, gMissing)
 	api.RawSetString("redis", s.protect(red, nil))
 	L.SetMetatable(api, gMissing)
+	s.protect(api, nil) // so that views of it (getmetatable(_G).__index) are read-only
 	s.loadAPI = api
 	return s
 }
@@ -174,6 +184,26 @@ func (s *state) protect(t *lua.LTable, mt *lua.LTable) *lua.LTable {
 	return p
 }
 
+// protectView returns a read-only proxy of t whose reads hand out views of
+// protected tables, never the tables themselves.
+func (s *state) protectView(t *lua.LTable) *lua.LTable {
+	if p, ok := s.proxyOf[t]; ok {
+		return p
+	}
+	mt := s.L.NewTable()
+	mt.RawSetString("__index", s.L.NewFunction(func(L *lua.LState) int {
+		L.Push(s.view(t.RawGet(L.Get(2))))
+		return 1
+	}))
+	mt.RawSetString("__newindex", s.L.NewFunction(readonlyError))
+	p := s.L.NewTable()
+	s.L.SetMetatable(p, mt)
+	s.proxyOf[t] = p
+	s.realOf[p] = t
+	s.realOf[mt] = mt
+	return p
+}
+
 func readonlyError(L *lua.LState) int {
 	L.RaiseError(readonlyMsg)
 	return 0
@@ -188,11 +218,9 @@ func nonexistentGlobal(L *lua.LState) int {
 // argument, as Redis's read-only tables refuse raw writes.
 func (s *state) guardFirstArg(fn *lua.LFunction) *lua.LFunction {
 	return s.L.NewFunction(func(L *lua.LState) int {
-		if t, ok := L.Get(1).(*lua.LTable); ok {
-			if _, ok := s.realOf[t]; ok {
-				// Redis raises this from C, without a position.
-				L.Error(lua.LString(readonlyMsg), 0)
-			}
+		if t, ok := L.Get(1).(*lua.LTable); ok && s.isProtected(t) {
+			// Redis raises this from C, without a position.
+			L.Error(lua.LString(readonlyMsg), 0)
 		}
 		top := L.GetTop()
 		L.Push(fn)
@@ -206,13 +234,21 @@ func (s *state) guardFirstArg(fn *lua.LFunction) *lua.LFunction {
 
 func (s *state) rawset(L *lua.LState) int {
 	t := L.CheckTable(1)
-	if _, ok := s.realOf[t]; ok {
+	if s.isProtected(t) {
 		// Redis raises this from C, without a position.
 		L.Error(lua.LString(readonlyMsg), 0)
 	}
 	L.RawSet(t, L.CheckAny(2), L.CheckAny(3))
 	L.SetTop(1)
 	return 1
+}
+
+// isProtected reports whether t is a proxy, a proxy's metatable or a
+// protected real table.
+func (s *state) isProtected(t *lua.LTable) bool {
+	_, proxy := s.realOf[t]
+	_, real := s.proxyOf[t]
+	return proxy || real
 }
 
 // real returns the table a proxy stands for, or t itself.
@@ -225,7 +261,7 @@ func (s *state) real(t *lua.LTable) *lua.LTable {
 
 func (s *state) rawget(L *lua.LState) int {
 	t := L.CheckTable(1)
-	L.Push(s.real(t).RawGet(L.CheckAny(2)))
+	L.Push(s.view(s.real(t).RawGet(L.CheckAny(2))))
 	return 1
 }
 
@@ -235,9 +271,9 @@ func (s *state) getmetatable(L *lua.LState) int {
 		if p, ok := s.proxyOf[t]; ok {
 			mt = p
 		} else if _, prot := s.realOf[t]; prot {
-			// A proxy's own metatable is an implementation detail; show a
-			// read-only view of it.
-			mt = s.protect(t, nil)
+			// A proxy's own metatable holds the real table in __index: show
+			// a read-only view whose reads are views too.
+			mt = s.protectView(t)
 		}
 	}
 	L.Push(mt)
@@ -355,11 +391,17 @@ func appendG(dst []byte, f float64, prec int) []byte {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// setContext arms the kill switch for ctx (nil disarms it).
+// setContext arms the kill switch for ctx; a nil ctx or one that is never
+// done leaves it off, sparing gopher-lua's per-instruction check.
 func (s *state) setContext(ctx context.Context) {
 	if ctx != nil && ctx.Done() != nil {
 		s.L.SetContext(ctx)
-	} else if s.L.Context() != nil {
+	}
+}
+
+// clearContext disarms the kill switch.
+func (s *state) clearContext() {
+	if s.L.Context() != nil {
 		s.L.RemoveContext()
 	}
 }
