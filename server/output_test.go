@@ -27,10 +27,10 @@ func TestBigReplies(t *testing.T) {
 			cfg := redisConfig()
 			cfg.OutputTimeout = time.Minute
 			s := startServer(t, cfg)
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // 100 MiB takes ~15 s under -race
 			defer cancel()
 			rdb := redis.NewClient(&redis.Options{Addr: s.Addr().String(), PoolSize: 1,
-				ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second})
+				ReadTimeout: time.Minute, WriteTimeout: time.Minute})
 			defer rdb.Close()
 			v := bytes.Repeat([]byte("0123456789abcdef"), size/16)
 			v[size/2] = '!' // a value the reply must carry byte for byte
@@ -38,7 +38,11 @@ func TestBigReplies(t *testing.T) {
 			got, err := rdb.Get(ctx, "big").Bytes()
 			require.NoError(t, err)
 			assert.True(t, bytes.Equal(v, got), "GET returns the value")
+			assert.Zero(t, s.stats.slowWriters.Load())
 
+			if size > 10<<20 {
+				return // the pipeline below is as good at 10 MiB, in a tenth of the time
+			}
 			// Pipelined, the replies owed are several times the limit.
 			pipe := rdb.Pipeline()
 			gets := []*redis.StringCmd{pipe.Get(ctx, "big"), pipe.Get(ctx, "big")}
@@ -51,7 +55,6 @@ func TestBigReplies(t *testing.T) {
 				assert.Equal(t, size, len(b))
 			}
 			assert.Equal(t, "PONG", ping.Val())
-			assert.Zero(t, s.stats.slowWriters.Load())
 		})
 	}
 }
