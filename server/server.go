@@ -92,7 +92,8 @@ type Config struct {
 	// default shard.DefaultSamples.
 	MaxMemorySamples int
 
-	// Now is the clock for deadlines; tests inject a fake one. Default time.Now.
+	// Now is the server's clock: key deadlines, and the idle and output
+	// timeouts and ages of clients; tests inject a fake one. Default time.Now.
 	Now func() time.Time
 }
 
