@@ -207,7 +207,19 @@ func (c *Cycle) Run(ctx context.Context) {
 	}
 }
 
-// Stats returns the cumulative counters. Safe for concurrent use, including
+// ResetStats zeroes the counters and the StalePerc estimate (CONFIG
+// RESETSTAT). Safe for concurrent use; it waits for a running cycle.
+func (c *Cycle) ResetStats() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.expired.Store(0)
+	c.sampled.Store(0)
+	c.cycles.Store(0)
+	c.timeCap.Store(0)
+	c.staleBits.Store(0)
+}
+
+// Stats returns the cumulative counters (since New or the last ResetStats). Safe for concurrent use, including
 // while a cycle runs.
 func (c *Cycle) Stats() Stats {
 	return Stats{

@@ -162,6 +162,19 @@ func TestStalePerc(t *testing.T) {
 	}
 }
 
+// TestResetStats: CONFIG RESETSTAT zeroes every counter and the stale
+// estimate; later cycles count from zero.
+func TestResetStats(t *testing.T) {
+	f := &fakeTarget{shards: shardsOf(keys(20, all))}
+	c, _ := newCycle(t, f, 10)
+	c.RunOnce()
+	require.NotZero(t, c.Stats().ExpiredKeys)
+	c.ResetStats()
+	assert.Equal(t, expire.Stats{}, c.Stats())
+	c.RunOnce() // nothing left to expire
+	assert.Equal(t, expire.Stats{Cycles: 1}, c.Stats())
+}
+
 func TestTimeBudget(t *testing.T) {
 	tests := []struct {
 		name        string

@@ -12,6 +12,7 @@ import (
 
 	"github.com/miniredis/miniredis/codec"
 	"github.com/miniredis/miniredis/shard"
+	"github.com/panjf2000/gnet/v2"
 )
 
 // client is one connection. Everything but the fields marked otherwise is
@@ -39,9 +40,16 @@ type client struct {
 	watched  []watchedKey // keys WATCHed, registered in srv.watches
 	dirtyCAS atomic.Bool  // a watched key changed; set by other clients' writes
 
-	lastActive atomic.Int64 // unix ns of the last batch; read by the idle reaper
-	writeSince atomic.Int64 // unix ns when the pending Write began, 0 when none; read by clientsCron
-	stopping   atomic.Bool  // set by Shutdown: finish the batch, then close
+	// lastActive is when the client's last batch began, in unix ms on the
+	// server's clock (the batch's own clock read, so tracking it costs no
+	// extra one); read by clientsCron and CLIENT LIST.
+	lastActive atomic.Int64
+	// writeSince is when the client's pending replies last made progress,
+	// in unix ms on the server's clock, while they are stuck (a write that
+	// blocks on the std path, a paused client on the event loops); 0 when
+	// none are. Read by clientsCron.
+	writeSince atomic.Int64
+	stopping   atomic.Bool // set by Shutdown: finish the batch, then close
 
 	// mu guards name, which CLIENT LIST reads from other goroutines.
 	mu   sync.Mutex
@@ -53,19 +61,50 @@ func newClient(s *Server, conn net.Conn) *client {
 		srv:     s,
 		conn:    conn,
 		r:       codec.NewReader(conn),
-		w:       codec.NewWriter(conn),
 		id:      s.nextID.Add(1),
 		addr:    conn.RemoteAddr().String(),
 		laddr:   conn.LocalAddr().String(),
-		created: time.Now(),
+		created: s.nowFn(),
 		authed:  s.cfg.RequirePass == "",
 		db:      s.store.DB(0),
 	}
+	out := io.Writer(conn)
+	if _, onLoop := conn.(gnet.Conn); !onLoop && s.cfg.OutputTimeout > 0 {
+		out = progressWriter{c}
+	}
+	c.w = codec.NewWriter(out)
 	c.r.SetAuthenticated(c.authed)
 	c.r.SetMaxBulkLen(int(s.cfg.ProtoMaxBulkLen))
 	c.r.SetMaxQueryLen(int(s.cfg.QueryBufferLimit))
-	c.lastActive.Store(time.Now().UnixNano())
+	c.lastActive.Store(c.created.UnixMilli())
 	return c
+}
+
+// writeChunk is how much of a large reply batch progressWriter hands to
+// one Write call.
+const writeChunk = 1 << 20
+
+// progressWriter is the std path's reply sink when --client-output-timeout
+// is set: it stamps writeSince before each chunk of at most writeChunk
+// bytes, so the timeout measures how long the client has taken no bytes,
+// not how long a 100 MiB reply takes to read. The first stamp is the
+// batch's clock read; only later chunks read the clock.
+type progressWriter struct{ c *client }
+
+func (p progressWriter) Write(b []byte) (int, error) {
+	c := p.c
+	stamp := c.now()
+	n := 0
+	for {
+		c.writeSince.Store(stamp)
+		m, err := c.conn.Write(b[n:min(len(b), n+writeChunk)])
+		n += m
+		if err != nil || n == len(b) {
+			c.writeSince.Store(0)
+			return n, err
+		}
+		stamp = c.srv.now()
+	}
 }
 
 // stopWriteGrace is how long a stopping client's pending write may still
@@ -91,7 +130,6 @@ func (c *client) stop() {
 // loop stops reading from it meanwhile, which bounds its memory.
 func (c *client) serve() {
 	defer c.close()
-	track := c.srv.cfg.Timeout > 0
 	outLimit := c.srv.cfg.OutputBufferLimit
 	for {
 		args, err := c.r.ReadCommand()
@@ -100,7 +138,7 @@ func (c *client) serve() {
 			return
 		}
 		if c.batchNow == 0 {
-			c.batchNow = c.srv.now()
+			c.startBatch()
 		}
 		c.exec(args)
 		c.cmds++
@@ -112,17 +150,24 @@ func (c *client) serve() {
 			if !c.flush() || c.stopping.Load() {
 				return
 			}
+			// The write may have waited on a slow reader for any length of
+			// time: the rest of the batch runs at the time it resumes.
+			c.startBatch()
 		}
 		if !c.r.Ready() {
+			ok := c.flush()
 			c.batchNow = 0
-			if !c.flush() || c.stopping.Load() {
+			if !ok || c.stopping.Load() {
 				return
-			}
-			if track {
-				c.lastActive.Store(time.Now().UnixNano())
 			}
 		}
 	}
+}
+
+// startBatch reads the clock for the commands about to run.
+func (c *client) startBatch() {
+	c.batchNow = c.srv.now()
+	c.lastActive.Store(c.batchNow)
 }
 
 // flush writes the pending replies and reports whether the connection is
@@ -130,13 +175,7 @@ func (c *client) serve() {
 func (c *client) flush() bool {
 	c.srv.stats.commands.Add(c.cmds)
 	c.cmds = 0
-	if c.srv.cfg.OutputTimeout <= 0 {
-		return c.w.Flush() == nil
-	}
-	c.writeSince.Store(time.Now().UnixNano())
-	err := c.w.Flush()
-	c.writeSince.Store(0)
-	return err == nil
+	return c.w.Flush() == nil
 }
 
 func (c *client) close() {

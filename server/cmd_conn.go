@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"time"
@@ -231,14 +232,15 @@ func cmdClient(c *client, args [][]byte) {
 		c.w.OK()
 	case equalFold(sub, "LIST") && len(args) == 2:
 		var b []byte
+		now := c.now()
 		c.srv.mu.Lock()
 		for other := range c.srv.clients {
-			b = other.appendInfo(b)
+			b = other.appendInfo(b, now)
 		}
 		c.srv.mu.Unlock()
 		c.w.Verbatim(string(b))
 	case equalFold(sub, "INFO") && len(args) == 2:
-		c.w.Verbatim(string(c.appendInfo(nil)))
+		c.w.Verbatim(string(c.appendInfo(nil, c.now())))
 	case equalFold(sub, "HELP") && len(args) == 2:
 		help := []string{
 			"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -261,13 +263,14 @@ func cmdClient(c *client, args [][]byte) {
 	}
 }
 
-// appendInfo appends this client's CLIENT LIST line.
-func (c *client) appendInfo(b []byte) []byte {
+// appendInfo appends this client's CLIENT LIST line as of now (unix ms on
+// the server's clock).
+func (c *client) appendInfo(b []byte, now int64) []byte {
 	c.mu.Lock()
 	name := c.name
 	c.mu.Unlock()
-	age := int64(time.Since(c.created) / time.Second)
-	idle := (time.Now().UnixNano() - c.lastActive.Load()) / int64(time.Second)
+	age := (now - c.created.UnixMilli()) / 1000
+	idle := (now - c.lastActive.Load()) / 1000
 	b = append(b, "id="...)
 	b = strconv.AppendInt(b, c.id, 10)
 	b = append(b, " addr="...)
@@ -277,7 +280,7 @@ func (c *client) appendInfo(b []byte) []byte {
 	b = append(b, " name="...)
 	b = append(b, name...)
 	b = append(b, " age="...)
-	b = strconv.AppendInt(b, age, 10)
+	b = strconv.AppendInt(b, max(age, 0), 10)
 	b = append(b, " idle="...)
 	b = strconv.AppendInt(b, max(idle, 0), 10)
 	b = append(b, " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 user=default"...)
@@ -433,7 +436,10 @@ func cmdConfig(c *client, args [][]byte) {
 	case equalFold(sub, "GET"):
 		subArityError(c, args[0], sub)
 	case equalFold(sub, "RESETSTAT") && len(args) == 2:
+		c.srv.resetStats()
 		c.w.OK()
+	case equalFold(sub, "RESETSTAT"):
+		subArityError(c, args[0], sub)
 	default:
 		c.w.Error(fmt.Sprintf(msgUnknownSub, sub, "CONFIG"))
 	}
@@ -532,24 +538,50 @@ func (s *Server) infoClients(b []byte) []byte {
 	return infoInt(b, "blocked_clients", 0)
 }
 
+// memMetrics are the runtime/metrics INFO memory reads. Unlike
+// runtime.ReadMemStats they need no stop-the-world, so a monitor polling
+// INFO does not pause every client.
+var memMetrics = [...]string{
+	"/memory/classes/heap/objects:bytes",  // live and unswept heap objects: MemStats.HeapAlloc
+	"/memory/classes/total:bytes",         // all memory mapped by the runtime: MemStats.Sys
+	"/memory/classes/heap/released:bytes", // returned to the OS: MemStats.HeapReleased
+	"/gc/cycles/total:gc-cycles",          // MemStats.NumGC
+}
+
+// readMemMetrics returns the heap in use, the memory the process holds from
+// the OS and the GC cycles completed.
+func readMemMetrics() (heap, rss, gcs uint64) {
+	var samples [len(memMetrics)]metrics.Sample
+	for i, name := range memMetrics {
+		samples[i].Name = name
+	}
+	metrics.Read(samples[:])
+	v := func(i int) uint64 {
+		if samples[i].Value.Kind() != metrics.KindUint64 {
+			return 0 // not in this Go release
+		}
+		return samples[i].Value.Uint64()
+	}
+	return v(0), v(1) - v(2), v(3)
+}
+
 // infoMemory reports as used_memory the estimate --maxmemory is enforced
 // against (keys, values and per-entry overhead), so that used_memory and
 // maxmemory compare as they do in Redis; the Go heap is reported beside it.
 func (s *Server) infoMemory(b []byte) []byte {
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
+	heap, rss, gcs := readMemMetrics()
 	used := s.store.UsedMemory()
 	b = infoInt(b, "used_memory", used)
 	b = infoLine(b, "used_memory_human", humanBytes(uint64(max(used, 0))))
 	b = infoInt(b, "used_memory_dataset", s.store.Stats().UsedMemory)
-	b = infoInt(b, "used_memory_heap", int64(ms.HeapAlloc))
-	b = infoLine(b, "used_memory_heap_human", humanBytes(ms.HeapAlloc))
-	b = infoInt(b, "used_memory_rss", int64(ms.Sys-ms.HeapReleased))
+	b = infoInt(b, "used_memory_heap", int64(heap))
+	b = infoLine(b, "used_memory_heap_human", humanBytes(heap))
+	b = infoInt(b, "used_memory_rss", int64(rss))
 	b = infoInt(b, "maxmemory", s.cfg.MaxMemory)
 	b = infoLine(b, "maxmemory_human", humanBytes(uint64(s.cfg.MaxMemory)))
 	b = infoLine(b, "maxmemory_policy", s.cfg.MaxMemoryPolicy.String())
-	b = infoInt(b, "evicted_keys", int64(s.store.Stats().EvictedKeys))
-	return infoInt(b, "gc_cycles", int64(ms.NumGC))
+	b = infoInt(b, "evicted_keys", s.evictedKeys())
+	return infoInt(b, "gc_cycles", int64(gcs))
 }
 
 func humanBytes(n uint64) string {
@@ -572,15 +604,38 @@ func (s *Server) infoStats(b []byte) []byte {
 	b = infoInt(b, "total_connections_received", s.stats.connections.Load())
 	b = infoInt(b, "total_commands_processed", s.stats.commands.Load())
 	b = infoInt(b, "rejected_connections", s.stats.rejected.Load())
-	b = infoInt(b, "expired_keys", int64(st.ExpiredKeys))
+	b = infoInt(b, "expired_keys", int64(st.ExpiredKeys-s.stats.expiredBase.Load()))
 	b = infoLine(b, "expired_stale_perc", strconv.FormatFloat(cs.StalePerc, 'f', 2, 64))
 	b = infoInt(b, "expired_time_cap_reached_count", int64(cs.TimeCapReached))
 	b = infoInt(b, "expire_cycles", int64(cs.Cycles))
-	b = infoInt(b, "evicted_keys", int64(st.EvictedKeys))
+	b = infoInt(b, "evicted_keys", int64(st.EvictedKeys-s.stats.evictedBase.Load()))
 	b = infoInt(b, "oom_rejected_commands", s.stats.oom.Load())
 	b = infoInt(b, "client_output_timeouts", s.stats.slowWriters.Load())
 	b = infoInt(b, "client_output_buffer_limit_disconnections", s.stats.outputLimit.Load())
 	return infoInt(b, "command_panics", s.stats.panics.Load())
+}
+
+// evictedKeys is INFO's evicted_keys: evictions since the last RESETSTAT.
+func (s *Server) evictedKeys() int64 {
+	return int64(s.store.Stats().EvictedKeys - s.stats.evictedBase.Load())
+}
+
+// resetStats is CONFIG RESETSTAT: it zeroes every counter INFO stats
+// reports, as Redis's resetServerStats does (the expiry cycle's included).
+// The store's own counters only grow, so INFO reports them less the
+// values they had now.
+func (s *Server) resetStats() {
+	st := s.store.Stats()
+	s.stats.expiredBase.Store(st.ExpiredKeys)
+	s.stats.evictedBase.Store(st.EvictedKeys)
+	s.stats.connections.Store(0)
+	s.stats.rejected.Store(0)
+	s.stats.commands.Store(0)
+	s.stats.panics.Store(0)
+	s.stats.oom.Store(0)
+	s.stats.slowWriters.Store(0)
+	s.stats.outputLimit.Store(0)
+	s.cycle.ResetStats()
 }
 
 // infoKeyspace prints a line per database that holds keys, as Redis does.

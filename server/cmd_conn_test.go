@@ -1,10 +1,15 @@
 package server
 
 import (
+	"context"
 	"regexp"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/miniredis/miniredis/shard"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -188,4 +193,134 @@ func TestInfoSections(t *testing.T) {
 		assert.Contains(t, all, field)
 	}
 	assert.Regexp(t, regexp.MustCompile(`total_connections_received:\d+`), all)
+}
+
+// TestConfigResetStat: CONFIG RESETSTAT zeroes the counters INFO stats
+// reports, as Redis's resetServerStats does; afterwards only the RESETSTAT
+// itself has been counted, as in Redis.
+func TestConfigResetStat(t *testing.T) {
+	clk := newFakeClock()
+	cfg := withClock(redisConfig(), clk)
+	cfg.MaxClients = 1
+	s := startServer(t, cfg)
+	r := dial(t, s)
+	runExchanges(t, r, []exchange{
+		{"set", resp("SET", "k", "v", "PX", "10"), "+OK\r\n"},
+		{"oom-free write", resp("SET", "a", "1"), "+OK\r\n"},
+	})
+	refused := dial(t, s)
+	want := "-" + msgMaxClients + "\r\n"
+	require.Equal(t, want, refused.read(len(want)))
+	clk.Advance(time.Second)
+	require.Equal(t, "$-1\r\n", r.do(resp("GET", "k"), "$-1\r\n")) // expired on access
+	s.stats.oom.Add(1)
+	s.stats.panics.Add(1)
+	s.stats.slowWriters.Add(1)
+	for s.store.Stats().EvictedKeys == 0 { // an expired key left by GET goes first, counted as expired
+		require.True(t, s.store.Evict(shard.AllKeysLRU, clk.UnixMilli(), 5))
+	}
+
+	fields := []string{"total_connections_received", "total_commands_processed", "rejected_connections",
+		"expired_keys", "evicted_keys", "oom_rejected_commands", "client_output_timeouts", "command_panics"}
+	before := info(t, r, "stats")
+	for _, f := range fields {
+		assert.NotEqual(t, "0", infoField(before, f), "%s counted before", f)
+	}
+	require.Equal(t, "+OK\r\n", r.do(resp("CONFIG", "RESETSTAT"), "+OK\r\n"))
+	after := info(t, r, "stats")
+	for _, f := range fields {
+		want := "0"
+		if f == "total_commands_processed" {
+			want = "1"
+		}
+		assert.Equal(t, want, infoField(after, f), f)
+	}
+	assert.Equal(t, "0.00", infoField(after, "expired_stale_perc"))
+	assert.Equal(t, "0", infoField(info(t, r, "memory"), "evicted_keys"))
+	runExchanges(t, r, []exchange{
+		{"arity", resp("CONFIG", "RESETSTAT", "x"), "-ERR wrong number of arguments for 'config|resetstat' command\r\n"},
+	})
+}
+
+// TestClientListIdle: CLIENT LIST's idle= is the time since the client's
+// last command, with or without --timeout, and age= the time since it
+// connected, both on the server's clock.
+func TestClientListIdle(t *testing.T) {
+	clk := newFakeClock()
+	s := startServer(t, withClock(redisConfig(), clk))
+	a := dial(t, s)
+	require.Equal(t, "+OK\r\n", a.do(resp("CLIENT", "SETNAME", "a"), "+OK\r\n"))
+	b := dial(t, s)
+	require.Equal(t, "+OK\r\n", b.do(resp("CLIENT", "SETNAME", "b"), "+OK\r\n"))
+	clk.Advance(100 * time.Second)
+	require.Equal(t, "+PONG\r\n", b.do(resp("PING"), "+PONG\r\n"))
+	clk.Advance(5 * time.Second)
+
+	b.send(resp("CLIENT", "LIST"))
+	require.NoError(t, b.conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	head, err := b.rd.ReadString('\n')
+	require.NoError(t, err)
+	n, err := strconv.Atoi(strings.TrimSpace(head[1:]))
+	require.NoError(t, err)
+	list := b.read(n + 2)
+	assert.Regexp(t, `name=a age=105 idle=105 `, list)
+	assert.Regexp(t, `name=b age=105 idle=0 `, list, "CLIENT LIST is b's own command")
+}
+
+// TestInfoDoesNotStopTheWorld: INFO reads memory figures from
+// runtime/metrics, not runtime.ReadMemStats, whose stop-the-world pause
+// would stall every client each time a monitor polls INFO.
+func TestInfoDoesNotStopTheWorld(t *testing.T) {
+	s, err := New(redisConfig())
+	require.NoError(t, err)
+	c := newTestClient(s)
+	defer c.release()
+	const calls = 50
+	before := otherPauses()
+	for range calls {
+		cmdInfo(c, [][]byte{[]byte("INFO")})
+		require.NoError(t, c.w.Flush())
+	}
+	assert.Less(t, otherPauses()-before, uint64(calls/2), "stop-the-world pauses that are not GC")
+	heap, rss, _ := readMemMetrics()
+	assert.NotZero(t, heap)
+	assert.Greater(t, rss, heap)
+}
+
+// otherPauses counts the stop-the-world pauses the runtime made for
+// reasons other than GC (ReadMemStats is one).
+func otherPauses() uint64 {
+	s := []metrics.Sample{{Name: "/sched/pauses/total/other:seconds"}}
+	metrics.Read(s)
+	var n uint64
+	for _, c := range s[0].Value.Float64Histogram().Counts {
+		n += c
+	}
+	return n
+}
+
+// TestInfoWhileServeStarts: on the event loops clients are served from
+// Listen on, so INFO can run while Serve starts; the uptime it reads must
+// not be written by Serve (the race detector caught it).
+func TestInfoWhileServeStarts(t *testing.T) {
+	cfg := redisConfig()
+	cfg.Net = NetEventLoop
+	cfg.Host = "127.0.0.1"
+	s, err := New(cfg)
+	require.NoError(t, err)
+	require.NoError(t, s.Listen())
+	r := dial(t, s)
+	require.Equal(t, "+PONG\r\n", r.do(resp("PING"), "+PONG\r\n")) // registered before Serve
+	done := make(chan error, 1)
+	go func() { done <- s.Serve() }()
+	require.Eventually(t, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.cancel != nil
+	}, 5*time.Second, time.Millisecond, "Serve started")
+	assert.Equal(t, "0", infoField(info(t, r, "server"), "uptime_in_days"))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, s.Shutdown(ctx))
+	require.NoError(t, <-done)
 }

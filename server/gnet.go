@@ -142,14 +142,37 @@ func (h *loopHandler) OnOpen(conn gnet.Conn) ([]byte, gnet.Action) {
 // connection (and calls OnClose) from inside Write when the peer has gone,
 // which is in the middle of our OnTraffic: busy makes OnClose leave the
 // client's buffers to OnTraffic, which releases them when it returns.
+//
+// An event loop cannot block on a client that does not read: what the
+// socket does not take waits in gnet's outbound buffer. So once more than
+// --client-output-buffer-limit is waiting there, the client is paused: its
+// commands stay unrun in its query buffer (bounded by the query buffer
+// limit) until the outbound buffer drains to the limit, as the std path
+// stops reading while its write blocks. gnet says nothing when its
+// outbound buffer drains, so a paused client is woken (conn.Wake) on a
+// timer, soon while its replies are being read and backing off to
+// maxWakeDelay while they are not; after --client-output-timeout without
+// progress clientsCron closes it.
 type loopConn struct {
 	c      *client
 	busy   bool
 	closed bool
+
+	paused  bool          // over the output limit: run nothing until it drains
+	pending int           // outbound bytes at the last check while paused
+	delay   time.Duration // until the next wake while paused
+	wake    *time.Timer   // wakes a paused client; nil until first needed
 }
 
+// The bounds of the wake-up period of a paused client: a reader taking 4
+// MiB replies on loopback drains one in about a millisecond.
+const (
+	minWakeDelay = time.Millisecond
+	maxWakeDelay = 100 * time.Millisecond
+)
+
 // OnTraffic runs every complete command that has arrived and answers them
-// with one write.
+// with one write; it also runs when a paused client is woken.
 func (h *loopHandler) OnTraffic(conn gnet.Conn) gnet.Action {
 	lc, _ := conn.Context().(*loopConn)
 	if lc == nil || lc.closed {
@@ -162,8 +185,11 @@ func (h *loopHandler) OnTraffic(conn gnet.Conn) gnet.Action {
 	if err := c.r.Feed(data); err != nil {
 		c.readFailed(err)
 		ok = false
-	} else {
+	} else if lc.mayRun(conn) {
 		ok = c.runBuffered()
+		if ok {
+			lc.checkOutput(conn)
+		}
 	}
 	lc.busy = false
 	if lc.closed {
@@ -173,10 +199,55 @@ func (h *loopHandler) OnTraffic(conn gnet.Conn) gnet.Action {
 	if !ok {
 		return gnet.Close
 	}
-	if c.srv.cfg.Timeout > 0 {
-		c.lastActive.Store(time.Now().UnixNano())
-	}
 	return gnet.None
+}
+
+// mayRun reports whether the client may run commands: it is not paused, or
+// its replies have drained to the limit since. A paused client whose
+// replies are still being read gets a fresh writeSince, so only a client
+// that takes nothing for --client-output-timeout is closed.
+func (lc *loopConn) mayRun(conn gnet.Conn) bool {
+	if !lc.paused {
+		return true
+	}
+	pending := conn.OutboundBuffered()
+	if pending <= lc.c.srv.cfg.OutputBufferLimit {
+		lc.paused = false
+		lc.c.writeSince.Store(0)
+		return true
+	}
+	if pending < lc.pending {
+		lc.pending = pending
+		lc.delay = minWakeDelay
+		lc.c.writeSince.Store(lc.c.srv.now())
+	} else {
+		lc.delay = min(2*lc.delay, maxWakeDelay)
+	}
+	lc.armWake(conn)
+	return false
+}
+
+// checkOutput pauses the client when more than the output limit is waiting
+// in gnet's outbound buffer.
+func (lc *loopConn) checkOutput(conn gnet.Conn) {
+	pending := conn.OutboundBuffered()
+	if pending <= lc.c.srv.cfg.OutputBufferLimit {
+		return
+	}
+	lc.paused, lc.pending, lc.delay = true, pending, minWakeDelay
+	lc.c.writeSince.Store(lc.c.srv.now())
+	lc.armWake(conn)
+}
+
+// armWake makes the event loop call OnTraffic for conn after lc.delay. A
+// wake that comes when it is no longer needed, or after the connection has
+// closed, does nothing (gnet ignores closed connections).
+func (lc *loopConn) armWake(conn gnet.Conn) {
+	if lc.wake == nil {
+		lc.wake = time.AfterFunc(lc.delay, func() { _ = conn.Wake(nil) })
+		return
+	}
+	lc.wake.Reset(lc.delay)
 }
 
 // OnClose releases the client; gnet has closed the socket already.
@@ -186,6 +257,9 @@ func (h *loopHandler) OnClose(conn gnet.Conn, _ error) gnet.Action {
 		return gnet.None
 	}
 	lc.closed = true
+	if lc.wake != nil {
+		lc.wake.Stop()
+	}
 	if !lc.busy {
 		lc.c.release()
 	}
@@ -193,18 +267,11 @@ func (h *loopHandler) OnClose(conn gnet.Conn, _ error) gnet.Action {
 }
 
 // runBuffered executes the commands already in the read buffer, then flushes
-// their replies; it reports whether the connection stays open.
-//
-// An event loop cannot block on a client that does not read: what the
-// socket does not take waits in gnet's outbound buffer, which has no bound.
-// So the output bound works differently from the std path (where the write
-// blocks and the client is no longer read): once more than
-// --client-output-buffer-limit of replies is waiting, checked whenever the
-// writer holds that much, the client is closed, as Redis does at a
-// client-output-buffer-limit hard limit. Its memory is bounded by the
-// limit plus one reply.
+// their replies; it reports whether the connection stays open. It stops
+// early, leaving the rest buffered, once more than the output limit waits
+// in gnet's outbound buffer (see loopConn).
 func (c *client) runBuffered() bool {
-	c.batchNow = c.srv.now()
+	c.startBatch()
 	defer func() { c.batchNow = 0 }()
 	limit := c.srv.cfg.OutputBufferLimit
 	for c.r.Ready() {
@@ -219,28 +286,20 @@ func (c *client) runBuffered() bool {
 			c.flush()
 			return false
 		}
-		if c.w.Buffered() > limit && (!c.flush() || c.overOutputLimit()) {
-			return false
+		if c.w.Buffered() > limit {
+			if !c.flush() {
+				return false
+			}
+			if gc, ok := c.conn.(gnet.Conn); ok && gc.OutboundBuffered() > limit {
+				break
+			}
 		}
 	}
 	if err := c.r.Err(); err != nil {
 		c.readFailed(err)
 		return false
 	}
-	return c.flush() && !c.overOutputLimit() && !c.stopping.Load()
-}
-
-// overOutputLimit reports (and logs and counts) an event-loop client with
-// more replies waiting in gnet's outbound buffer than the output limit.
-func (c *client) overOutputLimit() bool {
-	gc, ok := c.conn.(gnet.Conn)
-	if !ok || gc.OutboundBuffered() <= c.srv.cfg.OutputBufferLimit {
-		return false
-	}
-	c.srv.log.Warn("closing client over the output buffer limit", "id", c.id, "addr", c.addr,
-		"pending", gc.OutboundBuffered(), "limit", c.srv.cfg.OutputBufferLimit)
-	c.srv.stats.outputLimit.Add(1)
-	return true
+	return c.flush() && !c.stopping.Load()
 }
 
 // slogAdapter sends gnet's log lines to the server's logger.

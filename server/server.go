@@ -74,13 +74,13 @@ type Config struct {
 	// largest bulk still fits. A client past it is closed without a reply.
 	QueryBufferLimit int64
 	// OutputBufferLimit bounds the replies one client may have waiting: past
-	// it the replies are written before the next command runs, so a client
-	// that does not read stops being read from (the blocking write is the
-	// backpressure). One reply larger than it is still written whole.
-	// Default 4 MiB.
+	// it the server runs none of the client's further commands until the
+	// client has read them (they wait in its query buffer), which bounds the
+	// memory a client that does not read can hold. One reply larger than it
+	// is still sent whole: a client that reads gets any reply. Default 4 MiB.
 	OutputBufferLimit int
-	// OutputTimeout closes a client whose pending write has not completed in
-	// this long (a reader that stopped reading); 0 never.
+	// OutputTimeout closes a client whose pending replies have made no
+	// progress in this long (a reader that stopped reading); 0 never.
 	OutputTimeout time.Duration
 	// MaxMemory bounds the estimated bytes of keys and values; 0 means no
 	// bound. Past it, MaxMemoryPolicy evicts keys before each command that
@@ -99,7 +99,8 @@ type Config struct {
 	// 5 s.
 	BusyReplyThreshold time.Duration
 
-	// Now is the clock for deadlines; tests inject a fake one. Default time.Now.
+	// Now is the server's clock: key deadlines, and the idle and output
+	// timeouts and ages of clients; tests inject a fake one. Default time.Now.
 	Now func() time.Time
 }
 
@@ -116,7 +117,7 @@ type Server struct {
 	store   *shard.Store
 	cycle   *expire.Cycle
 	log     *slog.Logger
-	started time.Time
+	started time.Time // set by New and never written again: INFO reads it from any goroutine
 	nowFn   func() time.Time
 
 	// mu guards ln, clients and closing.
@@ -134,7 +135,8 @@ type Server struct {
 	scripts scriptState   // the Lua engine and the script in progress
 }
 
-// stats are server-wide counters reported by INFO.
+// stats are server-wide counters reported by INFO and zeroed by CONFIG
+// RESETSTAT.
 type stats struct {
 	connections atomic.Int64 // total_connections_received
 	rejected    atomic.Int64 // rejected_connections
@@ -142,7 +144,12 @@ type stats struct {
 	panics      atomic.Int64 // commands that panicked and were recovered
 	oom         atomic.Int64 // commands refused with -OOM
 	slowWriters atomic.Int64 // clients closed by client-output-timeout
-	outputLimit atomic.Int64 // clients closed past an output bound (event loops; random replies)
+	outputLimit atomic.Int64 // clients closed for a reply too large to build (SRANDMEMBER/HRANDFIELD with a huge negative count)
+
+	// The store counts expired and evicted keys since it was made; INFO
+	// reports them less these values, taken by the last RESETSTAT.
+	expiredBase atomic.Uint64
+	evictedBase atomic.Uint64
 }
 
 // New checks cfg and builds a server that is not yet listening.
@@ -192,6 +199,7 @@ func New(cfg Config) (*Server, error) {
 		store:   st,
 		log:     cfg.Logger,
 		nowFn:   cfg.Now,
+		started: time.Now(),
 		clients: make(map[*client]struct{}),
 	}
 	st.SetObserver(observer{s})
@@ -260,7 +268,6 @@ func (s *Server) Serve() error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	s.started = time.Now()
 	// Registered under mu, so a Shutdown that follows sees the cancel
 	// function and waits for these goroutines.
 	cron := s.cfg.Timeout > 0 || s.cfg.OutputTimeout > 0
@@ -425,14 +432,16 @@ func (s *Server) clientsCron(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		s.checkClients(time.Now())
+		s.checkClients(s.nowFn())
 	}
 }
 
-// checkClients runs one round of clientsCron as of now.
+// checkClients runs one round of clientsCron as of now, on the server's
+// clock (Config.Now), the clock the clients stamp lastActive and
+// writeSince with.
 func (s *Server) checkClients(now time.Time) {
-	idleLimit := now.Add(-s.cfg.Timeout).UnixNano()
-	writeLimit := now.Add(-s.cfg.OutputTimeout).UnixNano()
+	idleLimit := now.Add(-s.cfg.Timeout).UnixMilli()
+	writeLimit := now.Add(-s.cfg.OutputTimeout).UnixMilli()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.clients {
@@ -440,7 +449,9 @@ func (s *Server) checkClients(now time.Time) {
 		case s.cfg.OutputTimeout > 0 && w != 0 && w < writeLimit:
 			s.log.Warn("closing client that does not read its replies", "id", c.id, "addr", c.addr)
 			s.stats.slowWriters.Add(1)
-		case s.cfg.Timeout > 0 && c.lastActive.Load() < idleLimit:
+		case s.cfg.Timeout > 0 && w == 0 && c.lastActive.Load() < idleLimit:
+			// A client whose replies are still going out is not idle;
+			// the output timeout governs it.
 			s.log.Info("closing idle client", "id", c.id, "addr", c.addr)
 		default:
 			continue

@@ -58,8 +58,8 @@ func run(argv []string) error {
 	cfg.QueryBufferLimit = codec.DefaultMaxQueryLen
 	fs.Var((*memFlag)(&cfg.QueryBufferLimit), "client-query-buffer-limit", "most request bytes buffered per client; past it the client is closed")
 	outLimit := int64(4 << 20)
-	fs.Var((*memFlag)(&outLimit), "client-output-buffer-limit", "most reply bytes waiting per client before the server writes them and stops reading from it until they are read")
-	fs.DurationVar(&cfg.OutputTimeout, "client-output-timeout", time.Minute, "close a client whose replies have not been read for this long; 0 never")
+	fs.Var((*memFlag)(&outLimit), "client-output-buffer-limit", "most reply bytes waiting per client before the server runs none of its further commands until it reads them")
+	fs.DurationVar(&cfg.OutputTimeout, "client-output-timeout", time.Minute, "close a client whose replies have taken no bytes for this long; 0 never")
 	fs.Var((*memFlag)(&cfg.MaxMemory), "maxmemory", "bound on the estimated bytes of keys and values (100mb, 2gb...); 0 means none")
 	policy := "noeviction"
 	fs.StringVar(&policy, "maxmemory-policy", policy, "what to do past maxmemory: noeviction, allkeys-lru or volatile-ttl")
