@@ -108,12 +108,12 @@ var errRDB = errors.New("scripting: bad RDB string")
 // Redis's reply without "-".
 func (e *Engine) FunctionRestore(payload []byte, policy RestorePolicy) error {
 	if len(payload) < 10 {
-		return &Error{Msg: "ERR payload version or checksum are wrong"}
+		return &Error{Msg: "ERR DUMP payload version or checksum are wrong"}
 	}
 	footer := payload[len(payload)-10:]
 	if binary.LittleEndian.Uint16(footer) > rdbVersion ||
 		binary.LittleEndian.Uint64(footer[2:]) != CRC64(payload[:len(payload)-8]) {
-		return &Error{Msg: "ERR payload version or checksum are wrong"}
+		return &Error{Msg: "ERR DUMP payload version or checksum are wrong"}
 	}
 	e.fmu.Lock()
 	defer e.fmu.Unlock()

@@ -63,8 +63,8 @@ func TestFunctionDumpRestore(t *testing.T) {
 
 	bad := append([]byte(nil), dump...)
 	bad[3] ^= 1
-	assert.EqualError(t, e3.FunctionRestore(bad, RestoreAppend), "ERR payload version or checksum are wrong")
-	assert.EqualError(t, e3.FunctionRestore([]byte("short"), RestoreAppend), "ERR payload version or checksum are wrong")
+	assert.EqualError(t, e3.FunctionRestore(bad, RestoreAppend), "ERR DUMP payload version or checksum are wrong")
+	assert.EqualError(t, e3.FunctionRestore([]byte("short"), RestoreAppend), "ERR DUMP payload version or checksum are wrong")
 
 	p, ok := ParseRestorePolicy([]byte("replace"))
 	assert.True(t, ok)

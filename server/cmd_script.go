@@ -31,6 +31,7 @@ type scriptRun struct {
 	cancel   context.CancelCauseFunc
 	wrote    atomic.Bool
 	function bool
+	name     string // the function's name, for FUNCTION STATS
 }
 
 // scripting is the server's script state. mu is held for the whole run of a
@@ -113,7 +114,7 @@ func (c *client) evalScript(s *scripting.Script, args [][]byte, ro bool) {
 		c.w.Error(msgOOM)
 		return
 	}
-	c.runScript(keys, ro || noWrites, false, func(r *scripting.Run, dst []byte) []byte {
+	c.runScript(keys, ro || noWrites, "", func(r *scripting.Run, dst []byte) []byte {
 		return c.srv.scripts.engine.Run(dst, r, s, keys, argv)
 	})
 }
@@ -141,17 +142,17 @@ func (c *client) fcall(args [][]byte, ro bool) {
 		c.w.Error(msgOOM)
 		return
 	}
-	c.runScript(keys, ro || noWrites, true, func(r *scripting.Run, dst []byte) []byte {
+	c.runScript(keys, ro || noWrites, f.Name(), func(r *scripting.Run, dst []byte) []byte {
 		return c.srv.scripts.engine.FCall(dst, r, f, keys, argv)
 	})
 }
 
-// runScript runs one script or function atomically: it holds the shards of
+// runScript runs one script, or the function named function, atomically: it holds the shards of
 // keys (every shard when a first run had to stop, see errRetryAll), runs exec
 // with a Caller bound to them, and writes the reply. Inside EXEC it runs
 // under the transaction's held shards instead; EXEC took the script lock
 // before them, keeping the order script lock, then shards.
-func (c *client) runScript(keys [][]byte, ro, function bool, exec func(r *scripting.Run, dst []byte) []byte) {
+func (c *client) runScript(keys [][]byte, ro bool, function string, exec func(r *scripting.Run, dst []byte) []byte) {
 	if outer := c.db.Held(); outer != nil {
 		reply, _ := c.runOnce(outer, ro, function, false, exec)
 		c.w.Raw(reply)
@@ -174,11 +175,11 @@ func (c *client) runScript(keys [][]byte, ro, function bool, exec func(r *script
 // runOnce runs exec once under h. With canRetry, a command that needs a shard
 // another client holds stops a script that has not written yet, and retry
 // reports it; without, the script waits for the shard.
-func (c *client) runOnce(h *shard.Held, ro, function, canRetry bool, exec func(r *scripting.Run, dst []byte) []byte) (reply []byte, retry bool) {
+func (c *client) runOnce(h *shard.Held, ro bool, function string, canRetry bool, exec func(r *scripting.Run, dst []byte) []byte) (reply []byte, retry bool) {
 	st := &c.srv.scripts
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
-	run := &scriptRun{c: c, start: time.Now(), cancel: cancel, function: function}
+	run := &scriptRun{c: c, start: time.Now(), cancel: cancel, function: function != "", name: function}
 	sc := newScriptCaller(c, h, run, ro, canRetry)
 	defer sc.release()
 	st.running.Store(run)
@@ -386,11 +387,15 @@ func cmdFunction(c *client, args [][]byte) {
 		c.functionList(args[2:])
 	case equalFold(sub, "STATS") && len(args) == 2:
 		c.functionStats()
+	case equalFold(sub, "DUMP") && len(args) == 2:
+		c.w.Bulk(c.srv.scripts.engine.FunctionDump())
+	case equalFold(sub, "RESTORE") && (len(args) == 3 || len(args) == 4):
+		c.functionRestore(args)
 	case equalFold(sub, "KILL") && len(args) == 2:
 		c.killScript(true)
 	case equalFold(sub, "HELP") && len(args) == 2:
 		c.writeHelp("FUNCTION", functionHelp)
-	case equalFold(sub, "LOAD"), equalFold(sub, "DELETE"), equalFold(sub, "FLUSH"), equalFold(sub, "STATS"), equalFold(sub, "KILL"):
+	case equalFold(sub, "LOAD"), equalFold(sub, "DELETE"), equalFold(sub, "FLUSH"), equalFold(sub, "STATS"), equalFold(sub, "KILL"), equalFold(sub, "DUMP"), equalFold(sub, "RESTORE"):
 		c.w.Error("ERR wrong number of arguments for 'function|" + lowerASCII(sub) + "' command")
 	default:
 		c.w.Error("ERR unknown subcommand '" + string(sub) + "'. Try FUNCTION HELP.")
@@ -424,31 +429,33 @@ func (c *client) functionList(opts [][]byte) {
 	c.w.Raw(c.tmp)
 }
 
-// functionStats answers FUNCTION STATS: the running script, if any, and the
-// Lua engine's library and function counts.
+// functionStats answers FUNCTION STATS: the running function, if any, and
+// the Lua engine's library and function counts.
 func (c *client) functionStats() {
-	libs, funcs := c.srv.scripts.engine.FunctionCounts()
-	c.w.MapLen(2)
-	c.w.BulkString("running_script")
+	var running *scripting.Running
 	if r := c.srv.scripts.running.Load(); r != nil && r.function {
-		c.w.MapLen(3)
-		c.w.BulkString("name")
-		c.w.BulkString("")
-		c.w.BulkString("command")
-		c.w.ArrayLen(0)
-		c.w.BulkString("duration_ms")
-		c.w.Int(time.Since(r.start).Milliseconds())
-	} else {
-		c.w.Null()
+		running = &scripting.Running{Name: r.name, DurationMS: time.Since(r.start).Milliseconds()}
 	}
-	c.w.BulkString("engines")
-	c.w.MapLen(1)
-	c.w.BulkString("LUA")
-	c.w.MapLen(2)
-	c.w.BulkString("libraries_count")
-	c.w.Int(int64(libs))
-	c.w.BulkString("functions_count")
-	c.w.Int(int64(funcs))
+	c.tmp = c.srv.scripts.engine.FunctionStats(c.tmp[:0], c.w.Proto(), running)
+	c.w.Raw(c.tmp)
+}
+
+// functionRestore answers FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE].
+func (c *client) functionRestore(args [][]byte) {
+	policy := scripting.RestoreAppend
+	if len(args) == 4 {
+		p, ok := scripting.ParseRestorePolicy(args[3])
+		if !ok {
+			c.w.Error(scripting.MsgBadRestorePolicy)
+			return
+		}
+		policy = p
+	}
+	if err := c.srv.scripts.engine.FunctionRestore(args[2], policy); err != nil {
+		c.w.Error(errText(err))
+		return
+	}
+	c.w.OK()
 }
 
 // writeHelp writes a HELP reply: the container's usage lines.
@@ -482,6 +489,8 @@ var functionHelp = []string{
 	"DELETE <LIBRARY NAME>",
 	"LIST [LIBRARYNAME PATTERN] [WITHCODE]",
 	"FLUSH [ASYNC|SYNC]",
+	"DUMP",
+	"RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
 	"KILL",
 	"STATS",
 	"HELP",

@@ -237,3 +237,34 @@ func roundTrip(t *testing.T, r *rawConn, req string) string {
 	require.NoError(t, err)
 	return got
 }
+
+// TestFunctionDumpRestoreWithRedis moves a function library from
+// redis-server to miniredis with FUNCTION DUMP and RESTORE, and back.
+func TestFunctionDumpRestoreWithRedis(t *testing.T) {
+	mini, redis := startDiff(t)
+	p := redistest.NewPair(t, mini, redis)
+	lib := "#!lua name=moved\nredis.register_function('twice', function(keys, args) return args[1] * 2 end)"
+	for _, c := range []*redistest.Conn{p.Mini, p.Redis} {
+		_, err := c.Do("FUNCTION", "FLUSH")
+		require.NoError(t, err)
+	}
+	_, err := p.Redis.Do("FUNCTION", "LOAD", lib)
+	require.NoError(t, err)
+	for _, dir := range []struct {
+		name     string
+		from, to *redistest.Conn
+	}{{"redis to mini", p.Redis, p.Mini}, {"mini to redis", p.Mini, p.Redis}} {
+		t.Run(dir.name, func(t *testing.T) {
+			dump, err := dir.from.Do("FUNCTION", "DUMP")
+			require.NoError(t, err)
+			got, err := dir.to.Do("FUNCTION", "RESTORE", dump.Str, "REPLACE")
+			require.NoError(t, err)
+			assert.Equal(t, "OK", got.Str, got.String())
+			got, err = dir.to.Do("FCALL", "twice", "0", "21")
+			require.NoError(t, err)
+			assert.Equal(t, int64(42), got.Int, got.String())
+		})
+	}
+	p.Compare(false, "FUNCTION", "RESTORE", "garbage")
+	p.Compare(false, "FUNCTION", "RESTORE", "x", "NOPE")
+}

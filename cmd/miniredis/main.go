@@ -51,6 +51,7 @@ func run(argv []string) error {
 	fs.IntVar(&cfg.Hz, "hz", 10, "active-expiry cycles per second")
 	fs.StringVar(&netMode, "net", "eventloop", "network layer: eventloop (epoll event loops) or std (a goroutine per connection)")
 	fs.IntVar(&cfg.EventLoops, "event-loops", 0, "event loops for --net eventloop; 0 means half the CPUs, at least 1")
+	fs.DurationVar(&cfg.BusyReplyThreshold, "busy-reply-threshold", 5*time.Second, "how long a Lua script runs before other clients get BUSY and SCRIPT KILL may stop it")
 	fs.StringVar(&cpuProf, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file until shutdown")
 	fs.StringVar(&logLevel, "loglevel", "info", "debug, info, warn or error")
 	cfg.ProtoMaxBulkLen = codec.DefaultMaxBulkLen
