@@ -6,7 +6,7 @@
 # benchmarks/results/latest.{md,csv,svg}. A test that errors (an unknown
 # command, a timeout) is recorded as an error row, not a failure.
 #
-# Environment: ROUNDS (3), TESTS (set,get,incr,lpush,lpop,hset,mset),
+# Environment: ROUNDS (3), TESTS (set,get,incr,lpush,lpop,hset,mset,eval),
 # CLIENTS (50), PIPELINES ("1 16"), SIZES ("32 1024"), N1 (requests at
 # pipeline 1, 200000), N16 (requests at pipeline 16, 1500000), KEYSPACE
 # (1000000), RUN_TIMEOUT (seconds per redis-benchmark run, 60), MINIREDIS
@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-3}
-TESTS=${TESTS:-set,get,incr,lpush,lpop,hset,mset}
+TESTS=${TESTS:-set,get,incr,lpush,lpop,hset,mset,eval}
 CLIENTS=${CLIENTS:-50}
 PIPELINES=${PIPELINES:-"1 16"}
 SIZES=${SIZES:-"32 1024"}
@@ -81,8 +81,12 @@ run_one() { # server port test pipeline size round
 	# MSET sets 10 keys per request: a tenth of the requests keeps its runs
 	# as long as the others (and inside RUN_TIMEOUT).
 	[ "$test" = mset ] && n=$((n / 10))
+	# eval is a script of three commands on one key (EVAL's cost on top of
+	# the commands); redis-benchmark runs it as a custom command.
+	local what=(-t "$test")
+	[ "$test" = eval ] && what=(EVAL "redis.call('set',KEYS[1],ARGV[1]); redis.call('get',KEYS[1]); return redis.call('strlen',KEYS[1])" 1 "key:__rand_int__" value)
 	if out=$(timeout "$RUN_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$n" \
-		-P "$p" -d "$d" -r "$KEYSPACE" -t "$test" --csv 2>"$work/err"); then
+		-P "$p" -d "$d" -r "$KEYSPACE" --csv "${what[@]}" 2>"$work/err"); then
 		rps=$(printf '%s\n' "$out" | awk -F'"' 'NR>1 && $4 != "" {print $4; exit}')
 	fi
 	if [ -z "${rps:-}" ]; then

@@ -77,9 +77,18 @@ func dialRaw(b *testing.B, addr string) *rawConn {
 }
 
 func (r *rawConn) roundTrip(b *testing.B, cmd []byte) {
+	r.send(b, cmd)
+	r.read(b)
+}
+
+func (r *rawConn) send(b *testing.B, cmd []byte) {
 	if _, err := r.c.Write(cmd); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// read reads one reply and fails on an error reply.
+func (r *rawConn) read(b *testing.B) {
 	reply, err := redistest.ReadReply(r.rd)
 	if err != nil {
 		b.Fatal(err)
