@@ -83,3 +83,31 @@ func FuzzCjsonDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFunctionRestore feeds random payloads to FUNCTION RESTORE: a bad one
+// is refused with an error and leaves the libraries as they were; nothing
+// panics. The seeds are a real dump and broken copies of it.
+func FuzzFunctionRestore(f *testing.F) {
+	e := New(Options{})
+	_, err := e.FunctionLoad([]byte("#!lua name=lib\nredis.register_function('f', function() return 1 end)"), false)
+	if err != nil {
+		f.Fatal(err)
+	}
+	dump := e.FunctionDump()
+	f.Add(dump)
+	f.Add(dump[:len(dump)/2])
+	f.Add([]byte{})
+	f.Add([]byte("\xf5\xc3garbage\x0a\x00"))
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		e := New(Options{})
+		if _, err := e.FunctionLoad([]byte("#!lua name=keep\nredis.register_function('k', function() return 1 end)"), false); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.FunctionRestore(payload, RestoreAppend); err != nil {
+			libs, funcs := e.FunctionCounts()
+			if libs != 1 || funcs != 1 {
+				t.Fatalf("a refused restore changed the libraries: %d libraries, %d functions", libs, funcs)
+			}
+		}
+	})
+}
