@@ -39,6 +39,8 @@ type client struct {
 	multi    *multiState  // the open transaction (MULTI), nil outside one
 	watched  []watchedKey // keys WATCHed, registered in srv.watches
 	dirtyCAS atomic.Bool  // a watched key changed; set by other clients' writes
+	dbNum    atomic.Int32 // db.Index(), for CLIENT LIST on other goroutines
+	multiLen atomic.Int32 // commands queued in MULTI, -1 outside one; for CLIENT LIST
 
 	// lastActive is when the client's last batch began, in unix ms on the
 	// server's clock (the batch's own clock read, so tracking it costs no
@@ -68,6 +70,7 @@ func newClient(s *Server, conn net.Conn) *client {
 		authed:  s.cfg.RequirePass == "",
 		db:      s.store.DB(0),
 	}
+	c.multiLen.Store(-1)
 	out := io.Writer(conn)
 	if _, onLoop := conn.(gnet.Conn); !onLoop && s.cfg.OutputTimeout > 0 {
 		out = progressWriter{c}

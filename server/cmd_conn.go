@@ -67,7 +67,10 @@ func (c *client) dbArg(b []byte) (int, bool) {
 
 // selectDB switches the client to database n, inside a transaction or script
 // as well as outside one.
-func (c *client) selectDB(n int) { c.db = c.dbN(n) }
+func (c *client) selectDB(n int) {
+	c.db = c.dbN(n)
+	c.dbNum.Store(int32(n))
+}
 
 // dbN returns a handle on database n that locks as the current one does:
 // under the transaction's or script's locks when there are any.
@@ -283,7 +286,16 @@ func (c *client) appendInfo(b []byte, now int64) []byte {
 	b = strconv.AppendInt(b, max(age, 0), 10)
 	b = append(b, " idle="...)
 	b = strconv.AppendInt(b, max(idle, 0), 10)
-	b = append(b, " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 user=default"...)
+	multi := c.multiLen.Load()
+	if multi >= 0 {
+		b = append(b, " flags=x db="...)
+	} else {
+		b = append(b, " flags=N db="...)
+	}
+	b = strconv.AppendInt(b, int64(c.dbNum.Load()), 10)
+	b = append(b, " sub=0 psub=0 ssub=0 multi="...)
+	b = strconv.AppendInt(b, int64(multi), 10)
+	b = append(b, " user=default"...)
 	return append(b, '\n')
 }
 

@@ -147,6 +147,7 @@ func (c *client) queue(cmd *command, args [][]byte) {
 	}
 	c.multi.queued = append(c.multi.queued, cp)
 	c.multi.cmds = append(c.multi.cmds, cmd)
+	c.multiLen.Add(1)
 	if cmd.flags&flagScript != 0 {
 		c.multi.scripts = true
 	}
@@ -159,6 +160,7 @@ func cmdMulti(c *client, args [][]byte) {
 		return
 	}
 	c.multi = &multiState{}
+	c.multiLen.Store(0)
 	c.w.OK()
 }
 
@@ -168,6 +170,7 @@ func cmdDiscard(c *client, args [][]byte) {
 		return
 	}
 	c.multi = nil
+	c.multiLen.Store(-1)
 	c.unwatchAll()
 	c.w.OK()
 }
@@ -227,6 +230,7 @@ func cmdExec(c *client, args [][]byte) {
 		return
 	}
 	c.multi = nil
+	c.multiLen.Store(-1)
 	if m.abort {
 		c.unwatchAll()
 		c.w.Error(msgExecAbort)
@@ -251,6 +255,7 @@ func cmdExec(c *client, args [][]byte) {
 	defer func() {
 		// SELECT inside the transaction sticks, as in Redis.
 		c.db = c.srv.store.DB(c.db.Index())
+		c.dbNum.Store(int32(c.db.Index()))
 		h.Release()
 	}()
 	c.w.ArrayLen(len(m.queued))
