@@ -103,20 +103,32 @@ func (c *client) evalScript(s *scripting.Script, args [][]byte, ro bool) {
 		c.w.Error(msg)
 		return
 	}
-	flags := s.Flags()
-	compat := flags&scripting.FlagEvalCompat != 0
-	noWrites := flags&scripting.FlagNoWrites != 0
-	if ro && !compat && !noWrites {
-		c.w.Error(scripting.MsgROWriteFunction)
-		return
-	}
-	if !compat && !noWrites && flags&scripting.FlagAllowOOM == 0 && c.srv.cfg.MaxMemory > 0 && !c.srv.freeMemory() {
-		c.w.Error(msgOOM)
+	noWrites, ok := c.scriptAllowed(s.Flags(), ro)
+	if !ok {
 		return
 	}
 	c.runScript(keys, ro || noWrites, "", func(r *scripting.Run, dst []byte) []byte {
 		return c.srv.scripts.engine.Run(dst, r, s, keys, argv)
 	})
+}
+
+// scriptAllowed applies a script's or function's flags before it runs: a
+// *_RO call of one that may write, and one that may write while the server
+// is out of memory (unless allow-oom), are refused with Redis's errors.
+// Scripts without a shebang (legacy EVAL) are checked per command instead.
+// It reports whether the script may not write, and whether it may run.
+func (c *client) scriptAllowed(flags scripting.Flags, ro bool) (noWrites, ok bool) {
+	compat := flags&scripting.FlagEvalCompat != 0
+	noWrites = flags&scripting.FlagNoWrites != 0
+	switch {
+	case ro && !compat && !noWrites:
+		c.w.Error(scripting.MsgROWriteFunction)
+		return noWrites, false
+	case !compat && !noWrites && flags&scripting.FlagAllowOOM == 0 && c.srv.cfg.MaxMemory > 0 && !c.srv.freeMemory():
+		c.w.Error(msgOOM)
+		return noWrites, false
+	}
+	return noWrites, true
 }
 
 func cmdFCall(c *client, args [][]byte)   { c.fcall(args, false) }
@@ -133,13 +145,8 @@ func (c *client) fcall(args [][]byte, ro bool) {
 		c.w.Error(msg)
 		return
 	}
-	noWrites := f.Flags()&scripting.FlagNoWrites != 0
-	if ro && !noWrites {
-		c.w.Error(scripting.MsgROWriteFunction)
-		return
-	}
-	if !noWrites && f.Flags()&scripting.FlagAllowOOM == 0 && c.srv.cfg.MaxMemory > 0 && !c.srv.freeMemory() {
-		c.w.Error(msgOOM)
+	noWrites, ok := c.scriptAllowed(f.Flags(), ro)
+	if !ok {
 		return
 	}
 	c.runScript(keys, ro || noWrites, f.Name(), func(r *scripting.Run, dst []byte) []byte {

@@ -63,18 +63,7 @@ func (h *Held) Wrote() bool { return h.wrote }
 
 // TryAdd adds the shard of key to the set if it can without waiting and
 // reports whether the set now holds it.
-func (h *Held) TryAdd(key []byte) bool {
-	j := h.s.index(key)
-	if h.own[j] {
-		return true
-	}
-	if !h.s.shards[j].mu.TryLock() {
-		return false
-	}
-	h.own[j] = true
-	h.list = append(h.list, j)
-	return true
-}
+func (h *Held) TryAdd(key []byte) bool { return h.TryAddShard(h.s.index(key)) }
 
 // Add adds the shard of key to the set, waiting for it if another client
 // holds it. See the type's comment for when that is safe.
