@@ -244,3 +244,96 @@ func (w *Writer) Release() {
 	}
 	*w = Writer{}
 }
+
+// Encoded appends reply, one complete RESP2 or RESP3 reply encoded for this
+// writer's protocol (a script's result, say). In the plain dialect it is
+// rendered as plain text instead, as if written by meaning; a malformed
+// reply is written as an error.
+func (w *Writer) Encoded(reply []byte) {
+	if !w.plain {
+		w.Raw(reply)
+		return
+	}
+	mark := len(w.bb.B)
+	if rest, ok := w.plainFrom(reply, 0); !ok || len(rest) != 0 {
+		w.bb.B = w.bb.B[:mark] // nothing of a reply that is not whole
+		w.Error("ERR malformed reply")
+	}
+}
+
+// maxPlainDepth bounds the nesting plainFrom follows.
+const maxPlainDepth = 64
+
+// plainFrom renders the reply at the start of b in the plain dialect and
+// returns what follows it.
+func (w *Writer) plainFrom(b []byte, depth int) ([]byte, bool) {
+	if len(b) == 0 || depth > maxPlainDepth {
+		return nil, false
+	}
+	end := indexCRLF(b)
+	if end < 1 { // no line, or no type byte before it
+		return nil, false
+	}
+	line, rest := b[1:end], b[end+2:]
+	switch b[0] {
+	case '+':
+		w.Simple(string(line))
+	case '-', '!':
+		w.Error(string(line))
+	case ':', ',', '(':
+		w.bb.B = append(append(w.bb.B, line...), '\r', '\n')
+	case '#':
+		w.Bool(len(line) == 1 && line[0] == 't')
+	case '_':
+		w.Null()
+	case '$', '=':
+		n, ok := ParseInt(line)
+		if !ok || n < -1 {
+			return nil, false
+		}
+		if n == -1 {
+			w.Null()
+			return rest, true
+		}
+		if int64(len(rest)) < n+2 {
+			return nil, false
+		}
+		body := rest[:n]
+		if b[0] == '=' && len(body) >= 4 {
+			body = body[4:] // "txt:"
+		}
+		w.Bulk(body)
+		rest = rest[n+2:]
+	case '*', '~', '%', '>':
+		n, ok := ParseInt(line)
+		if !ok || n < -1 {
+			return nil, false
+		}
+		if n == -1 {
+			w.NullArray()
+			return rest, true
+		}
+		if b[0] == '%' {
+			n *= 2
+		}
+		w.plainLen(int(n))
+		for range n {
+			if rest, ok = w.plainFrom(rest, depth+1); !ok {
+				return nil, false
+			}
+		}
+	default:
+		return nil, false
+	}
+	return rest, true
+}
+
+// indexCRLF returns the index of the first "\r\n" in b, or -1.
+func indexCRLF(b []byte) int {
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] == '\r' && b[i+1] == '\n' {
+			return i
+		}
+	}
+	return -1
+}

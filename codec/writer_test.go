@@ -174,3 +174,40 @@ func TestWriterAllocs(t *testing.T) {
 		})
 	}
 }
+
+// TestEncodedPlain renders already-encoded replies (a script's result) in the
+// plain dialect as the writer would have written them by meaning, and passes
+// them through untouched otherwise.
+func TestEncodedPlain(t *testing.T) {
+	for _, tc := range []struct {
+		name, reply, plain string
+	}{
+		{"simple", "+OK\r\n", "OK\r\n"},
+		{"error", "-ERR boom\r\n", "Error: boom\r\n"},
+		{"int", ":42\r\n", "42\r\n"},
+		{"bulk", "$3\r\nabc\r\n", "abc\r\n"},
+		{"null bulk", "$-1\r\n", "Nil\r\n"},
+		{"null array", "*-1\r\n", "Nil\r\n"},
+		{"resp3 null", "_\r\n", "Nil\r\n"},
+		{"empty array", "*0\r\n", "(empty)\r\n"},
+		{"nested", "*3\r\n:1\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n+x\r\n", "1\r\na\r\nb\r\nx\r\n"},
+		{"map", "%1\r\n$1\r\nk\r\n:2\r\n", "k\r\n2\r\n"},
+		{"double and bool", "*2\r\n,1.5\r\n#t\r\n", "1.5\r\n1\r\n"},
+		{"verbatim", "=7\r\ntxt:abc\r\n", "abc\r\n"},
+		{"truncated", "*2\r\n:1\r\n", "Error: malformed reply\r\n"},
+		{"bad length", "$x\r\n", "Error: malformed reply\r\n"},
+		{"trailing bytes", ":1\r\n:2\r\n", "Error: malformed reply\r\n"},
+		{"unknown type", "?\r\n", "Error: malformed reply\r\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			w := NewWriter(&buf)
+			defer w.Release()
+			w.Encoded([]byte(tc.reply))
+			w.SetPlain(true)
+			w.Encoded([]byte(tc.reply))
+			require.NoError(t, w.Flush())
+			assert.Equal(t, tc.reply+tc.plain, buf.String())
+		})
+	}
+}

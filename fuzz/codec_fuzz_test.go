@@ -225,3 +225,20 @@ func FuzzInline(f *testing.F) {
 		assert.Equal(t, want, clone(got), "re-quoted %q", req)
 	})
 }
+
+// FuzzEncodedPlain renders random bytes as an encoded reply in the plain
+// dialect: it never panics, and writes either a rendering or one error line.
+func FuzzEncodedPlain(f *testing.F) {
+	for _, s := range []string{"+OK\r\n", "*2\r\n:1\r\n$1\r\na\r\n", "%1\r\n+k\r\n_\r\n", "$-1\r\n", "*1\r\n", "$5\r\nab\r\n", "=7\r\ntxt:abc\r\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, reply []byte) {
+		var buf bytes.Buffer
+		w := codec.NewWriter(&buf)
+		defer w.Release()
+		w.SetPlain(true)
+		w.Encoded(reply)
+		require.NoError(t, w.Flush())
+		require.True(t, bytes.HasSuffix(buf.Bytes(), []byte("\r\n")) || buf.Len() == 0)
+	})
+}
