@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"runtime"
-	"runtime/metrics"
 	"strconv"
 	"strings"
 	"time"
@@ -548,52 +547,6 @@ func (s *Server) infoClients(b []byte) []byte {
 	b = infoInt(b, "connected_clients", int64(n))
 	b = infoInt(b, "maxclients", int64(s.cfg.MaxClients))
 	return infoInt(b, "blocked_clients", 0)
-}
-
-// memMetrics are the runtime/metrics INFO memory reads. Unlike
-// runtime.ReadMemStats they need no stop-the-world, so a monitor polling
-// INFO does not pause every client.
-var memMetrics = [...]string{
-	"/memory/classes/heap/objects:bytes",  // live and unswept heap objects: MemStats.HeapAlloc
-	"/memory/classes/total:bytes",         // all memory mapped by the runtime: MemStats.Sys
-	"/memory/classes/heap/released:bytes", // returned to the OS: MemStats.HeapReleased
-	"/gc/cycles/total:gc-cycles",          // MemStats.NumGC
-}
-
-// readMemMetrics returns the heap in use, the memory the process holds from
-// the OS and the GC cycles completed.
-func readMemMetrics() (heap, rss, gcs uint64) {
-	var samples [len(memMetrics)]metrics.Sample
-	for i, name := range memMetrics {
-		samples[i].Name = name
-	}
-	metrics.Read(samples[:])
-	v := func(i int) uint64 {
-		if samples[i].Value.Kind() != metrics.KindUint64 {
-			return 0 // not in this Go release
-		}
-		return samples[i].Value.Uint64()
-	}
-	return v(0), v(1) - v(2), v(3)
-}
-
-// infoMemory reports as used_memory the estimate --maxmemory is enforced
-// against (keys, values and per-entry overhead), so that used_memory and
-// maxmemory compare as they do in Redis; the Go heap is reported beside it.
-func (s *Server) infoMemory(b []byte) []byte {
-	heap, rss, gcs := readMemMetrics()
-	used := s.store.UsedMemory()
-	b = infoInt(b, "used_memory", used)
-	b = infoLine(b, "used_memory_human", humanBytes(uint64(max(used, 0))))
-	b = infoInt(b, "used_memory_dataset", s.store.Stats().UsedMemory)
-	b = infoInt(b, "used_memory_heap", int64(heap))
-	b = infoLine(b, "used_memory_heap_human", humanBytes(heap))
-	b = infoInt(b, "used_memory_rss", int64(rss))
-	b = infoInt(b, "maxmemory", s.cfg.MaxMemory)
-	b = infoLine(b, "maxmemory_human", humanBytes(uint64(s.cfg.MaxMemory)))
-	b = infoLine(b, "maxmemory_policy", s.cfg.MaxMemoryPolicy.String())
-	b = infoInt(b, "evicted_keys", s.evictedKeys())
-	return infoInt(b, "gc_cycles", int64(gcs))
 }
 
 func humanBytes(n uint64) string {

@@ -85,7 +85,8 @@ type Config struct {
 	// MaxMemory bounds the estimated bytes of keys and values; 0 means no
 	// bound. Past it, MaxMemoryPolicy evicts keys before each command that
 	// may grow memory, or (noeviction, or nothing left to evict) the command
-	// is refused with -OOM.
+	// is refused with -OOM. While the server serves, it also sets the Go
+	// runtime's soft memory limit with headroom above it (see memoryLimit).
 	MaxMemory int64
 	// MaxMemoryPolicy picks the keys evicted past MaxMemory; the zero value
 	// is shard.NoEviction.
@@ -127,10 +128,11 @@ type Server struct {
 	clients map[*client]struct{}
 	closing bool
 
-	wg      sync.WaitGroup // client goroutines and the expiry cycle
+	wg      sync.WaitGroup // client goroutines, the expiry cycle and memoryCron
 	cancel  context.CancelFunc
 	nextID  atomic.Int64
 	stats   stats
+	memPeak atomic.Uint64 // used_memory_peak, kept by memoryCron and INFO; RESETSTAT keeps it, as Redis 7.0 does
 	watches watchRegistry // WATCHed keys of every client
 	scripts scriptState   // the Lua engine and the script in progress
 }
@@ -266,21 +268,26 @@ func (s *Server) Serve() error {
 		}
 		return nil
 	}
+	defer applyMemoryLimit(s.cfg.MaxMemory)() // before cancel is set, so a test can tell it ran
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	// Registered under mu, so a Shutdown that follows sees the cancel
 	// function and waits for these goroutines.
 	cron := s.cfg.Timeout > 0 || s.cfg.OutputTimeout > 0
 	if cron {
-		s.wg.Add(2)
+		s.wg.Add(3)
 	} else {
-		s.wg.Add(1)
+		s.wg.Add(2)
 	}
 	s.mu.Unlock()
 
 	go func() {
 		defer s.wg.Done()
 		s.cycle.Run(ctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.memoryCron(ctx)
 	}()
 	if cron {
 		go func() {

@@ -61,7 +61,7 @@ func run(argv []string) error {
 	outLimit := int64(4 << 20)
 	fs.Var((*memFlag)(&outLimit), "client-output-buffer-limit", "most reply bytes waiting per client before the server runs none of its further commands until it reads them")
 	fs.DurationVar(&cfg.OutputTimeout, "client-output-timeout", time.Minute, "close a client whose replies have taken no bytes for this long; 0 never")
-	fs.Var((*memFlag)(&cfg.MaxMemory), "maxmemory", "bound on the estimated bytes of keys and values (100mb, 2gb...); 0 means none")
+	fs.Var((*memFlag)(&cfg.MaxMemory), "maxmemory", "bound on the estimated bytes of keys and values (100mb, 2gb...), also setting the Go runtime's soft memory limit at 1.5x plus 64mb; 0 means none")
 	policy := "noeviction"
 	fs.StringVar(&policy, "maxmemory-policy", policy, "what to do past maxmemory: noeviction, allkeys-lru or volatile-ttl")
 	if err := fs.Parse(argv); err != nil {
