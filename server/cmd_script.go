@@ -157,6 +157,21 @@ func (c *client) runScript(keys [][]byte, ro, function bool, exec func(r *script
 		c.w.Raw(reply)
 		return
 	}
+	if c.loop != nil {
+		// On an event loop the script runs on a goroutine of its own, so
+		// the loop goes on serving its other clients (BUSY, SCRIPT KILL),
+		// as Redis serves events while a script is busy. keys and exec's
+		// arguments point into the read buffer, which the loop leaves
+		// alone until the script is done.
+		c.offLoop = func() { c.runScriptNow(keys, ro, function, exec) }
+		return
+	}
+	c.runScriptNow(keys, ro, function, exec)
+}
+
+// runScriptNow is runScript outside a transaction, on the goroutine that
+// runs it: it waits for the script lock, then for the shards.
+func (c *client) runScriptNow(keys [][]byte, ro, function bool, exec func(r *scripting.Run, dst []byte) []byte) {
 	st := &c.srv.scripts
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -182,6 +197,11 @@ func (c *client) runOnce(h *shard.Held, ro, function, canRetry bool, exec func(r
 	sc := newScriptCaller(c, h, run, ro, canRetry)
 	defer sc.release()
 	st.running.Store(run)
+	if c.stopping.Load() {
+		// Shutdown stops clients before it cancels the running script, so
+		// a script that starts after that cancel is ended here.
+		cancel(context.Canceled)
+	}
 	reply = exec(&scripting.Run{Caller: sc, Proto: c.w.Proto(), Ctx: ctx}, c.tmp[:0])
 	st.running.Store(nil)
 	c.tmp = reply[:0]

@@ -171,13 +171,6 @@ func TestScriptTransferInvariant(t *testing.T) {
 // threshold other clients get BUSY, SCRIPT KILL stops it, and the server
 // serves again. A script that wrote cannot be killed.
 func TestScriptBusyAndKill(t *testing.T) {
-	if testNet == NetEventLoop {
-		// Known gap: a script runs on its client's event loop, so the
-		// clients of that loop (all of them, with one loop) wait for it
-		// and cannot send SCRIPT KILL. Redis serves events while a script
-		// is busy; doing so here means running scripts off the loop.
-		t.Skip("BUSY and SCRIPT KILL need scripts off the event loop; std layer only for now")
-	}
 	cfg := redisConfig()
 	cfg.BusyReplyThreshold = 20 * time.Millisecond
 	s := startServer(t, cfg)
