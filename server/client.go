@@ -235,7 +235,7 @@ func (c *client) exec(args [][]byte) {
 	case cmd.flags&flagDenyOOM != 0 && c.srv.cfg.MaxMemory > 0 && !c.srv.freeMemory():
 		c.srv.stats.oom.Add(1)
 		c.reject(msgOOM)
-	case c.srv.scripts.running.Load() != nil && c.whileScript(cmd, args):
+	case c.srv.scripts.active.Load() && c.whileScript(cmd, args):
 	case c.multi != nil && !multiImmediate(cmd):
 		c.queue(cmd, args)
 	default:
@@ -243,12 +243,13 @@ func (c *client) exec(args [][]byte) {
 	}
 }
 
-// whileScript handles a command that arrives while a script runs and
-// reports whether it did: past busy-reply-threshold most commands get BUSY,
-// and on the event loops a command that is not merely queued in MULTI runs
-// off the loop, since it may wait for a shard the script holds and the
-// loop must stay free to answer BUSY and SCRIPT KILL. Only reached while a
-// script runs, so the plain path pays just the atomic load in exec.
+// whileScript handles a command that arrives while a script runs (or is
+// about to hold its shards) and reports whether it did: past
+// busy-reply-threshold most commands get BUSY, and on the event loops a
+// command that is not merely queued in MULTI runs off the loop, since it
+// may wait for a shard the script holds and the loop must stay free to
+// answer BUSY and SCRIPT KILL. Only reached while a script is active, so
+// the plain path pays just the atomic load in exec.
 func (c *client) whileScript(cmd *command, args [][]byte) bool {
 	if r := c.srv.busy(); r != nil && !busyAllowed(cmd, args) {
 		c.reject(busyError(r))

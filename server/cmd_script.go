@@ -33,12 +33,29 @@ type scriptRun struct {
 	function bool
 }
 
-// scripting is the server's script state. mu is held for the whole run of a
-// script; running is read by every client's dispatch (BUSY).
+// scriptState is the server's script state. mu is held for the whole run
+// of a script (or of a transaction that contains one); active is set while
+// mu is, from before the script holds any shard to after it let them go,
+// and is what every client's dispatch reads (whileScript); running is the
+// script itself, for BUSY and SCRIPT KILL.
 type scriptState struct {
 	engine  *scripting.Engine
 	mu      sync.Mutex
+	active  atomic.Bool
 	running atomic.Pointer[scriptRun]
+}
+
+// lock takes the script lock and marks a script active; the event loops
+// then stop running commands on the loop (whileScript), before the script
+// holds the shards they could wait for.
+func (st *scriptState) lock() {
+	st.mu.Lock()
+	st.active.Store(true)
+}
+
+func (st *scriptState) unlock() {
+	st.active.Store(false)
+	st.mu.Unlock()
 }
 
 // busy reports whether a script has run longer than busy-reply-threshold,
@@ -173,8 +190,8 @@ func (c *client) runScript(keys [][]byte, ro, function bool, exec func(r *script
 // runs it: it waits for the script lock, then for the shards.
 func (c *client) runScriptNow(keys [][]byte, ro, function bool, exec func(r *scripting.Run, dst []byte) []byte) {
 	st := &c.srv.scripts
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	st.lock()
+	defer st.unlock()
 	h := c.srv.store.Hold(keys)
 	reply, retry := c.runOnce(h, ro, function, true, exec)
 	h.Release()

@@ -226,6 +226,7 @@ func waitReply(t *testing.T, r *rawConn, req string, check func(string) bool) st
 func roundTrip(t *testing.T, r *rawConn, req string) string {
 	t.Helper()
 	r.send(req)
+	require.NoError(t, r.conn.SetReadDeadline(time.Now().Add(5*time.Second)))
 	got, err := readReply(r.rd)
 	require.NoError(t, err)
 	return got

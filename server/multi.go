@@ -247,8 +247,8 @@ func (c *client) execQueued(m *multiState) {
 		// A script in the transaction may wait for a shard it did not
 		// declare; only the holder of the script lock may, so take it
 		// first (lock order: script lock, then shards).
-		c.srv.scripts.mu.Lock()
-		defer c.srv.scripts.mu.Unlock()
+		c.srv.scripts.lock()
+		defer c.srv.scripts.unlock()
 	}
 	h := c.holdFor(m)
 	defer c.unwatchAll()
