@@ -273,8 +273,8 @@ func (lc *loopConn) detach(conn gnet.Conn) bool {
 }
 
 // runOffLoop runs fn, and whatever further part of the command fn leaves
-// in c.offLoop (a command that turns out to be a script), recovering a
-// panic as client.call does.
+// in c.offLoop (a command that turns out to be a script) unless the
+// command failed, recovering a panic as client.call does.
 func (c *client) runOffLoop(fn func()) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -285,7 +285,7 @@ func (c *client) runOffLoop(fn func()) {
 			c.quit = true
 		}
 	}()
-	for fn != nil {
+	for fn != nil && !c.quit {
 		fn()
 		fn, c.offLoop = c.offLoop, nil
 	}

@@ -191,3 +191,26 @@ func TestScriptClientCloses(t *testing.T) {
 		})
 	}
 }
+
+// TestPanicWhileScriptRuns makes a command panic while a script runs (on
+// the event loops it then runs off the loop): the client gets the error and
+// is closed, the command behind it does not run, and the server goes on.
+func TestPanicWhileScriptRuns(t *testing.T) {
+	for _, nm := range netModes {
+		t.Run(nm.String(), func(t *testing.T) {
+			s := startServer(t, busyConfig(nm, time.Minute))
+			runner, c, other := dial(t, s), dial(t, s), dial(t, s)
+			runner.send(resp("EVAL", "while true do end", "0"))
+			for i := 0; s.scripts.running.Load() == nil; i++ {
+				require.Less(t, i, 500, "the script did not start")
+				time.Sleep(10 * time.Millisecond)
+			}
+			want := "+partial reply\r\n-ERR internal error while executing the command\r\n"
+			assert.Equal(t, want, c.do(resp(testPanicCommand)+resp("SET", "after-panic", "x"), want))
+			assert.True(t, c.closed())
+			assert.Equal(t, "+OK\r\n", roundTrip(t, other, resp("SCRIPT", "KILL")))
+			assertKilled(t, runner)
+			assert.Equal(t, "$-1\r\n", roundTrip(t, other, resp("GET", "after-panic")))
+		})
+	}
+}
