@@ -49,7 +49,9 @@ func (m NetMode) String() string {
 
 // loopHandler adapts the server to gnet's callbacks. Each connection's
 // callbacks run on one event-loop goroutine, so a client is still owned by
-// one goroutine at a time, as in the std path.
+// one goroutine at a time, as in the std path: its loop, or for the length
+// of a command that runs off the loop (a script), that command's goroutine
+// (see loopConn).
 type loopHandler struct {
 	gnet.BuiltinEventEngine
 	s      *Server
