@@ -36,6 +36,14 @@ type client struct {
 
 	batchNow int64 // the clock read once for the batch in hand; 0 outside one
 
+	// loop is the client's event-loop state; nil on the std path.
+	loop *loopConn
+	// offLoop, set only on the event loops, is the rest of a command that
+	// may block for long (a script, an EXEC holding the script lock, any
+	// command while a script runs): runBuffered stops there and the loop
+	// runs it on a goroutine of its own (see loopConn).
+	offLoop func()
+
 	multi    *multiState  // the open transaction (MULTI), nil outside one
 	watched  []watchedKey // keys WATCHed, registered in srv.watches
 	dirtyCAS atomic.Bool  // a watched key changed; set by other clients' writes
@@ -230,13 +238,31 @@ func (c *client) exec(args [][]byte) {
 	case cmd.flags&flagDenyOOM != 0 && c.srv.cfg.MaxMemory > 0 && !c.srv.freeMemory():
 		c.srv.stats.oom.Add(1)
 		c.reject(msgOOM)
-	case c.srv.scripts.running.Load() != nil && c.srv.busy() != nil && !busyAllowed(cmd, args):
-		c.reject(busyError(c.srv.busy()))
+	case c.srv.scripts.active.Load() && c.whileScript(cmd, args):
 	case c.multi != nil && !multiImmediate(cmd):
 		c.queue(cmd, args)
 	default:
 		c.call(cmd, args)
 	}
+}
+
+// whileScript handles a command that arrives while a script runs (or is
+// about to hold its shards) and reports whether it did: past
+// busy-reply-threshold most commands get BUSY, and on the event loops a
+// command that is not merely queued in MULTI runs off the loop, since it
+// may wait for a shard the script holds and the loop must stay free to
+// answer BUSY and SCRIPT KILL. Only reached while a script is active, so
+// the plain path pays just the atomic load in exec.
+func (c *client) whileScript(cmd *command, args [][]byte) bool {
+	if r := c.srv.busy(); r != nil && !busyAllowed(cmd, args) {
+		c.reject(busyError(r))
+		return true
+	}
+	if c.loop == nil || c.multi != nil && !multiImmediate(cmd) {
+		return false
+	}
+	c.offLoop = func() { c.call(cmd, args) }
+	return true
 }
 
 // reject answers a command refused before it ran; inside MULTI that also

@@ -34,12 +34,29 @@ type scriptRun struct {
 	name     string // the function's name, for FUNCTION STATS
 }
 
-// scripting is the server's script state. mu is held for the whole run of a
-// script; running is read by every client's dispatch (BUSY).
+// scriptState is the server's script state. mu is held for the whole run
+// of a script (or of a transaction that contains one); active is set while
+// mu is, from before the script holds any shard to after it let them go,
+// and is what every client's dispatch reads (whileScript); running is the
+// script itself, for BUSY and SCRIPT KILL.
 type scriptState struct {
 	engine  *scripting.Engine
 	mu      sync.Mutex
+	active  atomic.Bool
 	running atomic.Pointer[scriptRun]
+}
+
+// lock takes the script lock and marks a script active; the event loops
+// then stop running commands on the loop (whileScript), before the script
+// holds the shards they could wait for.
+func (st *scriptState) lock() {
+	st.mu.Lock()
+	st.active.Store(true)
+}
+
+func (st *scriptState) unlock() {
+	st.active.Store(false)
+	st.mu.Unlock()
 }
 
 // busy reports whether a script has run longer than busy-reply-threshold,
@@ -165,9 +182,24 @@ func (c *client) runScript(keys [][]byte, ro bool, function string, exec func(r 
 		c.w.Raw(reply)
 		return
 	}
+	if c.loop != nil {
+		// On an event loop the script runs on a goroutine of its own, so
+		// the loop goes on serving its other clients (BUSY, SCRIPT KILL),
+		// as Redis serves events while a script is busy. keys and exec's
+		// arguments point into the read buffer, which the loop leaves
+		// alone until the script is done.
+		c.offLoop = func() { c.runScriptNow(keys, ro, function, exec) }
+		return
+	}
+	c.runScriptNow(keys, ro, function, exec)
+}
+
+// runScriptNow is runScript outside a transaction, on the goroutine that
+// runs it: it waits for the script lock, then for the shards.
+func (c *client) runScriptNow(keys [][]byte, ro, function bool, exec func(r *scripting.Run, dst []byte) []byte) {
 	st := &c.srv.scripts
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	st.lock()
+	defer st.unlock()
 	h := c.srv.store.Hold(keys)
 	reply, retry := c.runOnce(h, ro, function, true, exec)
 	h.Release()
@@ -190,6 +222,11 @@ func (c *client) runOnce(h *shard.Held, ro bool, function string, canRetry bool,
 	sc := newScriptCaller(c, h, run, ro, canRetry)
 	defer sc.release()
 	st.running.Store(run)
+	if c.stopping.Load() {
+		// Shutdown stops clients before it cancels the running script, so
+		// a script that starts after that cancel is ended here.
+		cancel(context.Canceled)
+	}
 	reply = exec(&scripting.Run{Caller: sc, Proto: c.w.Proto(), Ctx: ctx}, c.tmp[:0])
 	st.running.Store(nil)
 	c.tmp = reply[:0]

@@ -132,13 +132,6 @@ func TestScriptTransferInvariant(t *testing.T) {
 // threshold other clients get BUSY, SCRIPT KILL stops it, and the server
 // serves again. A script that wrote cannot be killed.
 func TestScriptBusyAndKill(t *testing.T) {
-	if testNet == NetEventLoop {
-		// Known gap: a script runs on its client's event loop, so the
-		// clients of that loop (all of them, with one loop) wait for it
-		// and cannot send SCRIPT KILL. Redis serves events while a script
-		// is busy; doing so here means running scripts off the loop.
-		t.Skip("BUSY and SCRIPT KILL need scripts off the event loop; std layer only for now")
-	}
 	cfg := redisConfig()
 	cfg.BusyReplyThreshold = 20 * time.Millisecond
 	s := startServer(t, cfg)
@@ -194,6 +187,7 @@ func waitReply(t *testing.T, r *rawConn, req string, check func(string) bool) st
 func roundTrip(t *testing.T, r *rawConn, req string) string {
 	t.Helper()
 	r.send(req)
+	require.NoError(t, r.conn.SetReadDeadline(time.Now().Add(5*time.Second)))
 	got, err := readReply(r.rd)
 	require.NoError(t, err)
 	return got

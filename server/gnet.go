@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"runtime"
+	"runtime/debug"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -47,7 +49,9 @@ func (m NetMode) String() string {
 
 // loopHandler adapts the server to gnet's callbacks. Each connection's
 // callbacks run on one event-loop goroutine, so a client is still owned by
-// one goroutine at a time, as in the std path.
+// one goroutine at a time, as in the std path: its loop, or for the length
+// of a command that runs off the loop (a script), that command's goroutine
+// (see loopConn).
 type loopHandler struct {
 	gnet.BuiltinEventEngine
 	s      *Server
@@ -134,7 +138,9 @@ func (h *loopHandler) OnOpen(conn gnet.Conn) ([]byte, gnet.Action) {
 	}
 	c := newClient(s, conn)
 	s.clients[c] = struct{}{}
-	conn.SetContext(&loopConn{c: c})
+	lc := &loopConn{c: c}
+	c.loop = lc
+	conn.SetContext(lc)
 	return nil, gnet.None
 }
 
@@ -153,16 +159,33 @@ func (h *loopHandler) OnOpen(conn gnet.Conn) ([]byte, gnet.Action) {
 // timer, soon while its replies are being read and backing off to
 // maxWakeDelay while they are not; after --client-output-timeout without
 // progress clientsCron closes it.
+//
+// A command that may block for long (a script, see client.offLoop) runs
+// on a goroutine of its own instead, which owns the client meanwhile: the
+// loop then touches neither the client nor its buffers, and leaves the
+// client's further input in gnet's inbound buffer, as Redis stops reading
+// from the client whose script runs. state says who owns the client; the
+// goroutine hands it back with a CompareAndSwap and conn.Wake, or, if the
+// connection closed meanwhile (OnClose swapped the state), releases the
+// client itself.
 type loopConn struct {
 	c      *client
 	busy   bool
 	closed bool
+	state  atomic.Int32 // loopOwned, offLoop or offLoopClosed
 
 	paused  bool          // over the output limit: run nothing until it drains
 	pending int           // outbound bytes at the last check while paused
 	delay   time.Duration // until the next wake while paused
 	wake    *time.Timer   // wakes a paused client; nil until first needed
 }
+
+// The owners of a loopConn's client (loopConn.state).
+const (
+	loopOwned     = iota // the event loop
+	offLoop              // a goroutine running a command off the loop
+	offLoopClosed        // that goroutine, which must release the closed client
+)
 
 // The bounds of the wake-up period of a paused client: a reader taking 4
 // MiB replies on loopback drains one in about a millisecond.
@@ -172,22 +195,40 @@ const (
 )
 
 // OnTraffic runs every complete command that has arrived and answers them
-// with one write; it also runs when a paused client is woken.
+// with one write; it also runs when a paused client is woken, and when a
+// command that ran off the loop hands the client back.
 func (h *loopHandler) OnTraffic(conn gnet.Conn) gnet.Action {
 	lc, _ := conn.Context().(*loopConn)
 	if lc == nil || lc.closed {
 		return gnet.Close
 	}
 	c := lc.c
+	if lc.state.Load() != loopOwned {
+		// The client is another goroutine's: its input waits in gnet's
+		// buffer, within the query buffer limit.
+		if int64(conn.InboundBuffered()) > c.srv.cfg.QueryBufferLimit {
+			c.srv.log.Warn("closing client that reached the query buffer limit", "id", c.id, "addr", c.addr)
+			return gnet.Close
+		}
+		return gnet.None
+	}
 	data, _ := conn.Next(-1)
 	lc.busy = true
 	ok := true
-	if err := c.r.Feed(data); err != nil {
+	if c.quit {
+		// A command that ran off the loop failed (see runOffLoop); its
+		// reply says so.
+		c.flush()
+		ok = false
+	} else if err := c.r.Feed(data); err != nil {
 		c.readFailed(err)
 		ok = false
 	} else if lc.mayRun(conn) {
 		ok = c.runBuffered()
-		if ok {
+		switch {
+		case ok && c.offLoop != nil && !lc.closed:
+			ok = lc.detach(conn)
+		case ok:
 			lc.checkOutput(conn)
 		}
 	}
@@ -200,6 +241,56 @@ func (h *loopHandler) OnTraffic(conn gnet.Conn) gnet.Action {
 		return gnet.Close
 	}
 	return gnet.None
+}
+
+// detach runs c.offLoop on a goroutine of its own, which owns the client
+// until it hands it back (see loopConn); it reports false, running
+// nothing, when the server is shutting down.
+func (lc *loopConn) detach(conn gnet.Conn) bool {
+	c, s := lc.c, lc.c.srv
+	fn := c.offLoop
+	c.offLoop = nil
+	// Registered under mu, like a std client's goroutine, so that
+	// Shutdown waits for it.
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return false
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	lc.state.Store(offLoop)
+	go func() {
+		defer s.wg.Done()
+		c.runOffLoop(fn)
+		if lc.state.CompareAndSwap(offLoop, loopOwned) {
+			// The client is the loop's again: touch nothing of it here.
+			// If the loop has stopped meanwhile, its OnClose released it.
+			_ = conn.Wake(nil)
+			return
+		}
+		c.release() // the connection closed while the command ran
+	}()
+	return true
+}
+
+// runOffLoop runs fn, and whatever further part of the command fn leaves
+// in c.offLoop (a command that turns out to be a script) unless the
+// command failed, recovering a panic as client.call does.
+func (c *client) runOffLoop(fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.srv.stats.panics.Add(1)
+			c.srv.log.Error("command panicked; closing client",
+				"id", c.id, "addr", c.addr, "panic", r, "stack", string(debug.Stack()))
+			c.w.Error(msgInternal)
+			c.quit = true
+		}
+	}()
+	for fn != nil && !c.quit {
+		fn()
+		fn, c.offLoop = c.offLoop, nil
+	}
 }
 
 // mayRun reports whether the client may run commands: it is not paused, or
@@ -260,6 +351,9 @@ func (h *loopHandler) OnClose(conn gnet.Conn, _ error) gnet.Action {
 	if lc.wake != nil {
 		lc.wake.Stop()
 	}
+	if lc.state.CompareAndSwap(offLoop, offLoopClosed) {
+		return gnet.None // the goroutine that owns the client releases it
+	}
 	if !lc.busy {
 		lc.c.release()
 	}
@@ -269,7 +363,8 @@ func (h *loopHandler) OnClose(conn gnet.Conn, _ error) gnet.Action {
 // runBuffered executes the commands already in the read buffer, then flushes
 // their replies; it reports whether the connection stays open. It stops
 // early, leaving the rest buffered, once more than the output limit waits
-// in gnet's outbound buffer (see loopConn).
+// in gnet's outbound buffer (see loopConn), or at a command that left the
+// rest of its work to run off the loop (client.offLoop).
 func (c *client) runBuffered() bool {
 	c.startBatch()
 	defer func() { c.batchNow = 0 }()
@@ -285,6 +380,9 @@ func (c *client) runBuffered() bool {
 		if c.quit {
 			c.flush()
 			return false
+		}
+		if c.offLoop != nil {
+			break
 		}
 		if c.w.Buffered() > limit {
 			if !c.flush() {

@@ -236,12 +236,23 @@ func cmdExec(c *client, args [][]byte) {
 		c.w.Error(msgExecAbort)
 		return
 	}
+	if m.scripts && c.loop != nil {
+		// The script lock and the script itself may take long: off the
+		// event loop, as for a script outside a transaction (runScript).
+		c.offLoop = func() { c.execQueued(m) }
+		return
+	}
+	c.execQueued(m)
+}
+
+// execQueued runs the queued commands of m under the shards they need.
+func (c *client) execQueued(m *multiState) {
 	if m.scripts {
 		// A script in the transaction may wait for a shard it did not
 		// declare; only the holder of the script lock may, so take it
 		// first (lock order: script lock, then shards).
-		c.srv.scripts.mu.Lock()
-		defer c.srv.scripts.mu.Unlock()
+		c.srv.scripts.lock()
+		defer c.srv.scripts.unlock()
 	}
 	h := c.holdFor(m)
 	defer c.unwatchAll()

@@ -389,16 +389,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	s.closing = true
-	if r := s.scripts.running.Load(); r != nil {
-		// Shutting down ends a script even after it wrote, as SHUTDOWN
-		// NOSAVE does in Redis; its client gets the killed error.
-		r.cancel(context.Canceled)
-	}
 	if s.ln != nil {
 		s.ln.Close()
 	}
 	for c := range s.clients {
 		c.stop()
+	}
+	if r := s.scripts.running.Load(); r != nil {
+		// Shutting down ends a script even after it wrote, as SHUTDOWN
+		// NOSAVE does in Redis; its client gets the killed error. After
+		// the clients' stop: a script that starts later sees its client
+		// stopping and ends itself (runOnce).
+		r.cancel(context.Canceled)
 	}
 	if s.cancel != nil {
 		s.cancel()
