@@ -179,7 +179,7 @@ func (c *client) fcall(args [][]byte, ro bool) {
 func (c *client) runScript(keys [][]byte, ro bool, function string, exec func(r *scripting.Run, dst []byte) []byte) {
 	if outer := c.db.Held(); outer != nil {
 		reply, _ := c.runOnce(outer, ro, function, false, exec)
-		c.w.Raw(reply)
+		c.w.Encoded(reply)
 		return
 	}
 	if c.loop != nil {
@@ -196,7 +196,7 @@ func (c *client) runScript(keys [][]byte, ro bool, function string, exec func(r 
 
 // runScriptNow is runScript outside a transaction, on the goroutine that
 // runs it: it waits for the script lock, then for the shards.
-func (c *client) runScriptNow(keys [][]byte, ro, function bool, exec func(r *scripting.Run, dst []byte) []byte) {
+func (c *client) runScriptNow(keys [][]byte, ro bool, function string, exec func(r *scripting.Run, dst []byte) []byte) {
 	st := &c.srv.scripts
 	st.lock()
 	defer st.unlock()
@@ -208,7 +208,7 @@ func (c *client) runScriptNow(keys [][]byte, ro, function bool, exec func(r *scr
 		reply, _ = c.runOnce(h, ro, function, false, exec)
 		h.Release()
 	}
-	c.w.Raw(reply)
+	c.w.Encoded(reply)
 }
 
 // runOnce runs exec once under h. With canRetry, a command that needs a shard
@@ -470,7 +470,7 @@ func (c *client) functionList(opts [][]byte) {
 		match = func(lib string) bool { return globMatch(pattern, []byte(lib), false) }
 	}
 	c.tmp = c.srv.scripts.engine.FunctionList(c.tmp[:0], c.w.Proto(), match, withCode)
-	c.w.Raw(c.tmp)
+	c.w.Encoded(c.tmp)
 }
 
 // functionStats answers FUNCTION STATS: the running function, if any, and
@@ -481,7 +481,7 @@ func (c *client) functionStats() {
 		running = &scripting.Running{Name: r.name, DurationMS: time.Since(r.start).Milliseconds()}
 	}
 	c.tmp = c.srv.scripts.engine.FunctionStats(c.tmp[:0], c.w.Proto(), running)
-	c.w.Raw(c.tmp)
+	c.w.Encoded(c.tmp)
 }
 
 // functionRestore answers FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE].

@@ -225,10 +225,25 @@ func (h *loopHandler) OnTraffic(conn gnet.Conn) gnet.Action {
 		ok = false
 	} else if lc.mayRun(conn) {
 		ok = c.runBuffered()
-		switch {
-		case ok && c.offLoop != nil && !lc.closed:
-			ok = lc.detach(conn)
-		case ok:
+		for ok && c.offLoop != nil && !lc.closed {
+			var back bool
+			if ok, back = lc.detach(conn); !ok || !back {
+				break
+			}
+			// The command ended within the grace: the client is the
+			// loop's again, so carry on in this callback, before gnet
+			// reads further (and perhaps a half-close that ends the
+			// connection, as with printf ... | nc).
+			if c.quit {
+				c.flush()
+				ok = false
+				break
+			}
+			ok = c.runBuffered()
+		}
+		// The state first: while a goroutine owns the client, nothing of
+		// it may be read here.
+		if ok && lc.state.Load() == loopOwned && c.offLoop == nil {
 			lc.checkOutput(conn)
 		}
 	}
@@ -243,10 +258,27 @@ func (h *loopHandler) OnTraffic(conn gnet.Conn) gnet.Action {
 	return gnet.None
 }
 
+// maxOffLoopGrace bounds how long the loop waits for a command it ran off
+// the loop before it goes on serving other clients (see offLoopGrace).
+const maxOffLoopGrace = 100 * time.Millisecond
+
+// offLoopGrace is how long the loop waits for a command it ran off the loop:
+// half the busy threshold, at most maxOffLoopGrace. Nearly every script ends
+// well within it, and then the client is served in the same callback as with
+// any command: its replies go out before gnet reads again, so a client that
+// sends EVAL and half-closes (printf ... | nc) still gets them (gnet closes
+// the connection at the end of input, before a detached script could
+// answer). A longer script delays the loop's other clients by this much at
+// most, where Redis would delay them for the whole script.
+func (s *Server) offLoopGrace() time.Duration {
+	return min(s.cfg.BusyReplyThreshold/2, maxOffLoopGrace)
+}
+
 // detach runs c.offLoop on a goroutine of its own, which owns the client
-// until it hands it back (see loopConn); it reports false, running
-// nothing, when the server is shutting down.
-func (lc *loopConn) detach(conn gnet.Conn) bool {
+// until it hands it back, and reports whether that worked (false once the
+// server is shutting down) and whether the client is the loop's again
+// because the command ended within the grace (Server.offLoopGrace).
+func (lc *loopConn) detach(conn gnet.Conn) (ok, back bool) {
 	c, s := lc.c, lc.c.srv
 	fn := c.offLoop
 	c.offLoop = nil
@@ -255,23 +287,35 @@ func (lc *loopConn) detach(conn gnet.Conn) bool {
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
-		return false
+		return false, false
 	}
 	s.wg.Add(1)
 	s.mu.Unlock()
 	lc.state.Store(offLoop)
+	done := make(chan struct{}, 1)
 	go func() {
 		defer s.wg.Done()
 		c.runOffLoop(fn)
 		if lc.state.CompareAndSwap(offLoop, loopOwned) {
 			// The client is the loop's again: touch nothing of it here.
-			// If the loop has stopped meanwhile, its OnClose released it.
+			// The loop may be waiting for it (done), or gone on; then the
+			// wake serves the commands buffered behind (and does nothing
+			// much if the loop already did). If the loop has stopped
+			// meanwhile, its OnClose released the client.
+			done <- struct{}{}
 			_ = conn.Wake(nil)
 			return
 		}
 		c.release() // the connection closed while the command ran
 	}()
-	return true
+	t := time.NewTimer(s.offLoopGrace())
+	defer t.Stop()
+	select {
+	case <-done:
+		return true, true // the CAS above came first: the client is ours
+	case <-t.C:
+		return true, false
+	}
 }
 
 // runOffLoop runs fn, and whatever further part of the command fn leaves

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"io"
+	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -211,6 +213,34 @@ func TestPanicWhileScriptRuns(t *testing.T) {
 			assert.Equal(t, "+OK\r\n", roundTrip(t, other, resp("SCRIPT", "KILL")))
 			assertKilled(t, runner)
 			assert.Equal(t, "$-1\r\n", roundTrip(t, other, resp("GET", "after-panic")))
+		})
+	}
+}
+
+// TestScriptHalfClose sends EVALs and a PING, inline and in RESP, then
+// half-closes the connection, as `printf ... | nc` does: every reply still
+// arrives before the server closes, on both layers (on the event loops a
+// short script ends within the loop's grace and is answered in the same
+// callback, before the end of input closes the connection).
+func TestScriptHalfClose(t *testing.T) {
+	for _, mode := range []Mode{ModeMini, ModeRedis} {
+		t.Run(mode.String(), func(t *testing.T) {
+			s := startServer(t, testConfig(mode))
+			conn, err := net.Dial("tcp", s.Addr().String())
+			require.NoError(t, err)
+			defer conn.Close()
+			req := "EVAL \"return {1,'x'}\" 0\r\n" + resp("EVAL", "return redis.call('ping')", "0") + "PING\r\n"
+			_, err = conn.Write([]byte(req))
+			require.NoError(t, err)
+			require.NoError(t, conn.(*net.TCPConn).CloseWrite())
+			require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+			got, err := io.ReadAll(conn)
+			require.NoError(t, err)
+			want := "*2\r\n:1\r\n$1\r\nx\r\n+PONG\r\n+PONG\r\n"
+			if mode == ModeMini {
+				want = "1\r\nx\r\n+PONG\r\nPONG\r\n" // inline requests get plain replies
+			}
+			assert.Equal(t, want, string(got))
 		})
 	}
 }
