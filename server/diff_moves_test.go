@@ -1,6 +1,9 @@
 package server
 
 import (
+	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -110,4 +113,113 @@ func TestDiffMovesScript(t *testing.T) {
 			t.Logf("%d commands compared: %d errors, %d nil or empty replies", st.cmds, st.errors, st.empty)
 		})
 	}
+}
+
+// The random differential run (TestDiffRandom) mixes the moves with the
+// string and key commands on the same few keys, so they meet strings,
+// missing keys and each other's lists, sets and sorted sets; the writers
+// and readers of those types come along so that there is something to move.
+func init() {
+	diffGens = append(diffGens,
+		diffGen{name: "RPUSH", weight: 6, args: func(r *rand.Rand) []string {
+			return append([]string{"RPUSH", diffTypedKey(r, 0)}, diffMembers(r, 1+r.IntN(3))...)
+		}},
+		diffGen{name: "LPUSH", weight: 2, args: func(r *rand.Rand) []string {
+			return append([]string{"LPUSH", diffTypedKey(r, 0)}, diffMembers(r, 1+r.IntN(2))...)
+		}},
+		diffGen{name: "LRANGE", args: func(r *rand.Rand) []string { return []string{"LRANGE", diffTypedKey(r, 0), "0", "-1"} }},
+		diffGen{name: "SADD", weight: 6, args: func(r *rand.Rand) []string {
+			return append([]string{"SADD", diffTypedKey(r, 1)}, diffMembers(r, 1+r.IntN(3))...)
+		}},
+		diffGen{name: "SMEMBERS", unordered: true, args: func(r *rand.Rand) []string { return []string{"SMEMBERS", diffTypedKey(r, 1)} }},
+		diffGen{name: "ZADD", weight: 6, args: func(r *rand.Rand) []string {
+			args := []string{"ZADD", diffTypedKey(r, 2)}
+			for range 1 + r.IntN(3) {
+				args = append(args, pick(r, []string{"1", "2", "2.5", "-1", "0", "inf"}), diffMember(r))
+			}
+			return args
+		}},
+		diffGen{name: "ZRANGE", args: func(r *rand.Rand) []string {
+			return []string{"ZRANGE", diffTypedKey(r, 2), "0", "-1", "WITHSCORES"}
+		}},
+		// TYPE shows a key left behind holding an empty collection.
+		diffGen{name: "TYPE", weight: 3, args: func(r *rand.Rand) []string { return []string{"TYPE", diffTypedKey(r, r.IntN(3))} }},
+		diffGen{name: "LMOVE", weight: 3, args: func(r *rand.Rand) []string {
+			return []string{"LMOVE", diffTypedKey(r, 0), diffTypedKey(r, 0), diffDirection(r, "LEFT", "RIGHT"), diffDirection(r, "LEFT", "RIGHT")}
+		}},
+		diffGen{name: "RPOPLPUSH", weight: 2, args: func(r *rand.Rand) []string {
+			return []string{"RPOPLPUSH", diffTypedKey(r, 0), diffTypedKey(r, 0)}
+		}},
+		diffGen{name: "LMPOP", weight: 3, args: func(r *rand.Rand) []string {
+			return genMPop(r, "LMPOP", func() string { return diffTypedKey(r, 0) }, "LEFT", "RIGHT")
+		}},
+		diffGen{name: "ZMPOP", weight: 3, args: func(r *rand.Rand) []string {
+			return genMPop(r, "ZMPOP", func() string { return diffTypedKey(r, 2) }, "MIN", "MAX")
+		}},
+		diffGen{name: "SMOVE", weight: 3, args: func(r *rand.Rand) []string {
+			return []string{"SMOVE", diffTypedKey(r, 1), diffTypedKey(r, 1), diffMember(r)}
+		}},
+	)
+}
+
+// diffTypedKey is, half of the time, one of two keys that only the
+// generators of one type (0 lists, 1 sets, 2 sorted sets) use, so that moves
+// find sources and destinations of their type often enough to succeed; the
+// other half it is a key of the shared vocabulary, where the string and key
+// commands create, overwrite, rename and delete what the moves touch.
+func diffTypedKey(r *rand.Rand, kind int) string {
+	if r.IntN(2) == 0 {
+		return diffKey(r)
+	}
+	return []string{"l0", "l1", "s0", "s1", "z0", "z1"}[2*kind+r.IntN(2)]
+}
+
+// diffMember is an element, member or field: few of them, so that moves and
+// pops meet existing ones.
+func diffMember(r *rand.Rand) string { return pick(r, []string{"a", "b", "c", "d", "1", ""}) }
+
+func diffMembers(r *rand.Rand, n int) []string {
+	m := make([]string, n)
+	for i := range m {
+		m[i] = diffMember(r)
+	}
+	return m
+}
+
+// diffDirection is mostly one of the two words in some case, and now and
+// then a word the command refuses.
+func diffDirection(r *rand.Rand, first, last string) string {
+	switch r.IntN(12) {
+	case 0:
+		return pick(r, []string{"UP", "", "LEFTX", "MIN", "LEFT", "MAX"})
+	case 1:
+		return pick(r, []string{strings.ToLower(first), strings.ToLower(last)})
+	}
+	return pick(r, []string{first, last})
+}
+
+// genMPop is LMPOP/ZMPOP: mostly a right numkeys with 1-3 keys, a direction
+// and an optional COUNT; sometimes a numkeys that is wrong, past the
+// arguments or an int64 edge, a bad or repeated COUNT, or a stray option.
+func genMPop(r *rand.Rand, name string, key func() string, first, last string) []string {
+	keys := make([]string, 1+r.IntN(3))
+	for i := range keys {
+		keys[i] = key()
+	}
+	numkeys := strconv.Itoa(len(keys))
+	if r.IntN(10) == 0 {
+		numkeys = pick(r, append([]string{"0", "-1", "x", "", strconv.Itoa(len(keys) + 1), strconv.Itoa(len(keys) + 3)}, diffEdgeInts...))
+	}
+	args := append([]string{name, numkeys}, keys...)
+	args = append(args, diffDirection(r, first, last))
+	switch r.IntN(8) {
+	case 0, 1, 2:
+		args = append(args, "COUNT", pick(r, []string{"1", "2", "3", "10"}))
+	case 3:
+		args = append(args, "count", pick(r, append([]string{"x", "1.5", ""}, diffEdgeInts...)))
+	case 4:
+		tails := [][]string{{"COUNT"}, {"COUNT", "1", "COUNT", "2"}, {"FOO"}, {"COUNT", "1", "FOO"}}
+		args = append(args, tails[r.IntN(len(tails))]...)
+	}
+	return args
 }
