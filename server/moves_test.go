@@ -153,3 +153,49 @@ func TestMovesAreAtomic(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestMovesTouchWatchedKeys: a move invalidates a WATCH on either of its
+// keys, and a move that changes nothing (a set moved onto itself, a missing
+// source, a WRONGTYPE) does not.
+func TestMovesTouchWatchedKeys(t *testing.T) {
+	s := startServer(t, redisConfig())
+	other := dial(t, s)
+	runExchanges(t, other, []exchange{
+		{"list", resp("RPUSH", "src", "a", "b"), ":2\r\n"},
+		{"set", resp("SADD", "s", "m"), ":1\r\n"},
+		{"string", resp("SET", "str", "v"), "+OK\r\n"},
+	})
+	cases := []struct {
+		name    string
+		watch   string
+		move    []string
+		reply   string
+		touched bool
+	}{
+		{"lmove source", "src", []string{"LMOVE", "src", "dst", "LEFT", "LEFT"}, "$1\r\na\r\n", true},
+		{"lmove destination", "dst", []string{"LMOVE", "src", "dst", "LEFT", "LEFT"}, "$1\r\nb\r\n", true},
+		{"rpoplpush rotation", "dst", []string{"RPOPLPUSH", "dst", "dst"}, "$1\r\na\r\n", true},
+		{"lmpop", "dst", []string{"LMPOP", "2", "nope", "dst", "RIGHT"}, "*2\r\n$3\r\ndst\r\n*1\r\n$1\r\nb\r\n", true},
+		{"zmpop of nothing", "nope", []string{"ZMPOP", "1", "nope", "MIN"}, "*-1\r\n", false},
+		{"smove onto itself", "s", []string{"SMOVE", "s", "s", "m"}, ":1\r\n", false},
+		{"smove wrongtype", "s", []string{"SMOVE", "s", "str", "m"}, wrongType, false},
+		{"lmove wrongtype", "dst", []string{"LMOVE", "dst", "str", "LEFT", "LEFT"}, wrongType, false},
+		{"smove destination", "t", []string{"SMOVE", "s", "t", "m"}, ":1\r\n", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := dial(t, s)
+			want := "*1\r\n+OK\r\n"
+			if tc.touched {
+				want = "*-1\r\n"
+			}
+			runExchanges(t, w, []exchange{{"watch", resp("WATCH", tc.watch), "+OK\r\n"}})
+			runExchanges(t, other, []exchange{{"move", resp(tc.move...), tc.reply}})
+			runExchanges(t, w, []exchange{
+				{"multi", resp("MULTI"), "+OK\r\n"},
+				{"queued", resp("SET", "marker", "1"), "+QUEUED\r\n"},
+				{"exec", resp("EXEC"), want},
+			})
+		})
+	}
+}
