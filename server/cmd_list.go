@@ -124,26 +124,209 @@ func (c *client) pop(args [][]byte, front bool) {
 			c.w.ArrayLen(0)
 			return
 		}
-		popOne := l.PopBack
-		if front {
-			popOne = l.PopFront
-		}
 		if count < 0 {
-			v, _ := popOne()
-			c.w.Bulk(v)
+			c.w.Bulk(popEnd(l, front))
 		} else {
-			n := min(count, l.Len())
-			c.w.ArrayLen(n)
-			for range n {
-				v, _ := popOne()
-				c.w.Bulk(v)
-			}
+			c.popList(l, front, int64(count))
 		}
 		if l.Len() == 0 {
 			e.Delete()
 		}
 	})
 }
+
+// popEnd removes and returns the first (front) or last element of l, nil
+// when it is empty.
+func popEnd(l *shard.List, front bool) []byte {
+	if front {
+		v, _ := l.PopFront()
+		return v
+	}
+	v, _ := l.PopBack()
+	return v
+}
+
+// popList pops up to count elements from one end of l and writes them as
+// an array (the reply of LPOP with a count and the inner array of LMPOP).
+// The caller deletes the key when l becomes empty.
+func (c *client) popList(l *shard.List, front bool, count int64) {
+	n := int(min(count, int64(l.Len())))
+	c.w.ArrayLen(n)
+	for range n {
+		c.w.Bulk(popEnd(l, front))
+	}
+}
+
+// listEnd parses the LEFT|RIGHT of LMOVE and LMPOP: true for LEFT.
+func listEnd(b []byte) (left, ok bool) {
+	switch {
+	case equalFold(b, "LEFT"):
+		return true, true
+	case equalFold(b, "RIGHT"):
+		return false, true
+	}
+	return false, false
+}
+
+// cmdLMove implements LMOVE source destination LEFT|RIGHT LEFT|RIGHT; both
+// directions are checked before any key, as in Redis.
+func cmdLMove(c *client, args [][]byte) {
+	from, ok1 := listEnd(args[3])
+	to, ok2 := listEnd(args[4])
+	if !ok1 || !ok2 {
+		c.w.Error(msgSyntax)
+		return
+	}
+	c.lmove(args[1:3], from, to)
+}
+
+// cmdRPopLPush is LMOVE source destination RIGHT LEFT.
+func cmdRPopLPush(c *client, args [][]byte) { c.lmove(args[1:3], false, true) }
+
+// lmove runs LMOVE over keys (source, destination), both shards locked
+// together so that no client sees the element in neither list or in both;
+// nil when the source holds no list.
+func (c *client) lmove(keys [][]byte, from, to bool) {
+	c.db.UpdateMulti(keys, c.now(), func(tx *shard.Tx) {
+		if !c.lmoveTx(tx, keys[0], keys[1], from, to) {
+			c.w.Null()
+		}
+	})
+}
+
+// lmoveTx is one LMOVE under tx, which holds src and dst: it moves the
+// first (from) or last element of src's list to the front (to) or back of
+// dst's, creating dst when missing and deleting src when emptied, and
+// writes the element. src equal to dst rotates the list. A key of another
+// type (src first, then dst) gets WRONGTYPE and nothing changes. It reports
+// false and writes nothing when src holds no list: LMOVE then answers nil,
+// and a blocking variant waits and serves the client later by calling this
+// again.
+func (c *client) lmoveTx(tx *shard.Tx, src, dst []byte, from, to bool) bool {
+	se := tx.Entry(src)
+	if c.wrongKind(se, shard.KindList) {
+		return true
+	}
+	l := se.List()
+	if l == nil {
+		return false
+	}
+	de := tx.Entry(dst)
+	if c.wrongKind(de, shard.KindList) {
+		return true
+	}
+	dl := de.List()
+	if dl == nil {
+		dl = shard.NewList()
+		de.SetList(dl, 0)
+	}
+	v, _ := l.Move(dl, from, to)
+	c.w.Bulk(v)
+	if l.Len() == 0 {
+		se.Delete() // never when src is dst: the element went back in
+	}
+	return true
+}
+
+// cmdLMPop implements LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count].
+func cmdLMPop(c *client, args [][]byte) {
+	keys, left, count, ok := c.mpopArgs(args, 1, "LEFT", "RIGHT")
+	if !ok {
+		return
+	}
+	c.db.UpdateMulti(keys, c.now(), func(tx *shard.Tx) {
+		if !c.lmpopTx(tx, keys, left, count) {
+			c.w.NullArray()
+		}
+	})
+}
+
+// lmpopTx is one LMPOP under tx, which holds keys: it pops up to count
+// elements from one end of the first key holding a list and writes [key,
+// [elements]], deleting the key when emptied. It reports false and writes
+// nothing when every key is missing (LMPOP answers nil; BLMPOP would wait
+// and serve the client later with another call).
+func (c *client) lmpopTx(tx *shard.Tx, keys [][]byte, left bool, count int64) bool {
+	return c.popFirst(tx, keys, shard.KindList, func(key []byte, e *shard.Entry) {
+		l := e.List()
+		c.w.ArrayLen(2)
+		c.w.Bulk(key)
+		c.popList(l, left, count)
+		if l.Len() == 0 {
+			e.Delete()
+		}
+	})
+}
+
+// popFirst calls pop on the first of keys that exists, the rule of LMPOP
+// and ZMPOP (and of the blocking pops): missing keys are skipped, and the
+// first key holding another kind than kind gets WRONGTYPE, even when a
+// later key could be popped. It reports false, having written nothing, when
+// every key is missing.
+func (c *client) popFirst(tx *shard.Tx, keys [][]byte, kind shard.Kind, pop func(key []byte, e *shard.Entry)) bool {
+	for _, k := range keys {
+		e := tx.Entry(k)
+		switch e.Kind() {
+		case shard.KindNone:
+			continue
+		case kind:
+			pop(k, e)
+		default:
+			c.w.Error(msgWrongType)
+		}
+		return true
+	}
+	return false
+}
+
+// mpopArgs parses the "numkeys key [key ...] first|last [COUNT count]" of
+// LMPOP and ZMPOP starting at args[at] (BLMPOP and BZMPOP have a timeout
+// before it), with Redis 7.0's checks in its order: numkeys, the direction,
+// then the options. It returns the keys, whether the direction is first
+// (LEFT, MIN) and the count (1 without COUNT); on false it has written the
+// error.
+func (c *client) mpopArgs(args [][]byte, at int, first, last string) (keys [][]byte, isFirst bool, count int64, ok bool) {
+	n, parsed := parseInt(args[at])
+	if !parsed || n < 1 {
+		c.w.Error(msgNumkeysPositive)
+		return nil, false, 0, false
+	}
+	// The direction must follow the keys; compared before adding, since
+	// numkeys may be as large as MaxInt64.
+	if n >= int64(len(args)-at-1) {
+		c.w.Error(msgSyntax)
+		return nil, false, 0, false
+	}
+	where := at + 1 + int(n)
+	switch {
+	case equalFold(args[where], first):
+		isFirst = true
+	case equalFold(args[where], last):
+	default:
+		c.w.Error(msgSyntax)
+		return nil, false, 0, false
+	}
+	count = -1
+	for j := where + 1; j < len(args); j++ {
+		if count != -1 || !equalFold(args[j], "COUNT") || j+1 == len(args) {
+			c.w.Error(msgSyntax)
+			return nil, false, 0, false
+		}
+		j++
+		if count, parsed = parseInt(args[j]); !parsed || count < 1 {
+			c.w.Error(msgCountPositive)
+			return nil, false, 0, false
+		}
+	}
+	if count == -1 {
+		count = 1
+	}
+	return args[at+1 : where], isFirst, count, true
+}
+
+// mpopKeys finds the keys of LMPOP and ZMPOP: numkeys at args[1], the keys
+// after it.
+func mpopKeys(dst, args [][]byte) [][]byte { return keysAfterNumkeys(dst, args, 1) }
 
 // arityError is the wrong-number-of-arguments error for the command in args.
 func (c *client) arityError(args [][]byte) string {

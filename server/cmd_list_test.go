@@ -73,6 +73,49 @@ func TestListCommands(t *testing.T) {
 	})
 }
 
+func TestListMoveCommands(t *testing.T) {
+	s := startServer(t, redisConfig())
+	runExchanges(t, dial(t, s), []exchange{
+		{"fill", resp("RPUSH", "src", "a", "b", "c", "d"), ":4\r\n"},
+		{"lmove left right", resp("LMOVE", "src", "dst", "LEFT", "RIGHT"), "$1\r\na\r\n"},
+		{"rpoplpush", resp("RPOPLPUSH", "src", "dst"), "$1\r\nd\r\n"},
+		{"destination order", resp("LRANGE", "dst", "0", "-1"), "*2\r\n$1\r\nd\r\n$1\r\na\r\n"},
+		{"same key rotates", resp("LMOVE", "src", "src", "left", "right"), "$1\r\nb\r\n"},
+		{"rotated", resp("LRANGE", "src", "0", "-1"), "*2\r\n$1\r\nc\r\n$1\r\nb\r\n"},
+		{"missing source", resp("LMOVE", "nol", "dst", "LEFT", "LEFT"), "$-1\r\n"},
+		{"missing source creates nothing", resp("EXISTS", "nol"), ":0\r\n"},
+		{"bad direction first", resp("LMOVE", "nol", "dst", "UP", "LEFT"), "-ERR syntax error\r\n"},
+		{"string", resp("SET", "str", "v"), "+OK\r\n"},
+		{"wrongtype source", resp("LMOVE", "str", "dst", "LEFT", "LEFT"), wrongType},
+		{"wrongtype destination", resp("RPOPLPUSH", "src", "str"), wrongType},
+		{"nothing popped", resp("LLEN", "src"), ":2\r\n"},
+		{"missing source beats wrongtype destination", resp("RPOPLPUSH", "nol", "str"), "$-1\r\n"},
+		{"emptied source deleted", resp("LMOVE", "src", "dst", "LEFT", "LEFT"), "$1\r\nc\r\n"},
+		{"last one", resp("LMOVE", "src", "dst", "LEFT", "LEFT"), "$1\r\nb\r\n"},
+		{"source gone", resp("EXISTS", "src"), ":0\r\n"},
+		{"lmpop skips missing keys", resp("LMPOP", "3", "nol", "dst", "str", "RIGHT", "COUNT", "3"),
+			"*2\r\n$3\r\ndst\r\n*3\r\n$1\r\na\r\n$1\r\nd\r\n$1\r\nc\r\n"},
+		{"lmpop default count", resp("LMPOP", "1", "dst", "LEFT"), "*2\r\n$3\r\ndst\r\n*1\r\n$1\r\nb\r\n"},
+		{"lmpop emptied", resp("EXISTS", "dst"), ":0\r\n"},
+		{"lmpop nothing", resp("LMPOP", "2", "nol", "dst", "LEFT"), "*-1\r\n"},
+		{"lmpop first existing key decides", resp("LMPOP", "2", "str", "nol", "LEFT"), wrongType},
+		{"lmpop numkeys", resp("LMPOP", "0", "l", "LEFT"), "-ERR numkeys should be greater than 0\r\n"},
+		{"lmpop numkeys past the arguments", resp("LMPOP", "9223372036854775807", "l", "LEFT"), "-ERR syntax error\r\n"},
+		{"lmpop count", resp("LMPOP", "1", "l", "LEFT", "COUNT", "0"), "-ERR count should be greater than 0\r\n"},
+		{"lmpop count twice", resp("LMPOP", "1", "l", "LEFT", "COUNT", "1", "COUNT", "1"), "-ERR syntax error\r\n"},
+		{"arity lmove", resp("LMOVE", "a", "b", "LEFT"), wrongArgs("lmove")},
+		{"arity rpoplpush", resp("RPOPLPUSH", "a"), wrongArgs("rpoplpush")},
+		{"arity lmpop", resp("LMPOP", "1", "a"), wrongArgs("lmpop")},
+	})
+	r := dial(t, s)
+	r.send(resp("HELLO", "3"))
+	drainHello(t, r)
+	runExchanges(t, r, []exchange{
+		{"resp3 lmove nil", resp("LMOVE", "nol", "x", "LEFT", "LEFT"), "_\r\n"},
+		{"resp3 lmpop nil", resp("LMPOP", "1", "nol", "LEFT"), "_\r\n"},
+	})
+}
+
 func TestListsAreMiniValues(t *testing.T) {
 	s := startServer(t, miniConfig())
 	r := dial(t, s)
@@ -93,6 +136,9 @@ func TestListsAreMiniValues(t *testing.T) {
 		{"inline empty", "LRANGE nope 0 -1\r\n", "(empty)\r\n"},
 		{"inline llen", "LLEN c\r\n", "4\r\n"},
 		{"inline lpop", "LPOP nope\r\n", "Nil\r\n"},
+		{"inline lmove", "LMOVE c d RIGHT LEFT\r\n", "c\r\n"},
+		{"inline lmpop", "LMPOP 1 d LEFT\r\n", "d\r\nc\r\n"},
+		{"inline lmpop nil", "LMPOP 1 d LEFT\r\n", "Nil\r\n"},
 	})
 }
 
@@ -123,4 +169,17 @@ func TestListAllocations(t *testing.T) {
 		c.exec(pop)
 		_ = c.w.Flush()
 	}), "LPUSH+LPOP")
+	// Moving an element hands over the bytes: rotating a list or moving
+	// between two existing lists allocates nothing.
+	if raceEnabled {
+		t.Skip("multi-key allocation counts do not hold under -race (sync.Pool drops at random)")
+	}
+	c.exec(bargs("RPUSH", "m", "x"))
+	for _, args := range [][]string{{"LMOVE", "l", "l", "LEFT", "RIGHT"}, {"RPOPLPUSH", "l", "m"}, {"RPOPLPUSH", "m", "l"}} {
+		argv := bargs(args...)
+		assert.Zero(t, testing.AllocsPerRun(500, func() {
+			c.exec(argv)
+			_ = c.w.Flush()
+		}), args)
+	}
 }

@@ -552,16 +552,21 @@ func lowerASCII(b []byte) string {
 }
 
 // numkeysKeys finds the keys of EVAL and FCALL: numkeys at args[2], the keys
-// after it. A bad numkeys names no keys (the handler answers the error).
-func numkeysKeys(dst, args [][]byte) [][]byte {
-	if len(args) < 3 {
+// after it.
+func numkeysKeys(dst, args [][]byte) [][]byte { return keysAfterNumkeys(dst, args, 2) }
+
+// keysAfterNumkeys appends the keys of a numkeys-style call, whose key count
+// is args[at] and whose keys follow it. A bad numkeys names no keys (the
+// handler answers the error).
+func keysAfterNumkeys(dst, args [][]byte, at int) [][]byte {
+	if len(args) <= at {
 		return dst
 	}
-	n, ok := parseInt(args[2])
-	if !ok || n < 0 || n > int64(len(args)-3) {
+	n, ok := parseInt(args[at])
+	if !ok || n < 0 || n > int64(len(args)-at-1) {
 		return dst
 	}
-	return append(dst, args[3:3+n]...)
+	return append(dst, args[at+1:at+1+int(n)]...)
 }
 
 // scriptLog sends redis.log lines to the server's logger at the matching

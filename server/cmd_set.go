@@ -46,6 +46,43 @@ func cmdSRem(c *client, args [][]byte) {
 	})
 }
 
+// cmdSMove implements SMOVE source destination member with Redis's order
+// of checks: a missing source answers 0 whatever the destination holds, then
+// both types are checked, and a move within one set changes nothing.
+func cmdSMove(c *client, args [][]byte) {
+	src, dst, member := args[1], args[2], args[3]
+	c.db.UpdateMulti(args[1:3], c.now(), func(tx *shard.Tx) {
+		se := tx.Entry(src)
+		if !se.Exists() {
+			c.w.Int(0)
+			return
+		}
+		de := tx.Entry(dst)
+		if c.wrongKind(se, shard.KindSet) || c.wrongKind(de, shard.KindSet) {
+			return
+		}
+		s := se.Set()
+		if string(src) == string(dst) {
+			c.w.Int(b2i(s.Has(member)))
+			return
+		}
+		if !s.Delete(member) {
+			c.w.Int(0)
+			return
+		}
+		if s.Len() == 0 {
+			se.Delete()
+		}
+		ds := de.Set()
+		if ds == nil {
+			ds = shard.NewSet()
+			de.SetSet(ds, 0)
+		}
+		ds.Add(member)
+		c.w.Int(1)
+	})
+}
+
 // cmdSMembers answers a RESP3 set (an array in RESP2).
 func cmdSMembers(c *client, args [][]byte) {
 	if !c.viewKind(args[1], shard.KindSet, func(v shard.Value) {

@@ -47,6 +47,30 @@ func TestSetCommands(t *testing.T) {
 	})
 }
 
+func TestSMove(t *testing.T) {
+	s := startServer(t, redisConfig())
+	runExchanges(t, dial(t, s), []exchange{
+		{"fill", resp("SADD", "s", "a", "b"), ":2\r\n"},
+		{"fill destination", resp("SADD", "t", "b"), ":1\r\n"},
+		{"move", resp("SMOVE", "s", "t", "a"), ":1\r\n"},
+		{"moved", resp("SISMEMBER", "t", "a"), ":1\r\n"},
+		{"not a member", resp("SMOVE", "s", "t", "a"), ":0\r\n"},
+		{"already in the destination still moves", resp("SMOVE", "s", "t", "b"), ":1\r\n"},
+		{"emptied source deleted", resp("EXISTS", "s"), ":0\r\n"},
+		{"to a new set", resp("SMOVE", "t", "u", "a"), ":1\r\n"},
+		{"new set", resp("SMEMBERS", "u"), "*1\r\n$1\r\na\r\n"},
+		{"same set, member", resp("SMOVE", "u", "u", "a"), ":1\r\n"},
+		{"same set, not a member", resp("SMOVE", "u", "u", "z"), ":0\r\n"},
+		{"string", resp("SET", "str", "v"), "+OK\r\n"},
+		{"missing source beats wrongtype destination", resp("SMOVE", "nos", "str", "a"), ":0\r\n"},
+		{"wrongtype source", resp("SMOVE", "str", "u", "a"), wrongType},
+		{"wrongtype destination", resp("SMOVE", "u", "str", "a"), wrongType},
+		{"wrongtype even for a non-member", resp("SMOVE", "u", "str", "zz"), wrongType},
+		{"nothing moved", resp("SCARD", "u"), ":1\r\n"},
+		{"arity", resp("SMOVE", "u", "t"), wrongArgs("smove")},
+	})
+}
+
 func TestSetRESP3AndMini(t *testing.T) {
 	s := startServer(t, miniConfig())
 	c := dial(t, s)

@@ -479,26 +479,64 @@ func (c *client) zpop(args [][]byte, max bool) {
 			c.w.ArrayLen(0)
 			return
 		}
-		n := int(min(count, int64(z.Len())))
-		pairs := nested && c.w.Proto() == 3 && !c.w.Plain()
-		if pairs {
-			c.w.ArrayLen(n)
-		} else {
-			c.w.ArrayLen(2 * n)
+		c.popZSet(z, max, count, nested && c.w.Proto() == 3 && !c.w.Plain())
+		if z.Len() == 0 {
+			e.Delete()
 		}
-		for range n {
-			var member []byte
-			z.Range(0, 0, max, func(m []byte, s float64) bool {
-				if pairs {
-					c.w.ArrayLen(2)
-				}
-				c.w.Bulk(m)
-				c.w.Double(s)
-				member = m
-				return false
-			})
-			z.Delete(member)
+	})
+}
+
+// popZSet pops up to count of z's lowest-scoring members (highest when max)
+// and writes them as an array: flat member, score, member, score... or, with
+// pairs, of [member, score] pairs. The caller deletes the key when z
+// becomes empty.
+func (c *client) popZSet(z *shard.ZSet, max bool, count int64, pairs bool) {
+	n := int(min(count, int64(z.Len())))
+	if pairs {
+		c.w.ArrayLen(n)
+	} else {
+		c.w.ArrayLen(2 * n)
+	}
+	for range n {
+		var member []byte
+		z.Range(0, 0, max, func(m []byte, s float64) bool {
+			if pairs {
+				c.w.ArrayLen(2)
+			}
+			c.w.Bulk(m)
+			c.w.Double(s)
+			member = m
+			return false
+		})
+		z.Delete(member)
+	}
+}
+
+// cmdZMPop implements ZMPOP numkeys key [key ...] MIN|MAX [COUNT count].
+func cmdZMPop(c *client, args [][]byte) {
+	keys, isMin, count, ok := c.mpopArgs(args, 1, "MIN", "MAX")
+	if !ok {
+		return
+	}
+	c.db.UpdateMulti(keys, c.now(), func(tx *shard.Tx) {
+		if !c.zmpopTx(tx, keys, !isMin, count) {
+			c.w.NullArray()
 		}
+	})
+}
+
+// zmpopTx is one ZMPOP under tx, which holds keys: it pops up to count
+// members from the first key holding a sorted set and writes [key,
+// [[member, score], ...]] (nested in RESP2 too, as Redis does), deleting the
+// key when emptied. It reports false and writes nothing when every key is
+// missing (ZMPOP answers nil; BZMPOP would wait and serve the client later
+// with another call).
+func (c *client) zmpopTx(tx *shard.Tx, keys [][]byte, max bool, count int64) bool {
+	return c.popFirst(tx, keys, shard.KindZSet, func(key []byte, e *shard.Entry) {
+		z := e.ZSet()
+		c.w.ArrayLen(2)
+		c.w.Bulk(key)
+		c.popZSet(z, max, count, true)
 		if z.Len() == 0 {
 			e.Delete()
 		}

@@ -81,6 +81,35 @@ func TestZSetRESP3(t *testing.T) {
 	})
 }
 
+func TestZMPop(t *testing.T) {
+	s := startServer(t, redisConfig())
+	r2 := dial(t, s)
+	runExchanges(t, r2, []exchange{
+		{"zadd", resp("ZADD", "z", "1", "a", "2.5", "b", "3", "c"), ":3\r\n"},
+		{"min, nested in resp2 too", resp("ZMPOP", "1", "z", "MIN"), "*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n"},
+		{"skips missing keys", resp("ZMPOP", "2", "noz", "z", "max", "COUNT", "9223372036854775807"),
+			"*2\r\n$1\r\nz\r\n*2\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n*2\r\n$1\r\nb\r\n$3\r\n2.5\r\n"},
+		{"emptied key deleted", resp("EXISTS", "z"), ":0\r\n"},
+		{"nothing", resp("ZMPOP", "2", "noz", "z", "MIN"), "*-1\r\n"},
+		{"string", resp("SET", "str", "v"), "+OK\r\n"},
+		{"first existing key decides", resp("ZMPOP", "2", "noz", "str", "MIN"), wrongType},
+		{"direction before the keys' types", resp("ZMPOP", "1", "str", "LEFT"), "-ERR syntax error\r\n"},
+		{"numkeys", resp("ZMPOP", "-1", "z", "MIN"), "-ERR numkeys should be greater than 0\r\n"},
+		{"numkeys too large", resp("ZMPOP", "2", "z", "MIN"), "-ERR syntax error\r\n"},
+		{"count", resp("ZMPOP", "1", "z", "MIN", "COUNT", "x"), "-ERR count should be greater than 0\r\n"},
+		{"dangling count", resp("ZMPOP", "1", "z", "MIN", "COUNT"), "-ERR syntax error\r\n"},
+		{"arity", resp("ZMPOP", "1", "z"), wrongArgs("zmpop")},
+	})
+	r3 := dial(t, s)
+	r3.send(resp("HELLO", "3"))
+	drainHello(t, r3)
+	runExchanges(t, r3, []exchange{
+		{"zadd", resp("ZADD", "z", "1.5", "a"), ":1\r\n"},
+		{"doubles in resp3", resp("ZMPOP", "1", "z", "MAX", "COUNT", "2"), "*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$1\r\na\r\n,1.5\r\n"},
+		{"nil in resp3", resp("ZMPOP", "1", "z", "MAX"), "_\r\n"},
+	})
+}
+
 func TestZSetLargeRanks(t *testing.T) {
 	// Ranks and ranges far from the ends, where the skip list's spans do
 	// the work.

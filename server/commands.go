@@ -148,6 +148,9 @@ func init() {
 		{name: "LREM", arity: 4, flags: flagWrite, firstKey: 1, lastKey: 1, step: 1, group: "list", summary: "Removes elements from a list. Deletes the list if the last element was removed.", fn: cmdLRem},
 		{name: "LTRIM", arity: 4, flags: flagWrite, firstKey: 1, lastKey: 1, step: 1, group: "list", summary: "Removes elements from both ends a list. Deletes the list if all elements were trimmed.", fn: cmdLTrim},
 		{name: "LINSERT", arity: 5, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "list", summary: "Inserts an element before or after another element in a list.", fn: cmdLInsert},
+		{name: "LMOVE", arity: 5, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, step: 1, group: "list", summary: "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", fn: cmdLMove},
+		{name: "RPOPLPUSH", arity: 3, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, step: 1, group: "list", summary: "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", fn: cmdRPopLPush},
+		{name: "LMPOP", arity: -4, flags: flagWrite, group: "list", summary: "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", fn: cmdLMPop, keysFn: mpopKeys},
 		{name: "LPOS", arity: -3, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "list", summary: "Returns the index of matching elements in a list.", fn: cmdLPos},
 
 		// hashes
@@ -175,6 +178,7 @@ func init() {
 		{name: "SISMEMBER", arity: 3, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "set", summary: "Determines whether a member belongs to a set.", fn: cmdSIsMember},
 		{name: "SCARD", arity: 2, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "set", summary: "Returns the number of members in a set.", fn: cmdSCard},
 		{name: "SPOP", arity: -2, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "set", summary: "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.", fn: cmdSPop},
+		{name: "SMOVE", arity: 4, flags: flagWrite | flagFast, firstKey: 1, lastKey: 2, step: 1, group: "set", summary: "Moves a member from one set to another.", fn: cmdSMove},
 		{name: "SRANDMEMBER", arity: -2, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "set", summary: "Get one or multiple random members from a set.", fn: cmdSRandMember},
 		{name: "ZADD", arity: -4, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "sorted-set", summary: "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.", fn: cmdZAdd},
 		{name: "ZREM", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "sorted-set", summary: "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.", fn: cmdZRem},
@@ -185,6 +189,7 @@ func init() {
 		{name: "ZINCRBY", arity: 4, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "sorted-set", summary: "Increments the score of a member in a sorted set.", fn: cmdZIncrBy},
 		{name: "ZPOPMIN", arity: -2, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "sorted-set", summary: "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", fn: cmdZPopMin},
 		{name: "ZPOPMAX", arity: -2, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "sorted-set", summary: "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", fn: cmdZPopMax},
+		{name: "ZMPOP", arity: -4, flags: flagWrite, group: "sorted-set", summary: "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", fn: cmdZMPop, keysFn: mpopKeys},
 	}
 	byName = buildIndex(commands)
 }

@@ -211,12 +211,17 @@ func TestCommandKeys(t *testing.T) {
 				continue
 			}
 			require.False(t, cmd.keyless(), "%s touches keys but names none", cmd.name)
-			for _, shape := range keyShapes(&cmd) {
-				// Keys of every type, so that handlers take their full paths.
+			for _, ks := range keyShapes(&cmd) {
+				shape := ks.args
+				c.db = s.store.DB(0)
 				for _, k := range cmd.appendKeys(nil, shape) {
-					c.db = s.store.DB(0)
 					c.exec(bargs("DEL", string(k)))
 				}
+				// Values that take the handler down its full path.
+				for _, setup := range ks.setup {
+					c.exec(bargs(setup...))
+				}
+				c.w.Reset()
 				declared := cmd.appendKeys(nil, shape)
 				h := s.store.Hold(declared)
 				h.Miss = func(j int) {
@@ -233,15 +238,49 @@ func TestCommandKeys(t *testing.T) {
 	}
 }
 
+// keyShape is one call for TestCommandKeys and the commands that prepare
+// its keys.
+type keyShape struct {
+	setup [][]string
+	args  [][]byte
+}
+
+// keyShapeExtras are calls that get past a command's argument checks to its
+// key work, for commands whose generic shapes below stop at a syntax error
+// or a missing key, with the values that lead them down their full paths.
+var keyShapeExtras = map[string][]struct{ setup, args []string }{
+	"LMOVE": {
+		{[]string{"RPUSH", "key:1", "a", "b"}, []string{"LMOVE", "key:1", "key:2", "LEFT", "RIGHT"}},
+		{[]string{"RPUSH", "key:1", "a"}, []string{"LMOVE", "key:1", "key:1", "RIGHT", "LEFT"}},
+	},
+	"RPOPLPUSH": {{[]string{"RPUSH", "key:1", "a"}, []string{"RPOPLPUSH", "key:1", "key:2"}}},
+	"LMPOP": {
+		{[]string{"RPUSH", "key:4", "a", "b", "c"}, []string{"LMPOP", "3", "key:2", "key:3", "key:4", "LEFT", "COUNT", "2"}},
+		{nil, []string{"LMPOP", "2", "key:2", "key:3", "RIGHT"}},
+	},
+	"ZMPOP": {
+		{[]string{"ZADD", "key:3", "1", "a", "2", "b"}, []string{"ZMPOP", "2", "key:2", "key:3", "MAX", "COUNT", "5"}},
+		{nil, []string{"ZMPOP", "2", "key:2", "key:3", "MIN"}},
+	},
+	"SMOVE": {{[]string{"SADD", "key:1", "a", "b"}, []string{"SMOVE", "key:1", "key:2", "a"}}},
+}
+
 // keyShapes returns a few calls of cmd: its minimum arity and a longer one,
 // with distinct keys (spread over shards) at the key positions and small
-// numbers elsewhere.
-func keyShapes(cmd *command) [][][]byte {
+// numbers elsewhere, and its keyShapeExtras.
+func keyShapes(cmd *command) []keyShape {
 	n := cmd.arity
 	if n < 0 {
 		n = -n
 	}
-	var shapes [][][]byte
+	var shapes []keyShape
+	for _, ex := range keyShapeExtras[cmd.name] {
+		var setup [][]string
+		if ex.setup != nil {
+			setup = append(setup, ex.setup)
+		}
+		shapes = append(shapes, keyShape{setup: setup, args: bargs(ex.args...)})
+	}
 	for _, extra := range []int{0, 2, 4} {
 		if cmd.arity > 0 && extra > 0 {
 			break
@@ -273,7 +312,7 @@ func keyShapes(cmd *command) [][][]byte {
 				args[i] = "key:" + strconv.Itoa(i)
 			}
 		}
-		shapes = append(shapes, bargs(args...))
+		shapes = append(shapes, keyShape{args: bargs(args...)})
 	}
 	return shapes
 }

@@ -286,7 +286,7 @@ func genCollections(r *rand.Rand) diffCmd {
 	lex := func() string {
 		return []string{"-", "+", "[a", "(b", "[c", "(d", "[e", "(f"}[r.IntN(8)]
 	}
-	switch r.IntN(44) {
+	switch r.IntN(49) {
 	case 0:
 		return x("LPUSH", key("L"), elem(), elem())
 	case 1:
@@ -406,6 +406,16 @@ func genCollections(r *rand.Rand) diffCmd {
 		return x([]string{"ZPOPMIN", "ZPOPMAX"}[r.IntN(2)], key("Z"), pick(r, []string{"0", "1", "2", num()}))
 	case 42:
 		return x("ZCARD", key("Z"))
+	case 43:
+		return x("LMOVE", key("L"), key("L"), diffDirection(r, "LEFT", "RIGHT"), diffDirection(r, "LEFT", "RIGHT"))
+	case 44:
+		return x("RPOPLPUSH", key("L"), key("L"))
+	case 45:
+		return x(genMPop(r, "LMPOP", func() string { return key("L") }, "LEFT", "RIGHT")...)
+	case 46:
+		return x(genMPop(r, "ZMPOP", func() string { return key("Z") }, "MIN", "MAX")...)
+	case 47:
+		return x("SMOVE", key("S"), key("S"), elem())
 	default:
 		return x("ZREM", "E"+strconv.Itoa(r.IntN(2)), elem())
 	}

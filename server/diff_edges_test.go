@@ -175,6 +175,21 @@ func edgeCases() []edgeCase {
 		mut(zst, zall, "ZPOPMIN", "t", n)
 		mut(zst, zall, "ZPOPMAX", "t", n)
 		ex("ZPOPMIN", "nokey", n)
+		// LMPOP and ZMPOP: n as COUNT and as numkeys (most of them past
+		// the arguments; 1 and 2 valid), on t (cmd[1] is numkeys here).
+		mpop := func(setup, check []string, cmd ...string) {
+			cases = append(cases, edgeCase{setup: [][]string{{"DEL", "t"}, setup}, check: [][]string{check}, cmd: cmd})
+		}
+		mpop(lst, all, "LMPOP", "1", "t", "LEFT", "COUNT", n)
+		mpop(lst, all, "LMPOP", "2", "nokey", "t", "RIGHT", "COUNT", n)
+		mpop(lst, all, "LMPOP", n, "t", "RIGHT")
+		mpop(lst, all, "LMPOP", n, "nokey", "t", "LEFT", "COUNT", "2")
+		ex("LMPOP", "1", "nokey", "LEFT", "COUNT", n)
+		mpop(zst, zall, "ZMPOP", "1", "t", "MIN", "COUNT", n)
+		mpop(zst, zall, "ZMPOP", "2", "nokey", "t", "MAX", "COUNT", n)
+		mpop(zst, zall, "ZMPOP", n, "t", "MAX")
+		mpop(zst, zall, "ZMPOP", n, "nokey", "t", "MIN", "COUNT", "2")
+		ex("ZMPOP", "1", "nokey", "MAX", "COUNT", n)
 		// sets: a count of at least the size pops or picks everything,
 		// so only the order is random; a smaller one is random.
 		mode := cmpUnordered

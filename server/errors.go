@@ -70,6 +70,8 @@ const (
 	msgZLexRange       = "ERR min or max not valid string range item"
 	msgZScoreRange     = "ERR min or max is not a float"
 	msgValueOutOfRange = "ERR value is out of range"
+	msgNumkeysPositive = "ERR numkeys should be greater than 0"
+	msgCountPositive   = "ERR count should be greater than 0"
 
 	msgInvalidCursor = "ERR invalid cursor"
 	msgOffsetRange   = "ERR offset is out of range"

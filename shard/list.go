@@ -38,20 +38,49 @@ func (l *List) grow() {
 func clone(v []byte) []byte { return append(make([]byte, 0, len(v)), v...) }
 
 // PushFront inserts a copy of v before the first element.
-func (l *List) PushFront(v []byte) {
+func (l *List) PushFront(v []byte) { l.pushFront(clone(v)) }
+
+// PushBack appends a copy of v after the last element.
+func (l *List) PushBack(v []byte) { l.pushBack(clone(v)) }
+
+// pushFront and pushBack insert v itself, which the list then owns.
+func (l *List) pushFront(v []byte) {
 	l.ver++
 	l.grow()
 	l.head = (l.head - 1) & (len(l.buf) - 1)
-	l.buf[l.head] = clone(v)
+	l.buf[l.head] = v
 	l.n++
 }
 
-// PushBack appends a copy of v after the last element.
-func (l *List) PushBack(v []byte) {
+func (l *List) pushBack(v []byte) {
 	l.ver++
 	l.grow()
-	l.buf[l.slot(l.n)] = clone(v)
+	l.buf[l.slot(l.n)] = v
 	l.n++
+}
+
+// Move pops the first (fromFront) or last element of l and pushes it onto
+// the front (toFront) or back of dst, as LMOVE does, without copying it:
+// the element's bytes change owner. dst may be l itself, which rotates the
+// list. It returns the element, valid until dst is next modified, and false
+// when l is empty (dst is then untouched).
+func (l *List) Move(dst *List, fromFront, toFront bool) ([]byte, bool) {
+	var v []byte
+	var ok bool
+	if fromFront {
+		v, ok = l.PopFront()
+	} else {
+		v, ok = l.PopBack()
+	}
+	if !ok {
+		return nil, false
+	}
+	if toFront {
+		dst.pushFront(v)
+	} else {
+		dst.pushBack(v)
+	}
+	return v, true
 }
 
 // PopFront removes and returns the first element; the caller owns the bytes.

@@ -100,6 +100,76 @@ func TestListCopiesInput(t *testing.T) {
 	assert.Equal(t, []string{"abc", "abc"}, listOf(l))
 }
 
+func TestListMove(t *testing.T) {
+	fill := func(vs ...string) *List {
+		l := NewList()
+		for _, v := range vs {
+			l.PushBack([]byte(v))
+		}
+		return l
+	}
+	tests := []struct {
+		name               string
+		fromFront, toFront bool
+		elem               string
+		src, dst           []string
+	}{
+		{"left left", true, true, "a", []string{"b", "c"}, []string{"a", "x", "y"}},
+		{"left right", true, false, "a", []string{"b", "c"}, []string{"x", "y", "a"}},
+		{"right left", false, true, "c", []string{"a", "b"}, []string{"c", "x", "y"}},
+		{"right right", false, false, "c", []string{"a", "b"}, []string{"x", "y", "c"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src, dst := fill("a", "b", "c"), fill("x", "y")
+			srcVer, dstVer := src.ver, dst.ver
+			v, ok := src.Move(dst, tt.fromFront, tt.toFront)
+			require.True(t, ok)
+			assert.Equal(t, tt.elem, string(v))
+			assert.Equal(t, tt.src, listOf(src))
+			assert.Equal(t, tt.dst, listOf(dst))
+			assert.NotEqual(t, srcVer, src.ver, "the source's change is visible to the store")
+			assert.NotEqual(t, dstVer, dst.ver, "the destination's change is visible to the store")
+		})
+	}
+	t.Run("same list rotates", func(t *testing.T) {
+		l := fill("a", "b", "c")
+		v, ok := l.Move(l, true, false)
+		require.True(t, ok)
+		assert.Equal(t, "a", string(v))
+		assert.Equal(t, []string{"b", "c", "a"}, listOf(l))
+		v, _ = l.Move(l, false, true)
+		assert.Equal(t, "a", string(v))
+		assert.Equal(t, []string{"a", "b", "c"}, listOf(l))
+		one := fill("z")
+		_, ok = one.Move(one, true, true)
+		require.True(t, ok)
+		assert.Equal(t, []string{"z"}, listOf(one), "a one-element list survives a move onto itself")
+	})
+	t.Run("empty source", func(t *testing.T) {
+		src, dst := NewList(), fill("x")
+		ver := dst.ver
+		_, ok := src.Move(dst, true, true)
+		assert.False(t, ok)
+		assert.Equal(t, []string{"x"}, listOf(dst))
+		assert.Equal(t, ver, dst.ver, "nothing pushed")
+	})
+	t.Run("across growth and wrap-around", func(t *testing.T) {
+		// Moving tail to head, one by one, rebuilds the source in dst.
+		src, dst := NewList(), NewList()
+		for i := range 50 {
+			src.PushFront([]byte{byte('a' + i%26)})
+		}
+		want := listOf(src)
+		for range 50 {
+			_, ok := src.Move(dst, false, true)
+			require.True(t, ok)
+		}
+		assert.Zero(t, src.Len())
+		assert.Equal(t, want, listOf(dst))
+	})
+}
+
 func hashOf(h *Hash) []string {
 	var out []string
 	h.Each(func(f, v []byte) bool { out = append(out, string(f)+"="+string(v)); return true })
