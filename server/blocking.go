@@ -22,7 +22,9 @@ import (
 // locks. A waiter that finds nothing (another client took the element)
 // keeps waiting in its place; one that leaves the queue of a key at its
 // head signals the next, who may find what it left. Spurious signals cost a
-// retry, never a wrong answer.
+// retry, never a wrong answer. A waiter tries its keys in the order they
+// became ready, then the rest in its own order, so that a transaction that
+// fills two of them serves it from the first filled, as in Redis.
 //
 // On the std path the client's goroutine waits; on the event loops the
 // wait runs off the loop (client.offLoop, with no grace), so the loop goes
@@ -43,6 +45,20 @@ const (
 type blockWait struct {
 	wake   chan struct{} // capacity 1: a key changed, or reason was set
 	reason atomic.Int32
+	// ready are the keys signalled since the last try, in the order
+	// they became ready: the waiter is served from the first that can,
+	// as Redis serves from the key made ready first. Guarded by
+	// blockRegistry.mu.
+	ready []string
+}
+
+// markReady records key as ready and wakes the waiter; under
+// blockRegistry.mu.
+func (b *blockWait) markReady(key string) {
+	if !slices.Contains(b.ready, key) {
+		b.ready = append(b.ready, key)
+	}
+	b.signal()
 }
 
 // signal wakes the waiter; a signal already pending covers this one.
@@ -81,7 +97,7 @@ func (r *blockRegistry) touched(db int, key []byte) {
 	}
 	r.mu.Lock()
 	if q := r.m[watchKey{db, string(key)}]; len(q) > 0 {
-		q[0].signal()
+		q[0].markReady(string(key))
 	}
 	r.mu.Unlock()
 }
@@ -124,11 +140,34 @@ func (r *blockRegistry) remove(b *blockWait, db int, keys [][]byte) {
 		}
 		r.m[wk] = q
 		if i == 0 {
-			q[0].signal()
+			q[0].markReady(wk.key)
 		}
 	}
 	r.mu.Unlock()
 	r.clients.Add(-1)
+}
+
+// order returns keys with those b found ready first, in the order they
+// became ready, and clears b's ready list for the next wake. It reuses dst.
+func (r *blockRegistry) order(b *blockWait, keys, dst [][]byte) [][]byte {
+	dst = dst[:0]
+	r.mu.Lock()
+	for _, rk := range b.ready {
+		for _, k := range keys {
+			if string(k) == rk {
+				dst = append(dst, k)
+				break
+			}
+		}
+	}
+	b.ready = b.ready[:0]
+	r.mu.Unlock()
+	for _, k := range keys {
+		if !slices.ContainsFunc(dst, func(d []byte) bool { return string(d) == string(k) }) {
+			dst = append(dst, k)
+		}
+	}
+	return dst
 }
 
 // parseTimeout parses a blocking command's timeout in seconds as Redis 7.0's
@@ -171,7 +210,7 @@ func (c *client) parseTimeout(b []byte) (time.Duration, bool) {
 // or the timeout passes (0: never), and then nilReply answers. Inside a
 // transaction or a script it does not wait: nilReply answers at once, as
 // Redis does. On an event loop the wait runs off the loop.
-func (c *client) block(keys [][]byte, timeout time.Duration, try func() bool, nilReply func()) {
+func (c *client) block(keys [][]byte, timeout time.Duration, try func(order [][]byte) bool, nilReply func()) {
 	if c.db.Held() != nil {
 		nilReply()
 		return
@@ -186,7 +225,7 @@ func (c *client) block(keys [][]byte, timeout time.Duration, try func() bool, ni
 
 // wait is the waiting half of block, on the goroutine that owns the client.
 // keys point into the reader's buffer, which nothing touches meanwhile.
-func (c *client) wait(keys [][]byte, timeout time.Duration, try func() bool, nilReply func()) {
+func (c *client) wait(keys [][]byte, timeout time.Duration, try func(order [][]byte) bool, nilReply func()) {
 	s := c.srv
 	b := &blockWait{wake: make(chan struct{}, 1)}
 	db := c.db.Index()
@@ -205,9 +244,11 @@ func (c *client) wait(keys [][]byte, timeout time.Duration, try func() bool, nil
 		unwatch = c.watchConn(b)
 	}
 	served := false
+	var order [][]byte
 	for b.reason.Load() == blockWaiting {
 		c.startBatch()
-		if served = try(); served {
+		order = s.blocks.order(b, keys, order)
+		if served = try(order); served {
 			break
 		}
 		<-b.wake
@@ -301,12 +342,13 @@ func serveFirst(tx *shard.Tx, keys [][]byte, kind shard.Kind, pop func(key []byt
 	return false
 }
 
-// retry returns a try for block that runs tx over keys and reports whether
-// it served the client.
-func (c *client) retry(keys [][]byte, tx func(tx *shard.Tx) bool) func() bool {
-	return func() bool {
+// retry returns a try for block that runs tx over keys, given the keys in
+// the order to try them (see blockRegistry.order), and reports whether it
+// served the client.
+func (c *client) retry(keys [][]byte, tx func(tx *shard.Tx, order [][]byte) bool) func([][]byte) bool {
+	return func(order [][]byte) bool {
 		served := false
-		c.db.UpdateMulti(keys, c.now(), func(t *shard.Tx) { served = tx(t) })
+		c.db.UpdateMulti(keys, c.now(), func(t *shard.Tx) { served = tx(t, order) })
 		return served
 	}
 }
@@ -336,8 +378,8 @@ func (c *client) blpop(args [][]byte, left bool) {
 		done = c.popFirst(tx, keys, shard.KindList, pop)
 	})
 	if !done {
-		c.block(keys, timeout, c.retry(keys, func(tx *shard.Tx) bool {
-			return serveFirst(tx, keys, shard.KindList, pop)
+		c.block(keys, timeout, c.retry(keys, func(tx *shard.Tx, order [][]byte) bool {
+			return serveFirst(tx, order, shard.KindList, pop)
 		}), c.w.NullArray)
 	}
 }
@@ -367,7 +409,7 @@ func (c *client) blmove(keys [][]byte, timeoutArg []byte, from, to bool) {
 		done = c.lmoveTx(tx, keys[0], keys[1], from, to)
 	})
 	if !done {
-		c.block(keys[:1], timeout, c.retry(keys, func(tx *shard.Tx) bool {
+		c.block(keys[:1], timeout, c.retry(keys, func(tx *shard.Tx, _ [][]byte) bool {
 			// A source of another type does not serve a waiter.
 			return tx.Entry(keys[0]).Kind() == shard.KindList && c.lmoveTx(tx, keys[0], keys[1], from, to)
 		}), c.w.Null)
@@ -389,8 +431,8 @@ func cmdBLMPop(c *client, args [][]byte) {
 	done := false
 	c.db.UpdateMulti(keys, c.now(), func(tx *shard.Tx) { done = c.lmpopTx(tx, keys, left, count) })
 	if !done {
-		c.block(keys, timeout, c.retry(keys, func(tx *shard.Tx) bool {
-			return serveFirst(tx, keys, shard.KindList, func(key []byte, e *shard.Entry) {
+		c.block(keys, timeout, c.retry(keys, func(tx *shard.Tx, order [][]byte) bool {
+			return serveFirst(tx, order, shard.KindList, func(key []byte, e *shard.Entry) {
 				c.lmpopTx(tx, [][]byte{key}, left, count)
 			})
 		}), c.w.NullArray)
@@ -429,8 +471,8 @@ func (c *client) bzpop(args [][]byte, max bool) {
 		done = c.popFirst(tx, keys, shard.KindZSet, pop)
 	})
 	if !done {
-		c.block(keys, timeout, c.retry(keys, func(tx *shard.Tx) bool {
-			return serveFirst(tx, keys, shard.KindZSet, pop)
+		c.block(keys, timeout, c.retry(keys, func(tx *shard.Tx, order [][]byte) bool {
+			return serveFirst(tx, order, shard.KindZSet, pop)
 		}), c.w.NullArray)
 	}
 }
@@ -450,8 +492,8 @@ func cmdBZMPop(c *client, args [][]byte) {
 	done := false
 	c.db.UpdateMulti(keys, c.now(), func(tx *shard.Tx) { done = c.zmpopTx(tx, keys, !isMin, count) })
 	if !done {
-		c.block(keys, timeout, c.retry(keys, func(tx *shard.Tx) bool {
-			return serveFirst(tx, keys, shard.KindZSet, func(key []byte, e *shard.Entry) {
+		c.block(keys, timeout, c.retry(keys, func(tx *shard.Tx, order [][]byte) bool {
+			return serveFirst(tx, order, shard.KindZSet, func(key []byte, e *shard.Entry) {
 				c.zmpopTx(tx, [][]byte{key}, !isMin, count)
 			})
 		}), c.w.NullArray)

@@ -139,6 +139,20 @@ var blockingScenarios = map[string]blockingScenario{
 		log = append(log, do(t, ctl, "RPUSH", "b", "y", "z"), read(t, w), do(t, ctl, "LRANGE", "b", "0", "-1"))
 		return log
 	},
+	"ready-order": func(t *testing.T, dial func() *redistest.Conn) []string {
+		// Two keys made ready by one transaction: Redis serves the waiter
+		// from the key that became ready first, not the first it named.
+		ctl, w1, w2 := dial(), dial(), dial()
+		var log []string
+		require.NoError(t, w1.Send("BLPOP", "a", "b", "0"))
+		waitBlocked(t, ctl, 1)
+		require.NoError(t, w2.Send("BZMPOP", "0", "2", "za", "zb", "MAX"))
+		waitBlocked(t, ctl, 2)
+		log = append(log, do(t, ctl, "MULTI"), do(t, ctl, "RPUSH", "b", "x"), do(t, ctl, "RPUSH", "a", "y"),
+			do(t, ctl, "ZADD", "zb", "1", "m"), do(t, ctl, "ZADD", "za", "2", "n"), do(t, ctl, "EXEC"))
+		log = append(log, read(t, w1), read(t, w2), do(t, ctl, "LRANGE", "a", "0", "-1"), do(t, ctl, "ZRANGE", "za", "0", "-1"))
+		return log
+	},
 	"moves-and-zsets": func(t *testing.T, dial func() *redistest.Conn) []string {
 		ctl, w1, w2, w3, w4 := dial(), dial(), dial(), dial(), dial()
 		var log []string
