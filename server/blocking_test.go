@@ -153,6 +153,15 @@ var blockingScenarios = map[string]blockingScenario{
 		log = append(log, read(t, w1), read(t, w2), do(t, ctl, "LRANGE", "a", "0", "-1"), do(t, ctl, "ZRANGE", "za", "0", "-1"))
 		return log
 	},
+	"move-chain": func(t *testing.T, dial func() *redistest.Conn) []string {
+		// A served BLMOVE feeds a client blocked on its destination.
+		ctl, w1, w2 := dial(), dial(), dial()
+		require.NoError(t, w2.Send("BLPOP", "d", "0"))
+		waitBlocked(t, ctl, 1)
+		require.NoError(t, w1.Send("BRPOPLPUSH", "s", "d", "0"))
+		waitBlocked(t, ctl, 2)
+		return []string{do(t, ctl, "RPUSH", "s", "x"), read(t, w1), read(t, w2), do(t, ctl, "EXISTS", "s", "d")}
+	},
 	"moves-and-zsets": func(t *testing.T, dial func() *redistest.Conn) []string {
 		ctl, w1, w2, w3, w4 := dial(), dial(), dial(), dial(), dial()
 		var log []string
