@@ -43,6 +43,12 @@ type client struct {
 	// command while a script runs): runBuffered stops there and the loop
 	// runs it on a goroutine of its own (see loopConn).
 	offLoop func()
+	// offLoopNow makes the loop hand offLoop over without waiting for it:
+	// a blocking command's wait (see block).
+	offLoopNow bool
+	// blocked is the client's wait in a blocking command, nil when it is
+	// not blocked; read by CLIENT UNBLOCK and Shutdown on other goroutines.
+	blocked atomic.Pointer[blockWait]
 
 	multi    *multiState  // the open transaction (MULTI), nil outside one
 	watched  []watchedKey // keys WATCHed, registered in srv.watches
@@ -129,6 +135,7 @@ const stopWriteGrace = 2 * time.Second
 // call from any goroutine.
 func (c *client) stop() {
 	c.stopping.Store(true)
+	c.unblock(blockClosed)
 	now := time.Now()
 	_ = c.conn.SetReadDeadline(now)
 	_ = c.conn.SetWriteDeadline(now.Add(stopWriteGrace))

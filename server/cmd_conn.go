@@ -241,6 +241,8 @@ func cmdClient(c *client, args [][]byte) {
 		}
 		c.srv.mu.Unlock()
 		c.w.Verbatim(string(b))
+	case equalFold(sub, "UNBLOCK") && (len(args) == 3 || len(args) == 4):
+		c.clientUnblock(args)
 	case equalFold(sub, "INFO") && len(args) == 2:
 		c.w.Verbatim(string(c.appendInfo(nil, c.now())))
 	case equalFold(sub, "HELP") && len(args) == 2:
@@ -252,13 +254,15 @@ func cmdClient(c *client, args [][]byte) {
 			"LIST", "    Return information about client connections.",
 			"SETINFO <option> <value>", "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
 			"SETNAME <name>", "    Assign the name <name> to the current connection.",
+			"UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
 		}
 		c.w.ArrayLen(len(help))
 		for _, h := range help {
 			c.w.Simple(h)
 		}
 	case equalFold(sub, "ID") || equalFold(sub, "SETNAME") || equalFold(sub, "GETNAME") ||
-		equalFold(sub, "SETINFO") || equalFold(sub, "LIST") || equalFold(sub, "INFO"):
+		equalFold(sub, "SETINFO") || equalFold(sub, "LIST") || equalFold(sub, "INFO") ||
+		equalFold(sub, "UNBLOCK"):
 		subArityError(c, args[0], sub)
 	default:
 		c.w.Error(fmt.Sprintf(msgUnknownSub, sub, "CLIENT"))
@@ -546,7 +550,7 @@ func (s *Server) infoClients(b []byte) []byte {
 	s.mu.Unlock()
 	b = infoInt(b, "connected_clients", int64(n))
 	b = infoInt(b, "maxclients", int64(s.cfg.MaxClients))
-	return infoInt(b, "blocked_clients", 0)
+	return infoInt(b, "blocked_clients", s.blocks.clients.Load())
 }
 
 func humanBytes(n uint64) string {
@@ -623,4 +627,40 @@ func (s *Server) infoKeyspace(b []byte) []byte {
 		b = append(b, "\r\n"...)
 	}
 	return b
+}
+
+// clientUnblock implements CLIENT UNBLOCK id [TIMEOUT|ERROR]: the blocked
+// client answers as if timed out, or with the UNBLOCKED error; 1 when the
+// client was blocked.
+func (c *client) clientUnblock(args [][]byte) {
+	id, ok := parseInt(args[2])
+	if !ok {
+		c.w.Error(msgNotInteger)
+		return
+	}
+	reason := blockUnblockTimeout
+	if len(args) == 4 {
+		switch {
+		case equalFold(args[3], "TIMEOUT"):
+		case equalFold(args[3], "ERROR"):
+			reason = blockUnblockError
+		default:
+			c.w.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+			return
+		}
+	}
+	var target *client
+	c.srv.mu.Lock()
+	for other := range c.srv.clients {
+		if other.id == id {
+			target = other
+			break
+		}
+	}
+	c.srv.mu.Unlock()
+	if target != nil && target.unblock(reason) {
+		c.w.Int(1)
+		return
+	}
+	c.w.Int(0)
 }

@@ -280,8 +280,8 @@ func (s *Server) offLoopGrace() time.Duration {
 // because the command ended within the grace (Server.offLoopGrace).
 func (lc *loopConn) detach(conn gnet.Conn) (ok, back bool) {
 	c, s := lc.c, lc.c.srv
-	fn := c.offLoop
-	c.offLoop = nil
+	fn, now := c.offLoop, c.offLoopNow
+	c.offLoop, c.offLoopNow = nil, false
 	// Registered under mu, like a std client's goroutine, so that
 	// Shutdown waits for it.
 	s.mu.Lock()
@@ -308,6 +308,11 @@ func (lc *loopConn) detach(conn gnet.Conn) (ok, back bool) {
 		}
 		c.release() // the connection closed while the command ran
 	}()
+	if now {
+		// A blocked client waits without holding up the loop; the wait
+		// hands the client back with the wake above.
+		return true, false
+	}
 	t := time.NewTimer(s.offLoopGrace())
 	defer t.Stop()
 	select {
@@ -333,7 +338,7 @@ func (c *client) runOffLoop(fn func()) {
 	}()
 	for fn != nil && !c.quit {
 		fn()
-		fn, c.offLoop = c.offLoop, nil
+		fn, c.offLoop, c.offLoopNow = c.offLoop, nil, false
 	}
 }
 
@@ -396,7 +401,8 @@ func (h *loopHandler) OnClose(conn gnet.Conn, _ error) gnet.Action {
 		lc.wake.Stop()
 	}
 	if lc.state.CompareAndSwap(offLoop, offLoopClosed) {
-		return gnet.None // the goroutine that owns the client releases it
+		lc.c.unblock(blockClosed) // a blocked client stops waiting
+		return gnet.None          // the goroutine that owns the client releases it
 	}
 	if !lc.busy {
 		lc.c.release()

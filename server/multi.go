@@ -125,8 +125,11 @@ func (w *watchRegistry) remove(c *client, wk watchKey) {
 // the server's subsystems.
 type observer struct{ s *Server }
 
-func (o observer) Touched(db int, key []byte, ev shard.Event) { o.s.watches.touched(db, key, ev) }
-func (o observer) Flushed(db int, had func([]byte) bool)      { o.s.watches.flushed(db, had) }
+func (o observer) Touched(db int, key []byte, ev shard.Event) {
+	o.s.watches.touched(db, key, ev)
+	o.s.blocks.touched(db, key)
+}
+func (o observer) Flushed(db int, had func([]byte) bool) { o.s.watches.flushed(db, had) }
 
 // multiImmediate reports whether cmd runs at once inside MULTI instead of
 // being queued.

@@ -134,6 +134,7 @@ type Server struct {
 	stats   stats
 	memPeak atomic.Uint64 // used_memory_peak, kept by memoryCron and INFO; RESETSTAT keeps it, as Redis 7.0 does
 	watches watchRegistry // WATCHed keys of every client
+	blocks  blockRegistry // keys clients are blocked on
 	scripts scriptState   // the Lua engine and the script in progress
 }
 
@@ -458,9 +459,10 @@ func (s *Server) checkClients(now time.Time) {
 		case s.cfg.OutputTimeout > 0 && w != 0 && w < writeLimit:
 			s.log.Warn("closing client that does not read its replies", "id", c.id, "addr", c.addr)
 			s.stats.slowWriters.Add(1)
-		case s.cfg.Timeout > 0 && w == 0 && c.lastActive.Load() < idleLimit:
+		case s.cfg.Timeout > 0 && w == 0 && c.lastActive.Load() < idleLimit && c.blocked.Load() == nil:
 			// A client whose replies are still going out is not idle;
-			// the output timeout governs it.
+			// the output timeout governs it. Nor is a blocked client:
+			// its own timeout governs it, as in Redis.
 			s.log.Info("closing idle client", "id", c.id, "addr", c.addr)
 		default:
 			continue

@@ -173,6 +173,15 @@ func Dial(t testing.TB, addr string) *Conn {
 
 // Do sends one command and reads its reply (5 s deadline).
 func (c *Conn) Do(args ...string) (Reply, error) {
+	if err := c.Send(args...); err != nil {
+		return Reply{}, err
+	}
+	return c.Read()
+}
+
+// Send writes one command without reading its reply, for a command that
+// blocks; Read takes the reply later.
+func (c *Conn) Send(args ...string) error {
 	var b []byte
 	b = append(b, '*')
 	b = strconv.AppendInt(b, int64(len(args)), 10)
@@ -184,10 +193,16 @@ func (c *Conn) Do(args ...string) (Reply, error) {
 		b = append(b, a...)
 		b = append(b, "\r\n"...)
 	}
-	if err := c.conn.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
-		return Reply{}, err
+	if err := c.conn.SetWriteDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		return err
 	}
-	if _, err := c.conn.Write(b); err != nil {
+	_, err := c.conn.Write(b)
+	return err
+}
+
+// Read reads one reply (5 s deadline).
+func (c *Conn) Read() (Reply, error) {
+	if err := c.conn.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
 		return Reply{}, err
 	}
 	return ReadReply(c.rd)
