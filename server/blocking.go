@@ -358,6 +358,15 @@ func (c *client) retry(keys [][]byte, tx func(tx *shard.Tx, order [][]byte) bool
 func cmdBLPop(c *client, args [][]byte) { c.blpop(args, true) }
 func cmdBRPop(c *client, args [][]byte) { c.blpop(args, false) }
 
+// blockPop blocks until one of keys holds a value of kind, then serves the
+// client with pop on the first such key in the order the keys were filled;
+// nil at the timeout. The shape shared by every blocking pop.
+func (c *client) blockPop(keys [][]byte, timeout time.Duration, kind shard.Kind, pop func(tx *shard.Tx, key []byte, e *shard.Entry)) {
+	c.block(keys, timeout, c.retry(keys, func(tx *shard.Tx, order [][]byte) bool {
+		return serveFirst(tx, order, kind, func(key []byte, e *shard.Entry) { pop(tx, key, e) })
+	}), c.w.NullArray)
+}
+
 func (c *client) blpop(args [][]byte, left bool) {
 	timeout, ok := c.parseTimeout(args[len(args)-1])
 	if !ok {
@@ -378,9 +387,7 @@ func (c *client) blpop(args [][]byte, left bool) {
 		done = c.popFirst(tx, keys, shard.KindList, pop)
 	})
 	if !done {
-		c.block(keys, timeout, c.retry(keys, func(tx *shard.Tx, order [][]byte) bool {
-			return serveFirst(tx, order, shard.KindList, pop)
-		}), c.w.NullArray)
+		c.blockPop(keys, timeout, shard.KindList, func(_ *shard.Tx, key []byte, e *shard.Entry) { pop(key, e) })
 	}
 }
 
@@ -431,11 +438,9 @@ func cmdBLMPop(c *client, args [][]byte) {
 	done := false
 	c.db.UpdateMulti(keys, c.now(), func(tx *shard.Tx) { done = c.lmpopTx(tx, keys, left, count) })
 	if !done {
-		c.block(keys, timeout, c.retry(keys, func(tx *shard.Tx, order [][]byte) bool {
-			return serveFirst(tx, order, shard.KindList, func(key []byte, e *shard.Entry) {
-				c.lmpopTx(tx, [][]byte{key}, left, count)
-			})
-		}), c.w.NullArray)
+		c.blockPop(keys, timeout, shard.KindList, func(tx *shard.Tx, key []byte, _ *shard.Entry) {
+			c.lmpopTx(tx, [][]byte{key}, left, count)
+		})
 	}
 }
 
@@ -471,9 +476,7 @@ func (c *client) bzpop(args [][]byte, max bool) {
 		done = c.popFirst(tx, keys, shard.KindZSet, pop)
 	})
 	if !done {
-		c.block(keys, timeout, c.retry(keys, func(tx *shard.Tx, order [][]byte) bool {
-			return serveFirst(tx, order, shard.KindZSet, pop)
-		}), c.w.NullArray)
+		c.blockPop(keys, timeout, shard.KindZSet, func(_ *shard.Tx, key []byte, e *shard.Entry) { pop(key, e) })
 	}
 }
 
@@ -492,11 +495,9 @@ func cmdBZMPop(c *client, args [][]byte) {
 	done := false
 	c.db.UpdateMulti(keys, c.now(), func(tx *shard.Tx) { done = c.zmpopTx(tx, keys, !isMin, count) })
 	if !done {
-		c.block(keys, timeout, c.retry(keys, func(tx *shard.Tx, order [][]byte) bool {
-			return serveFirst(tx, order, shard.KindZSet, func(key []byte, e *shard.Entry) {
-				c.zmpopTx(tx, [][]byte{key}, !isMin, count)
-			})
-		}), c.w.NullArray)
+		c.blockPop(keys, timeout, shard.KindZSet, func(tx *shard.Tx, key []byte, _ *shard.Entry) {
+			c.zmpopTx(tx, [][]byte{key}, !isMin, count)
+		})
 	}
 }
 

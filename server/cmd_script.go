@@ -302,7 +302,7 @@ func (s *scriptCaller) reach(cmd *command, args [][]byte) bool {
 		if s.h.TryAdd(k) {
 			continue
 		}
-		if s.retry && !s.h.Wrote() && !s.run.wrote.Load() {
+		if s.retry && !s.run.wrote.Load() {
 			s.run.cancel(errRetryAll)
 			return false
 		}
@@ -316,7 +316,7 @@ func (s *scriptCaller) reachAll() bool {
 	st := s.c.srv.store
 	for j := range st.Shards() {
 		if !s.h.TryAddShard(j) {
-			if s.retry && !s.h.Wrote() && !s.run.wrote.Load() {
+			if s.retry && !s.run.wrote.Load() {
 				s.run.cancel(errRetryAll)
 				return false
 			}

@@ -59,27 +59,15 @@ func (d DB) Update(key []byte, now int64, fn func(e *Entry)) {
 	j := d.s.index(key)
 	sh := &d.s.shards[j]
 	if d.held != nil {
+		// The set's goroutine owns the shard, and handlers never nest
+		// store calls, so the shard's reusable cursor is free here too.
 		d.held.need(j)
-		d.held.wrote = true
-		d.updateHeld(&sh.shardData, key, now, fn)
+		sh.updateLocked(d.n, key, now, fn)
 		return
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	sh.updateLocked(d.n, key, now, fn)
-}
-
-// updateHeld runs Update's body with a cursor of its own: the shard's
-// reusable one may be in use by an Update further up the same goroutine (a
-// script's command running inside another command's callback never happens,
-// but a held shard has no lock to tell).
-func (d DB) updateHeld(sh *shardData, key []byte, now int64, fn func(e *Entry)) {
-	sh.writes++
-	sh.purgeLocked(d.n, key, now)
-	c := &Entry{sh: sh}
-	c.begin(d.n, key, now, false)
-	defer c.end()
-	fn(c)
 }
 
 // ViewMulti read-locks the shards of all keys and runs fn once. Cursors from
@@ -142,9 +130,6 @@ func (d DB) beginTx(keys [][]byte, now int64, ro bool) *Tx {
 	if d.held != nil {
 		for _, j := range tx.locked {
 			d.held.need(j)
-		}
-		if !ro {
-			d.held.wrote = true
 		}
 	} else {
 		s.lockSet(tx.locked, ro)
@@ -322,9 +307,6 @@ func (d DB) Flush() int {
 		n += d.s.shards[j].flushLocked(d.n)
 		d.unlockShard(j, false)
 	}
-	if d.held != nil {
-		d.held.wrote = true
-	}
 	return n
 }
 
@@ -351,7 +333,6 @@ func (d DB) Swap(other int) {
 		for _, j := range all {
 			d.held.need(j)
 		}
-		d.held.wrote = true
 	} else {
 		d.s.lockSet(all, false)
 		defer func() {
@@ -384,7 +365,6 @@ func (d DB) Move(key []byte, to int, now int64) bool {
 	sh := &d.s.shards[j].shardData
 	if d.held != nil {
 		d.held.need(j)
-		d.held.wrote = true
 	} else {
 		sh.mu.Lock()
 		defer sh.mu.Unlock()

@@ -7,17 +7,16 @@ import "slices"
 // clients in between: what EXEC and EVAL need for atomicity while clients on
 // other shards carry on. It belongs to the goroutine that made it.
 //
-// The shards are taken without waiting while holding (see lockSet), so Holds
+// The shards are taken without waiting while holding (see lockSet), so Held sets
 // never deadlock with each other or with multi-key commands. A command that
 // reaches a shard the set does not hold first tries to add it (TryAdd); a
-// caller that cannot retry (it already wrote) may wait for it (Add), which is
+// caller that cannot start over (a script that already wrote) may wait for it (Add), which is
 // safe as long as only one Held in the Store waits that way at a time: the
 // server runs scripts one at a time for this reason.
 type Held struct {
-	s     *Store
-	own   []bool // per shard: locked by this set
-	list  []int  // the locked shards
-	wrote bool   // a write method ran through a handle of this set
+	s    *Store
+	own  []bool // per shard: locked by this set
+	list []int  // the locked shards
 	// Miss, when set, is called with any shard a handle of this set
 	// touches without holding it, before the set takes it: the command
 	// table tests use it to prove each command's declared keys cover every
@@ -54,12 +53,6 @@ func (s *Store) HoldAll() *Held {
 
 // DB returns a handle on database n that runs under the set's locks.
 func (h *Held) DB(n int) DB { return DB{s: h.s, n: n, held: h} }
-
-// Holds reports whether the set holds the shard of key.
-func (h *Held) Holds(key []byte) bool { return h.own[h.s.index(key)] }
-
-// Wrote reports whether a write ran through the set's handles.
-func (h *Held) Wrote() bool { return h.wrote }
 
 // TryAdd adds the shard of key to the set if it can without waiting and
 // reports whether the set now holds it.
