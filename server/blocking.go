@@ -358,6 +358,17 @@ func (c *client) retry(keys [][]byte, tx func(tx *shard.Tx, order [][]byte) bool
 func cmdBLPop(c *client, args [][]byte) { c.blpop(args, true) }
 func cmdBRPop(c *client, args [][]byte) { c.blpop(args, false) }
 
+// popNowOrBlock serves the client with pop from the first of keys that
+// holds a value (WRONGTYPE when that is of another kind, as popFirst), or
+// blocks until one of them holds a value of kind.
+func (c *client) popNowOrBlock(keys [][]byte, timeout time.Duration, kind shard.Kind, pop func(key []byte, e *shard.Entry)) {
+	done := false
+	c.db.UpdateMulti(keys, c.now(), func(tx *shard.Tx) { done = c.popFirst(tx, keys, kind, pop) })
+	if !done {
+		c.blockPop(keys, timeout, kind, func(_ *shard.Tx, key []byte, e *shard.Entry) { pop(key, e) })
+	}
+}
+
 // blockPop blocks until one of keys holds a value of kind, then serves the
 // client with pop on the first such key in the order the keys were filled;
 // nil at the timeout. The shape shared by every blocking pop.
@@ -382,13 +393,7 @@ func (c *client) blpop(args [][]byte, left bool) {
 			e.Delete()
 		}
 	}
-	done := false
-	c.db.UpdateMulti(keys, c.now(), func(tx *shard.Tx) {
-		done = c.popFirst(tx, keys, shard.KindList, pop)
-	})
-	if !done {
-		c.blockPop(keys, timeout, shard.KindList, func(_ *shard.Tx, key []byte, e *shard.Entry) { pop(key, e) })
-	}
+	c.popNowOrBlock(keys, timeout, shard.KindList, pop)
 }
 
 // cmdBLMove implements BLMOVE source destination LEFT|RIGHT LEFT|RIGHT
@@ -471,13 +476,7 @@ func (c *client) bzpop(args [][]byte, max bool) {
 			e.Delete()
 		}
 	}
-	done := false
-	c.db.UpdateMulti(keys, c.now(), func(tx *shard.Tx) {
-		done = c.popFirst(tx, keys, shard.KindZSet, pop)
-	})
-	if !done {
-		c.blockPop(keys, timeout, shard.KindZSet, func(_ *shard.Tx, key []byte, e *shard.Entry) { pop(key, e) })
-	}
+	c.popNowOrBlock(keys, timeout, shard.KindZSet, pop)
 }
 
 // cmdBZMPop implements BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT

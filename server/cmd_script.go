@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -369,9 +370,9 @@ func cmdScript(c *client, args [][]byte) {
 	case equalFold(sub, "HELP") && len(args) == 2:
 		c.writeHelp("SCRIPT", scriptHelp)
 	case equalFold(sub, "LOAD"), equalFold(sub, "EXISTS"), equalFold(sub, "FLUSH"), equalFold(sub, "KILL"):
-		c.w.Error("ERR wrong number of arguments for 'script|" + lowerASCII(sub) + "' command")
+		subArityError(c, args[0], sub)
 	default:
-		c.w.Error("ERR unknown subcommand '" + string(sub) + "'. Try SCRIPT HELP.")
+		c.w.Error(fmt.Sprintf(msgUnknownSub, sub, "SCRIPT"))
 	}
 }
 
@@ -440,9 +441,9 @@ func cmdFunction(c *client, args [][]byte) {
 	case equalFold(sub, "HELP") && len(args) == 2:
 		c.writeHelp("FUNCTION", functionHelp)
 	case equalFold(sub, "LOAD"), equalFold(sub, "DELETE"), equalFold(sub, "FLUSH"), equalFold(sub, "STATS"), equalFold(sub, "KILL"), equalFold(sub, "DUMP"), equalFold(sub, "RESTORE"):
-		c.w.Error("ERR wrong number of arguments for 'function|" + lowerASCII(sub) + "' command")
+		subArityError(c, args[0], sub)
 	default:
-		c.w.Error("ERR unknown subcommand '" + string(sub) + "'. Try FUNCTION HELP.")
+		c.w.Error(fmt.Sprintf(msgUnknownSub, sub, "FUNCTION"))
 	}
 }
 
@@ -538,17 +539,6 @@ var functionHelp = []string{
 	"KILL",
 	"STATS",
 	"HELP",
-}
-
-// lowerASCII returns b in lower case, for error texts.
-func lowerASCII(b []byte) string {
-	out := []byte(string(b))
-	for i, ch := range out {
-		if 'A' <= ch && ch <= 'Z' {
-			out[i] = ch + 'a' - 'A'
-		}
-	}
-	return string(out)
 }
 
 // numkeysKeys finds the keys of EVAL and FCALL: numkeys at args[2], the keys
