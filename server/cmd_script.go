@@ -27,12 +27,11 @@ var errRetryAll = errors.New("server: script touches undeclared keys; retry hold
 
 // scriptRun is the script in progress, for BUSY and SCRIPT KILL.
 type scriptRun struct {
-	c        *client
-	start    time.Time
-	cancel   context.CancelCauseFunc
-	wrote    atomic.Bool
-	function bool
-	name     string // the function's name, for FUNCTION STATS
+	c      *client
+	start  time.Time
+	cancel context.CancelCauseFunc
+	wrote  atomic.Bool
+	name   string // the function's name (FUNCTION STATS), empty for an EVAL script
 }
 
 // scriptState is the server's script state. mu is held for the whole run
@@ -60,6 +59,9 @@ func (st *scriptState) unlock() {
 	st.mu.Unlock()
 }
 
+// isFunction reports whether the run is an FCALL rather than an EVAL.
+func (r *scriptRun) isFunction() bool { return r.name != "" }
+
 // busy reports whether a script has run longer than busy-reply-threshold,
 // in which case other clients get BUSY for most commands.
 func (s *Server) busy() *scriptRun {
@@ -84,7 +86,7 @@ func busyAllowed(cmd *command, args [][]byte) bool {
 
 // busyError is the BUSY reply for the script in progress.
 func busyError(r *scriptRun) string {
-	if r.function {
+	if r.isFunction() {
 		return msgBusyFunction
 	}
 	return msgBusyScript
@@ -219,7 +221,7 @@ func (c *client) runOnce(h *shard.Held, ro bool, function string, canRetry bool,
 	st := &c.srv.scripts
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
-	run := &scriptRun{c: c, start: time.Now(), cancel: cancel, function: function != "", name: function}
+	run := &scriptRun{c: c, start: time.Now(), cancel: cancel, name: function}
 	sc := newScriptCaller(c, h, run, ro, canRetry)
 	defer sc.release()
 	st.running.Store(run)
@@ -382,9 +384,9 @@ func (c *client) killScript(function bool) {
 	switch {
 	case r == nil:
 		c.w.Error(scripting.MsgNotBusy)
-	case r.function != function && function:
+	case r.isFunction() != function && function:
 		c.w.Error(msgKillNotFunction)
-	case r.function != function:
+	case r.isFunction() != function:
 		c.w.Error(msgKillNotScript)
 	case r.wrote.Load():
 		c.w.Error(msgUnkillable)
@@ -478,7 +480,7 @@ func (c *client) functionList(opts [][]byte) {
 // the Lua engine's library and function counts.
 func (c *client) functionStats() {
 	var running *scripting.Running
-	if r := c.srv.scripts.running.Load(); r != nil && r.function {
+	if r := c.srv.scripts.running.Load(); r != nil && r.isFunction() {
 		running = &scripting.Running{Name: r.name, DurationMS: time.Since(r.start).Milliseconds()}
 	}
 	c.tmp = c.srv.scripts.engine.FunctionStats(c.tmp[:0], c.w.Proto(), running)
