@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/miniredis/miniredis/codec"
+	"github.com/miniredis/miniredis/netloop"
 	"github.com/miniredis/miniredis/shard"
-	"github.com/panjf2000/gnet/v2"
 )
 
 // client is one connection. Everything but the fields marked otherwise is
@@ -86,7 +86,7 @@ func newClient(s *Server, conn net.Conn) *client {
 	}
 	c.multiLen.Store(-1)
 	out := io.Writer(conn)
-	if _, onLoop := conn.(gnet.Conn); !onLoop && s.cfg.OutputTimeout > 0 {
+	if _, onLoop := conn.(*netloop.Conn); !onLoop && s.cfg.OutputTimeout > 0 {
 		out = progressWriter{c}
 	}
 	c.w = codec.NewWriter(out)

@@ -1,10 +1,7 @@
 package server
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"runtime"
 	"runtime/debug"
@@ -12,8 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/panjf2000/gnet/v2"
-	"github.com/panjf2000/gnet/v2/pkg/logging"
+	"github.com/miniredis/miniredis/netloop"
 )
 
 // NetMode selects the network layer (the --net flag).
@@ -22,7 +18,7 @@ type NetMode uint8
 const (
 	// NetStd runs one goroutine per connection on package net.
 	NetStd NetMode = iota
-	// NetEventLoop runs epoll event loops (gnet), half as many as CPUs: one read
+	// NetEventLoop runs epoll event loops (package netloop), half as many as CPUs: one read
 	// and one write system call per batch and no goroutine wake-ups, which is
 	// what pipeline-1 throughput on a small machine is made of. Linux and the
 	// BSDs only.
@@ -47,57 +43,38 @@ func (m NetMode) String() string {
 	return "std"
 }
 
-// loopHandler adapts the server to gnet's callbacks. Each connection's
+// loopHandler adapts the server to netloop's callbacks. Each connection's
 // callbacks run on one event-loop goroutine, so a client is still owned by
 // one goroutine at a time, as in the std path: its loop, or for the length
 // of a command that runs off the loop (a script), that command's goroutine
 // (see loopConn).
 type loopHandler struct {
-	gnet.BuiltinEventEngine
-	s      *Server
-	booted chan struct{}
-	eng    gnet.Engine
+	s *Server
 }
 
-// listenEventLoop starts the event loops in the background and waits until
-// they listen, so that Addr works before Serve, as with the std path.
+// listenEventLoop starts the event loops, which listen and serve from then
+// on, so that Addr works before Serve, as with the std path.
 func (s *Server) listenEventLoop() error {
-	h := &loopHandler{s: s, booted: make(chan struct{})}
-	done := make(chan error, 1)
-	addr := "tcp://" + net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port))
 	loops := s.cfg.EventLoops
 	if loops <= 0 {
 		loops = defaultEventLoops()
 	}
-	go func() {
-		done <- gnet.Run(h, addr,
-			gnet.WithMulticore(true),
-			gnet.WithNumEventLoop(loops),
-			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
-			gnet.WithTCPKeepAlive(time.Minute),
-			gnet.WithLogger(slogAdapter{s.log}),
-		)
-	}()
-	select {
-	case <-h.booted:
-	case err := <-done:
-		if err == nil {
-			err = errors.New("event loop stopped at start")
-		}
-		return fmt.Errorf("server: listen: %w", err)
-	}
-	var addrOut net.Addr = &net.TCPAddr{IP: net.ParseIP(s.cfg.Host), Port: s.cfg.Port}
-	var err error
-	if s.cfg.Port == 0 {
-		addrOut, err = boundAddr(h.eng)
-	}
+	addr := net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port))
+	eng, err := netloop.Listen(addr, &loopHandler{s: s}, netloop.Options{
+		Loops:     loops,
+		KeepAlive: time.Minute,
+		OnError:   func(msg string, err error) { s.log.Warn(msg, "err", err) },
+	})
 	if err != nil {
-		_ = h.eng.Stop(context.Background())
-		<-done
 		return fmt.Errorf("server: listen: %w", err)
 	}
+	done := make(chan error, 1)
+	go func() {
+		<-eng.Done()
+		done <- eng.Err()
+	}()
 	s.mu.Lock()
-	s.loop = &eventLoop{eng: h.eng, done: done, addr: addrOut}
+	s.loop = &eventLoop{eng: eng, done: done, addr: eng.Addr()}
 	s.mu.Unlock()
 	return nil
 }
@@ -109,52 +86,47 @@ func (s *Server) listenEventLoop() error {
 // loop mostly adds context switches (0.44 against 0.6 per request).
 func defaultEventLoops() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
-// eventLoop is the running gnet engine of a server in NetEventLoop mode.
+// eventLoop is the running engine of a server in NetEventLoop mode.
 type eventLoop struct {
-	eng  gnet.Engine
-	done chan error // gnet.Run's result
+	eng  *netloop.Engine
+	done chan error // the engine's error once its loops have ended
 	addr net.Addr
-}
-
-func (h *loopHandler) OnBoot(eng gnet.Engine) gnet.Action {
-	h.eng = eng
-	close(h.booted)
-	return gnet.None
 }
 
 // OnOpen registers the connection, or refuses it when the server is full or
 // shutting down, as startClient does for the std path.
-func (h *loopHandler) OnOpen(conn gnet.Conn) ([]byte, gnet.Action) {
+func (h *loopHandler) OnOpen(conn *netloop.Conn) ([]byte, netloop.Action) {
 	s := h.s
 	s.stats.connections.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
-		return nil, gnet.Close
+		return nil, netloop.Close
 	}
 	if len(s.clients) >= s.cfg.MaxClients {
 		s.stats.rejected.Add(1)
-		return []byte("-" + msgMaxClients + "\r\n"), gnet.Close
+		return []byte("-" + msgMaxClients + "\r\n"), netloop.Close
 	}
 	c := newClient(s, conn)
 	s.clients[c] = struct{}{}
 	lc := &loopConn{c: c}
 	c.loop = lc
 	conn.SetContext(lc)
-	return nil, gnet.None
+	return nil, netloop.None
 }
 
-// loopConn is a connection's state on its event loop. gnet closes a
-// connection (and calls OnClose) from inside Write when the peer has gone,
-// which is in the middle of our OnTraffic: busy makes OnClose leave the
-// client's buffers to OnTraffic, which releases them when it returns.
+// loopConn is a connection's state on its event loop. busy is set while
+// OnTraffic runs, so that an OnClose that came in the middle of it (a
+// close inside a callback, which netloop defers until the callback
+// returns, but which a future loop might not) leaves the client's buffers
+// to OnTraffic, which releases them when it returns.
 //
 // An event loop cannot block on a client that does not read: what the
-// socket does not take waits in gnet's outbound buffer. So once more than
+// socket does not take waits in the connection's outbound buffer. So once more than
 // --client-output-buffer-limit is waiting there, the client is paused: its
 // commands stay unrun in its query buffer (bounded by the query buffer
 // limit) until the outbound buffer drains to the limit, as the std path
-// stops reading while its write blocks. gnet says nothing when its
+// stops reading while its write blocks. netloop says nothing when the
 // outbound buffer drains, so a paused client is woken (conn.Wake) on a
 // timer, soon while its replies are being read and backing off to
 // maxWakeDelay while they are not; after --client-output-timeout without
@@ -163,7 +135,7 @@ func (h *loopHandler) OnOpen(conn gnet.Conn) ([]byte, gnet.Action) {
 // A command that may block for long (a script, see client.offLoop) runs
 // on a goroutine of its own instead, which owns the client meanwhile: the
 // loop then touches neither the client nor its buffers, and leaves the
-// client's further input in gnet's inbound buffer, as Redis stops reading
+// client's further input in the connection's inbound buffer, as Redis stops reading
 // from the client whose script runs. state says who owns the client; the
 // goroutine hands it back with a CompareAndSwap and conn.Wake, or, if the
 // connection closed meanwhile (OnClose swapped the state), releases the
@@ -197,20 +169,20 @@ const (
 // OnTraffic runs every complete command that has arrived and answers them
 // with one write; it also runs when a paused client is woken, and when a
 // command that ran off the loop hands the client back.
-func (h *loopHandler) OnTraffic(conn gnet.Conn) gnet.Action {
+func (h *loopHandler) OnTraffic(conn *netloop.Conn) netloop.Action {
 	lc, _ := conn.Context().(*loopConn)
 	if lc == nil || lc.closed {
-		return gnet.Close
+		return netloop.Close
 	}
 	c := lc.c
 	if lc.state.Load() != loopOwned {
-		// The client is another goroutine's: its input waits in gnet's
-		// buffer, within the query buffer limit.
+		// The client is another goroutine's: its input waits in the
+		// connection's buffer, within the query buffer limit.
 		if int64(conn.InboundBuffered()) > c.srv.cfg.QueryBufferLimit {
 			c.srv.log.Warn("closing client that reached the query buffer limit", "id", c.id, "addr", c.addr)
-			return gnet.Close
+			return netloop.Close
 		}
-		return gnet.None
+		return netloop.None
 	}
 	data, _ := conn.Next(-1)
 	lc.busy = true
@@ -231,7 +203,7 @@ func (h *loopHandler) OnTraffic(conn gnet.Conn) gnet.Action {
 				break
 			}
 			// The command ended within the grace: the client is the
-			// loop's again, so carry on in this callback, before gnet
+			// loop's again, so carry on in this callback, before the loop
 			// reads further (and perhaps a half-close that ends the
 			// connection, as with printf ... | nc).
 			if c.quit {
@@ -250,12 +222,12 @@ func (h *loopHandler) OnTraffic(conn gnet.Conn) gnet.Action {
 	lc.busy = false
 	if lc.closed {
 		c.release()
-		return gnet.None
+		return netloop.None
 	}
 	if !ok {
-		return gnet.Close
+		return netloop.Close
 	}
-	return gnet.None
+	return netloop.None
 }
 
 // maxOffLoopGrace bounds how long the loop waits for a command it ran off
@@ -265,8 +237,8 @@ const maxOffLoopGrace = 100 * time.Millisecond
 // offLoopGrace is how long the loop waits for a command it ran off the loop:
 // half the busy threshold, at most maxOffLoopGrace. Nearly every script ends
 // well within it, and then the client is served in the same callback as with
-// any command: its replies go out before gnet reads again, so a client that
-// sends EVAL and half-closes (printf ... | nc) still gets them (gnet closes
+// any command: its replies go out before the loop reads again, so a client that
+// sends EVAL and half-closes (printf ... | nc) still gets them (the loop closes
 // the connection at the end of input, before a detached script could
 // answer). A longer script delays the loop's other clients by this much at
 // most, where Redis would delay them for the whole script.
@@ -278,7 +250,7 @@ func (s *Server) offLoopGrace() time.Duration {
 // until it hands it back, and reports whether that worked (false once the
 // server is shutting down) and whether the client is the loop's again
 // because the command ended within the grace (Server.offLoopGrace).
-func (lc *loopConn) detach(conn gnet.Conn) (ok, back bool) {
+func (lc *loopConn) detach(conn *netloop.Conn) (ok, back bool) {
 	c, s := lc.c, lc.c.srv
 	fn, now := c.offLoop, c.offLoopNow
 	c.offLoop, c.offLoopNow = nil, false
@@ -346,7 +318,7 @@ func (c *client) runOffLoop(fn func()) {
 // its replies have drained to the limit since. A paused client whose
 // replies are still being read gets a fresh writeSince, so only a client
 // that takes nothing for --client-output-timeout is closed.
-func (lc *loopConn) mayRun(conn gnet.Conn) bool {
+func (lc *loopConn) mayRun(conn *netloop.Conn) bool {
 	if !lc.paused {
 		return true
 	}
@@ -368,8 +340,8 @@ func (lc *loopConn) mayRun(conn gnet.Conn) bool {
 }
 
 // checkOutput pauses the client when more than the output limit is waiting
-// in gnet's outbound buffer.
-func (lc *loopConn) checkOutput(conn gnet.Conn) {
+// in the connection's outbound buffer.
+func (lc *loopConn) checkOutput(conn *netloop.Conn) {
 	pending := conn.OutboundBuffered()
 	if pending <= lc.c.srv.cfg.OutputBufferLimit {
 		return
@@ -381,8 +353,8 @@ func (lc *loopConn) checkOutput(conn gnet.Conn) {
 
 // armWake makes the event loop call OnTraffic for conn after lc.delay. A
 // wake that comes when it is no longer needed, or after the connection has
-// closed, does nothing (gnet ignores closed connections).
-func (lc *loopConn) armWake(conn gnet.Conn) {
+// closed, does nothing (netloop ignores closed connections).
+func (lc *loopConn) armWake(conn *netloop.Conn) {
 	if lc.wake == nil {
 		lc.wake = time.AfterFunc(lc.delay, func() { _ = conn.Wake(nil) })
 		return
@@ -390,11 +362,11 @@ func (lc *loopConn) armWake(conn gnet.Conn) {
 	lc.wake.Reset(lc.delay)
 }
 
-// OnClose releases the client; gnet has closed the socket already.
-func (h *loopHandler) OnClose(conn gnet.Conn, _ error) gnet.Action {
+// OnClose releases the client; the loop has closed the socket already.
+func (h *loopHandler) OnClose(conn *netloop.Conn, _ error) {
 	lc, _ := conn.Context().(*loopConn)
 	if lc == nil || lc.closed {
-		return gnet.None
+		return
 	}
 	lc.closed = true
 	if lc.wake != nil {
@@ -402,18 +374,17 @@ func (h *loopHandler) OnClose(conn gnet.Conn, _ error) gnet.Action {
 	}
 	if lc.state.CompareAndSwap(offLoop, offLoopClosed) {
 		lc.c.unblock(blockClosed) // a blocked client stops waiting
-		return gnet.None          // the goroutine that owns the client releases it
+		return                    // the goroutine that owns the client releases it
 	}
 	if !lc.busy {
 		lc.c.release()
 	}
-	return gnet.None
 }
 
 // runBuffered executes the commands already in the read buffer, then flushes
 // their replies; it reports whether the connection stays open. It stops
 // early, leaving the rest buffered, once more than the output limit waits
-// in gnet's outbound buffer (see loopConn), or at a command that left the
+// in the connection's outbound buffer (see loopConn), or at a command that left the
 // rest of its work to run off the loop (client.offLoop).
 func (c *client) runBuffered() bool {
 	c.startBatch()
@@ -438,7 +409,7 @@ func (c *client) runBuffered() bool {
 			if !c.flush() {
 				return false
 			}
-			if gc, ok := c.conn.(gnet.Conn); ok && gc.OutboundBuffered() > limit {
+			if lc, ok := c.conn.(*netloop.Conn); ok && lc.OutboundBuffered() > limit {
 				break
 			}
 		}
@@ -449,14 +420,3 @@ func (c *client) runBuffered() bool {
 	}
 	return c.flush() && !c.stopping.Load()
 }
-
-// slogAdapter sends gnet's log lines to the server's logger.
-type slogAdapter struct{ l *slog.Logger }
-
-var _ logging.Logger = slogAdapter{}
-
-func (a slogAdapter) Debugf(f string, args ...any) { a.l.Debug("gnet: " + fmt.Sprintf(f, args...)) }
-func (a slogAdapter) Infof(f string, args ...any)  { a.l.Debug("gnet: " + fmt.Sprintf(f, args...)) }
-func (a slogAdapter) Warnf(f string, args ...any)  { a.l.Warn("gnet: " + fmt.Sprintf(f, args...)) }
-func (a slogAdapter) Errorf(f string, args ...any) { a.l.Error("gnet: " + fmt.Sprintf(f, args...)) }
-func (a slogAdapter) Fatalf(f string, args ...any) { a.l.Error("gnet: " + fmt.Sprintf(f, args...)) }

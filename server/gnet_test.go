@@ -104,7 +104,7 @@ func TestEventLoopShutdownClosesClients(t *testing.T) {
 }
 
 // A client that sends a batch and goes away before reading the replies
-// makes gnet close the connection inside our Write; the server must survive
+// makes our Write fail in the middle of a batch; the server must survive
 // it (it once released the client's buffers under the running batch).
 // A small output limit makes the replies be written in the middle of the
 // batch, as 4 MiB would, for a sixteenth of the copying, which the race

@@ -110,6 +110,10 @@ func run(argv []string) error {
 	if err != nil {
 		return err
 	}
+	// Before Listen: the event loops serve from Listen on, so a client can
+	// be answered, and a SIGTERM sent, before the lines below have run.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
 	if err := srv.Listen(); err != nil {
 		return err
 	}
@@ -120,8 +124,6 @@ func run(argv []string) error {
 		"default_ttl", cfg.DefaultTTL.String(), "maxmemory", cfg.MaxMemory, "maxmemory_policy", policy,
 		"version", server.Version)
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve() }()
 	select {
