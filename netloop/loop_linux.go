@@ -3,7 +3,6 @@ package netloop
 import (
 	"context"
 	"encoding/binary"
-	"fmt"
 	"net"
 	"os"
 	"sync"
@@ -537,7 +536,3 @@ func sockaddrToTCP(sa unix.Sockaddr) net.Addr {
 	}
 	return &net.TCPAddr{}
 }
-
-// String names the engine's address, for logs.
-func (e *Engine) String() string { return fmt.Sprintf("netloop(%s, %d loops)", e.addr, len(e.loops)) }
-
