@@ -24,6 +24,7 @@ type Writer struct {
 	proto int
 	plain bool
 	err   error
+	errs  uint64 // error replies written, for callers that must know whether a command failed
 }
 
 // NewWriter returns a Writer sending to w with RESP2. Call Release when done.
@@ -33,6 +34,9 @@ func NewWriter(w io.Writer) *Writer {
 
 // SetProto selects RESP2 (p == 2) or RESP3 (p == 3) for the next replies.
 func (w *Writer) SetProto(p int) { w.proto = p }
+
+// Errors is the number of error replies written so far.
+func (w *Writer) Errors() uint64 { return w.errs }
 
 // Proto returns the protocol version in use, 2 or 3.
 func (w *Writer) Proto() int { return w.proto }
@@ -60,6 +64,7 @@ func (w *Writer) Simple(s string) {
 // "WRONGTYPE Operation against..."). The plain dialect writes
 // "Error: <msg>" without a leading "ERR ".
 func (w *Writer) Error(msg string) {
+	w.errs++
 	if w.plain {
 		if len(msg) >= 4 && msg[:4] == "ERR " {
 			msg = msg[4:]

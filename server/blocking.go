@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"net"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -243,12 +244,23 @@ func (c *client) wait(keys [][]byte, timeout time.Duration, try func(order [][]b
 	if c.loop == nil {
 		unwatch = c.watchConn(b)
 	}
+	if c.aofHeld {
+		// The command that blocked took the append-only log's lock;
+		// writers must not wait for a waiter. Each try takes it again.
+		c.aofUnlock()
+	}
 	served := false
 	var order [][]byte
 	for b.reason.Load() == blockWaiting {
 		c.startBatch()
 		order = s.blocks.order(b, keys, order)
-		if served = try(order); served {
+		locked := c.aofLock()
+		served = try(order)
+		if locked {
+			c.effects = false
+			c.aofUnlock()
+		}
+		if served {
 			break
 		}
 		<-b.wake
@@ -392,6 +404,9 @@ func (c *client) blpop(args [][]byte, left bool) {
 		if l.Len() == 0 {
 			e.Delete()
 		}
+		if c.srv.aof != nil {
+			c.effect(endName(left, "LPOP", "RPOP"), key)
+		}
 	}
 	c.popNowOrBlock(keys, timeout, shard.KindList, pop)
 }
@@ -420,12 +435,32 @@ func (c *client) blmove(keys [][]byte, timeoutArg []byte, from, to bool) {
 	c.db.UpdateMulti(keys, c.now(), func(tx *shard.Tx) {
 		done = c.lmoveTx(tx, keys[0], keys[1], from, to)
 	})
-	if !done {
-		c.block(keys[:1], timeout, c.retry(keys, func(tx *shard.Tx, _ [][]byte) bool {
-			// A source of another type does not serve a waiter.
-			return tx.Entry(keys[0]).Kind() == shard.KindList && c.lmoveTx(tx, keys[0], keys[1], from, to)
-		}), c.w.Null)
+	effect := func() {
+		if c.srv.aof != nil {
+			c.effect([]byte("LMOVE"), keys[0], keys[1], endName(from, "LEFT", "RIGHT"), endName(to, "LEFT", "RIGHT"))
+		}
 	}
+	if done {
+		effect()
+		return
+	}
+	c.block(keys[:1], timeout, c.retry(keys, func(tx *shard.Tx, _ [][]byte) bool {
+		// A source of another type does not serve a waiter.
+		if tx.Entry(keys[0]).Kind() == shard.KindList && c.lmoveTx(tx, keys[0], keys[1], from, to) {
+			effect()
+			return true
+		}
+		return false
+	}), c.w.Null)
+}
+
+// endName is yes when left (or min, or max) is true and no otherwise, as
+// bytes for an effect.
+func endName(left bool, yes, no string) []byte {
+	if left {
+		return []byte(yes)
+	}
+	return []byte(no)
 }
 
 // cmdBLMPop implements BLMPOP timeout numkeys key [key ...] LEFT|RIGHT
@@ -442,11 +477,26 @@ func cmdBLMPop(c *client, args [][]byte) {
 	}
 	done := false
 	c.db.UpdateMulti(keys, c.now(), func(tx *shard.Tx) { done = c.lmpopTx(tx, keys, left, count) })
-	if !done {
-		c.blockPop(keys, timeout, shard.KindList, func(tx *shard.Tx, key []byte, _ *shard.Entry) {
-			c.lmpopTx(tx, [][]byte{key}, left, count)
-		})
+	if done {
+		c.mpopEffect("LMPOP", keys, endName(left, "LEFT", "RIGHT"), count)
+		return
 	}
+	c.blockPop(keys, timeout, shard.KindList, func(tx *shard.Tx, key []byte, _ *shard.Entry) {
+		c.lmpopTx(tx, [][]byte{key}, left, count)
+		c.mpopEffect("LMPOP", [][]byte{key}, endName(left, "LEFT", "RIGHT"), count)
+	})
+}
+
+// mpopEffect logs a served BLMPOP or BZMPOP as the LMPOP or ZMPOP that
+// does the same at once: the same keys pop the same elements when the
+// log is replayed, as nothing else runs in between.
+func (c *client) mpopEffect(name string, keys [][]byte, end []byte, count int64) {
+	if c.srv.aof == nil {
+		return
+	}
+	args := [][]byte{[]byte(name), strconv.AppendInt(nil, int64(len(keys)), 10)}
+	args = append(args, keys...)
+	c.effect(append(args, end, []byte("COUNT"), strconv.AppendInt(nil, count, 10))...)
 }
 
 // The blocking sorted-set pops: BZPOPMIN/BZPOPMAX key [key ...] timeout
@@ -475,6 +525,9 @@ func (c *client) bzpop(args [][]byte, max bool) {
 		if z.Len() == 0 {
 			e.Delete()
 		}
+		if c.srv.aof != nil {
+			c.effect(endName(max, "ZPOPMAX", "ZPOPMIN"), key)
+		}
 	}
 	c.popNowOrBlock(keys, timeout, shard.KindZSet, pop)
 }
@@ -493,11 +546,14 @@ func cmdBZMPop(c *client, args [][]byte) {
 	}
 	done := false
 	c.db.UpdateMulti(keys, c.now(), func(tx *shard.Tx) { done = c.zmpopTx(tx, keys, !isMin, count) })
-	if !done {
-		c.blockPop(keys, timeout, shard.KindZSet, func(tx *shard.Tx, key []byte, _ *shard.Entry) {
-			c.zmpopTx(tx, [][]byte{key}, !isMin, count)
-		})
+	if done {
+		c.mpopEffect("ZMPOP", keys, endName(isMin, "MIN", "MAX"), count)
+		return
 	}
+	c.blockPop(keys, timeout, shard.KindZSet, func(tx *shard.Tx, key []byte, _ *shard.Entry) {
+		c.zmpopTx(tx, [][]byte{key}, !isMin, count)
+		c.mpopEffect("ZMPOP", [][]byte{key}, endName(isMin, "MIN", "MAX"), count)
+	})
 }
 
 // bmpopKeys finds the keys of BLMPOP and BZMPOP: numkeys at args[2], after

@@ -46,6 +46,16 @@ type client struct {
 	// offLoopNow makes the loop hand offLoop over without waiting for it:
 	// a blocking command's wait (see block).
 	offLoopNow bool
+
+	// The append-only log's state of this client (see aof.go), touched
+	// only by the goroutine that owns the client: aofHeld says it holds
+	// the write-order lock; aofBlock collects the writes of its
+	// transaction or script; effects says the running command logged what
+	// it did itself; loading marks the client that replays the log.
+	aofHeld  bool
+	aofBlock *[]aofCmd
+	effects  bool
+	loading  bool
 	// blocked is the client's wait in a blocking command, nil when it is
 	// not blocked; read by CLIENT UNBLOCK and Shutdown on other goroutines.
 	blocked atomic.Pointer[blockWait]
@@ -193,6 +203,9 @@ func (c *client) startBatch() {
 func (c *client) flush() bool {
 	c.srv.stats.commands.Add(c.cmds)
 	c.cmds = 0
+	if !c.aofFlush() {
+		return false
+	}
 	return c.w.Flush() == nil
 }
 
@@ -294,7 +307,11 @@ func (c *client) call(cmd *command, args [][]byte) {
 			c.quit = true
 		}
 	}()
-	cmd.fn(c, args)
+	if c.srv.aof == nil || cmd.flags&flagWrite == 0 || c.loading {
+		cmd.fn(c, args)
+		return
+	}
+	c.callLogged(cmd, args)
 }
 
 // unknownCommand words the error as Redis does: the name and up to 128

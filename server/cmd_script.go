@@ -200,6 +200,11 @@ func (c *client) runScript(keys [][]byte, ro bool, function string, exec func(r 
 // runScriptNow is runScript outside a transaction, on the goroutine that
 // runs it: it waits for the script lock, then for the shards.
 func (c *client) runScriptNow(keys [][]byte, ro bool, function string, exec func(r *scripting.Run, dst []byte) []byte) {
+	// Lock order: the append-only log's (held already when the script
+	// runs on the goroutine that called it), the script lock, then shards.
+	if !ro && c.aofLock() {
+		defer c.aofUnlock()
+	}
 	st := &c.srv.scripts
 	st.lock()
 	defer st.unlock()
@@ -224,6 +229,17 @@ func (c *client) runOnce(h *shard.Held, ro bool, function string, canRetry bool,
 	run := &scriptRun{c: c, start: time.Now(), cancel: cancel, name: function}
 	sc := newScriptCaller(c, h, run, ro, canRetry)
 	defer sc.release()
+	if c.srv.aof != nil && !ro {
+		// The script's writes are logged as one MULTI/EXEC block, or
+		// inside the block of the EXEC that runs it.
+		sc.sc.aofHeld = true
+		if c.aofBlock != nil {
+			sc.sc.aofBlock = c.aofBlock
+		} else {
+			b := sc.sc.aofBeginBlock()
+			defer c.srv.aofEndBlock(b)
+		}
+	}
 	st.running.Store(run)
 	if c.stopping.Load() {
 		// Shutdown stops clients before it cancels the running script, so

@@ -125,6 +125,7 @@ func cmdSPop(c *client, args [][]byte) {
 		}
 		count = int(min(n, maxInt64>>1))
 	}
+	var popped [][]byte
 	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if c.wrongKind(e, shard.KindSet) {
 			return
@@ -140,6 +141,7 @@ func cmdSPop(c *client, args [][]byte) {
 		case count < 0:
 			i := rand.IntN(s.Len())
 			c.w.Bulk(s.At(i))
+			popped = c.keepPopped(popped, args[1], s.At(i))
 			s.Delete(s.At(i))
 		default:
 			n := min(count, s.Len())
@@ -147,6 +149,7 @@ func cmdSPop(c *client, args [][]byte) {
 			for range n {
 				i := rand.IntN(s.Len())
 				c.w.Bulk(s.At(i))
+				popped = c.keepPopped(popped, args[1], s.At(i))
 				s.Delete(s.At(i))
 			}
 		}
@@ -154,6 +157,22 @@ func cmdSPop(c *client, args [][]byte) {
 			e.Delete()
 		}
 	})
+	if len(popped) > 1 {
+		// What was drawn at random is logged as what it removed.
+		c.effect(popped...)
+	}
+}
+
+// keepPopped collects, while the append-only log is on, a copy of each
+// member SPOP removes, after the SREM and the key that head the effect.
+func (c *client) keepPopped(popped [][]byte, key, m []byte) [][]byte {
+	if c.srv.aof == nil {
+		return popped
+	}
+	if popped == nil {
+		popped = [][]byte{[]byte("SREM"), key}
+	}
+	return append(popped, append([]byte(nil), m...))
 }
 
 // cmdSRandMember implements SRANDMEMBER key [count]: a negative count may

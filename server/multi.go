@@ -250,6 +250,17 @@ func cmdExec(c *client, args [][]byte) {
 
 // execQueued runs the queued commands of m under the shards they need.
 func (c *client) execQueued(m *multiState) {
+	// Lock order: the append-only log's, the script lock, then shards.
+	if c.aofLock() {
+		defer c.aofUnlock()
+	}
+	if c.srv.aof != nil {
+		b := c.aofBeginBlock()
+		defer func() {
+			c.aofBlock = nil
+			c.srv.aofEndBlock(b)
+		}()
+	}
 	if m.scripts {
 		// A script in the transaction may wait for a shard it did not
 		// declare; only the holder of the script lock may, so take it

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/miniredis/miniredis/aof"
 	"github.com/miniredis/miniredis/expire"
 	"github.com/miniredis/miniredis/scripting"
 	"github.com/miniredis/miniredis/shard"
@@ -100,6 +101,21 @@ type Config struct {
 	// 5 s.
 	BusyReplyThreshold time.Duration
 
+	// Dir is the working directory of the persistence files (Redis's
+	// dir); default ".".
+	Dir string
+	// AppendOnly logs every write to the append-only files (appendonly
+	// yes) and replays them at start; AppendFsync is appendfsync (the zero
+	// value is everysec); AppendDirName and AppendFilename name the
+	// directory under Dir and the files' prefix (defaults appendonlydir
+	// and appendonly.aof); AOFStrictLoad refuses a log whose last command
+	// was cut short instead of truncating it (aof-load-truncated no).
+	AppendOnly     bool
+	AppendFsync    aof.Fsync
+	AppendDirName  string
+	AppendFilename string
+	AOFStrictLoad  bool
+
 	// Now is the server's clock: key deadlines, and the idle and output
 	// timeouts and ages of clients; tests inject a fake one. Default time.Now.
 	Now func() time.Time
@@ -136,6 +152,9 @@ type Server struct {
 	watches watchRegistry // WATCHed keys of every client
 	blocks  blockRegistry // keys clients are blocked on
 	scripts scriptState   // the Lua engine and the script in progress
+	// aof is the append-only log, nil while appendonly is off; set by
+	// Listen before any client runs and never changed after.
+	aof *aofState
 }
 
 // stats are server-wide counters reported by INFO and zeroed by CONFIG
@@ -183,6 +202,15 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Dir == "" {
+		cfg.Dir = "."
+	}
+	if cfg.AppendDirName == "" {
+		cfg.AppendDirName = "appendonlydir"
+	}
+	if cfg.AppendFilename == "" {
+		cfg.AppendFilename = "appendonly.aof"
 	}
 	if cfg.BusyReplyThreshold == 0 {
 		cfg.BusyReplyThreshold = 5 * time.Second
@@ -237,6 +265,12 @@ func (s *Server) Addr() net.Addr {
 
 // Listen binds the configured host and port.
 func (s *Server) Listen() error {
+	// The log is loaded before the first client can run a command.
+	if s.aof == nil {
+		if err := s.openAOF(); err != nil {
+			return err
+		}
+	}
 	if s.cfg.Net == NetEventLoop {
 		return s.listenEventLoop()
 	}
@@ -275,10 +309,13 @@ func (s *Server) Serve() error {
 	// Registered under mu, so a Shutdown that follows sees the cancel
 	// function and waits for these goroutines.
 	cron := s.cfg.Timeout > 0 || s.cfg.OutputTimeout > 0
+	everysec := s.aof != nil && s.aof.log.Policy() == aof.FsyncEverySec
+	s.wg.Add(2)
 	if cron {
-		s.wg.Add(3)
-	} else {
-		s.wg.Add(2)
+		s.wg.Add(1)
+	}
+	if everysec {
+		s.wg.Add(1)
 	}
 	s.mu.Unlock()
 
@@ -294,6 +331,12 @@ func (s *Server) Serve() error {
 		go func() {
 			defer s.wg.Done()
 			s.clientsCron(ctx)
+		}()
+	}
+	if everysec {
+		go func() {
+			defer s.wg.Done()
+			s.aofCron(ctx)
 		}()
 	}
 
@@ -423,6 +466,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}()
 	select {
 	case <-done:
+		// Every client has stopped: what they logged is flushed and
+		// fsynced now, whatever the appendfsync policy.
+		s.closeAOF()
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

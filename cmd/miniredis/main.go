@@ -15,9 +15,11 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/miniredis/miniredis/aof"
 	"github.com/miniredis/miniredis/codec"
 	"github.com/miniredis/miniredis/server"
 	"github.com/miniredis/miniredis/shard"
@@ -63,6 +65,13 @@ func run(argv []string) error {
 	fs.DurationVar(&cfg.OutputTimeout, "client-output-timeout", time.Minute, "close a client whose replies have taken no bytes for this long; 0 never")
 	fs.Var((*memFlag)(&cfg.MaxMemory), "maxmemory", "bound on the estimated bytes of keys and values (100mb, 2gb...), also setting the Go runtime's soft memory limit at 1.5x plus 64mb; 0 means none")
 	policy := "noeviction"
+	fs.StringVar(&cfg.Dir, "dir", ".", "working directory of the persistence files")
+	fs.Var((*yesNo)(&cfg.AppendOnly), "appendonly", "yes: log every write to the append-only files under --dir and replay them at start")
+	fs.Var((*fsyncFlag)(&cfg.AppendFsync), "appendfsync", "always (no acknowledged write is lost), everysec or no")
+	fs.StringVar(&cfg.AppendDirName, "appenddirname", "appendonlydir", "directory of the append-only files, under --dir")
+	fs.StringVar(&cfg.AppendFilename, "appendfilename", "appendonly.aof", "prefix of the append-only files' names")
+	aofTruncated := true
+	fs.Var((*yesNo)(&aofTruncated), "aof-load-truncated", "yes: cut a last command that a crash left half-written, instead of refusing to start")
 	fs.StringVar(&policy, "maxmemory-policy", policy, "what to do past maxmemory: noeviction, allkeys-lru or volatile-ttl")
 	if err := fs.Parse(argv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -70,6 +79,7 @@ func run(argv []string) error {
 		}
 		return err
 	}
+	cfg.AOFStrictLoad = !aofTruncated
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
@@ -160,4 +170,37 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// yesNo is a boolean flag in redis-server's form: yes or no.
+type yesNo bool
+
+func (b *yesNo) String() string {
+	if b != nil && *b {
+		return "yes"
+	}
+	return "no"
+}
+
+func (b *yesNo) Set(s string) error {
+	switch strings.ToLower(s) {
+	case "yes":
+		*b = true
+	case "no":
+		*b = false
+	default:
+		return fmt.Errorf("argument must be 'yes' or 'no'")
+	}
+	return nil
+}
+
+// fsyncFlag is --appendfsync.
+type fsyncFlag aof.Fsync
+
+func (f *fsyncFlag) String() string { return aof.Fsync(*f).String() }
+
+func (f *fsyncFlag) Set(s string) error {
+	p, err := aof.ParseFsync(strings.ToLower(s))
+	*f = fsyncFlag(p)
+	return err
 }
