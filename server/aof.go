@@ -280,18 +280,6 @@ func (c *client) effect(args ...[]byte) {
 	c.aofRecord(args)
 }
 
-// effectStrings is effect for made-up arguments.
-func (c *client) effectStrings(args ...string) {
-	if c.srv.aof == nil || c.loading {
-		return
-	}
-	b := make([][]byte, len(args))
-	for i, a := range args {
-		b[i] = []byte(a)
-	}
-	c.effect(b...)
-}
-
 // aofAfter logs a write command that has run (under aofLock): its effects
 // if it recorded any, else its arguments, followed by the key's absolute
 // deadline when the command set a relative one.
