@@ -42,6 +42,10 @@ type command struct {
 	// keysFn, when set, finds the keys of a call whose key positions the
 	// first/last/step triple cannot describe (EVAL's numkeys, ZUNIONSTORE).
 	keysFn func(dst, args [][]byte) [][]byte
+	// reaches, when set, reports whether a call also reads keys its
+	// arguments do not name (SORT's BY and GET patterns), so that a
+	// transaction or script must hold every shard for it.
+	reaches func(args [][]byte) bool
 }
 
 // commands is the whole command table. Dispatch checks arity and
@@ -231,6 +235,13 @@ func init() {
 		{name: "SINTERCARD", arity: -3, flags: flagRead, group: "set", summary: "Returns the number of members of the intersect of multiple sets.", fn: cmdSInterCard, keysFn: mpopKeys},
 		{name: "SMISMEMBER", arity: -3, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "set", summary: "Determines whether multiple members belong to a set.", fn: cmdSMIsMember},
 		{name: "SSCAN", arity: -3, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "set", summary: "Iterates over members of a set.", fn: cmdSScan},
+		// issue 14, i-types: keys and strings
+		{name: "COPY", arity: -3, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, step: 1, group: "generic", summary: "Copies the value of a key to a new key.", fn: cmdCopy},
+		{name: "TOUCH", arity: -2, flags: flagRead | flagFast, firstKey: 1, lastKey: -1, step: 1, group: "generic", summary: "Returns the number of existing keys out of those specified after updating the time they were last accessed.", fn: cmdTouch},
+		{name: "OBJECT", arity: -2, flags: flagRead, firstKey: 2, lastKey: 2, step: 1, group: "generic", summary: "A container for object introspection commands.", fn: cmdObject},
+		{name: "LCS", arity: -3, flags: flagRead, firstKey: 1, lastKey: 2, step: 1, group: "string", summary: "Finds the longest common substring.", fn: cmdLCS},
+		{name: "SORT", arity: -2, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.", fn: cmdSort, reaches: sortReaches},
+		{name: "SORT_RO", arity: -2, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Returns the sorted elements of a list, a set, or a sorted set.", fn: cmdSortRO, reaches: sortPatterns},
 	}
 	byName = buildIndex(commands)
 }

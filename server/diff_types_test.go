@@ -2,6 +2,7 @@ package server
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -132,6 +133,66 @@ var setFamilyScript = []diffCmd{
 	x("SINTER"), x("SINTERSTORE", "d"), x("SMISMEMBER", "s2"), x("SSCAN", "s2"),
 }
 
+// keysFamilyScript covers COPY, TOUCH, OBJECT, LCS, SORT and SORT_RO.
+var keysFamilyScript = []diffCmd{
+	// COPY
+	x("SET", "s", "v"), x("EXPIRE", "s", "100"), x("COPY", "s", "s2"), x("GET", "s2"), x("TTL", "s2"), x("COPY", "s", "s2"),
+	x("SET", "s2", "old"), x("COPY", "s", "s2", "REPLACE"), x("GET", "s2"), x("COPY", "s", "s"), x("COPY", "nokey", "s3"),
+	x("COPY", "s", "s", "DB", "0"), x("COPY", "s", "s", "DB", "1"), x("COPY", "s", "s3", "DB", "16"), x("COPY", "s", "s3", "DB", "-1"),
+	x("COPY", "s", "s3", "DB", "x"), x("COPY", "s", "s3", "DB", "4294967296"), x("COPY", "s", "s3", "DB"), x("COPY", "s", "s3", "FOO"),
+	x("COPY", "s", "s3", "REPLACE", "DB", "1"), x("SELECT", "1"), x("GET", "s3"), x("TTL", "s3"), x("DEL", "s3"), x("SELECT", "0"),
+	x("RPUSH", "l", "a", "b"), x("COPY", "l", "l2"), x("RPUSH", "l2", "c"), x("LRANGE", "l", "0", "-1"), x("LRANGE", "l2", "0", "-1"),
+	x("HSET", "h", "f", "v"), x("COPY", "h", "h2"), x("HSET", "h2", "g", "w"), x("HLEN", "h"), x("HGETALL", "h2"),
+	x("SADD", "st", "1", "2"), x("COPY", "st", "st2"), x("SADD", "st2", "3"), x("SMEMBERS", "st"), x("SMEMBERS", "st2"),
+	x("ZADD", "z", "1", "a"), x("COPY", "z", "z2"), x("ZADD", "z2", "2", "b"), x("ZCARD", "z"), x("ZRANGE", "z2", "0", "-1", "WITHSCORES"),
+	x("COPY", "z", "s2", "REPLACE"), x("TYPE", "s2"), x("COPY"), x("COPY", "a"),
+	// TOUCH
+	x("TOUCH", "s", "l", "nokey", "s"), x("TOUCH", "nokey"), x("TOUCH"),
+	// OBJECT
+	x("SET", "int", "12345"), x("SET", "neg", "-5"), x("SET", "emb", "hello"), x("SET", "raw", strings.Repeat("x", 45)),
+	x("SET", "e44", strings.Repeat("x", 44)), x("SET", "lead0", "0123"), x("SET", "big", "12345678901234567890"),
+	x("OBJECT", "ENCODING", "int"), x("OBJECT", "ENCODING", "neg"), x("OBJECT", "ENCODING", "emb"), x("OBJECT", "ENCODING", "raw"),
+	x("OBJECT", "ENCODING", "e44"), x("OBJECT", "ENCODING", "lead0"), x("OBJECT", "ENCODING", "big"), x("OBJECT", "encoding", "l"),
+	x("OBJECT", "ENCODING", "h"), x("OBJECT", "ENCODING", "st"), x("OBJECT", "ENCODING", "z"), x("OBJECT", "ENCODING", "nokey"),
+	x("SADD", "sstr", "a"), x("OBJECT", "ENCODING", "sstr"), x("HSET", "hbig", "f", strings.Repeat("v", 65)), x("OBJECT", "ENCODING", "hbig"),
+	x("ZADD", "zbig", "1", strings.Repeat("m", 65)), x("OBJECT", "ENCODING", "zbig"),
+	x("OBJECT", "REFCOUNT", "int"), x("OBJECT", "REFCOUNT", "big"), x("OBJECT", "REFCOUNT", "emb"), x("OBJECT", "REFCOUNT", "l"),
+	x("OBJECT", "REFCOUNT", "nokey"), x("OBJECT", "FREQ", "s"), x("OBJECT", "FREQ", "nokey"), x("OBJECT", "IDLETIME", "nokey"),
+	x("OBJECT", "HELP"), x("OBJECT", "help", "x"), x("OBJECT", "FOO", "s"), x("OBJECT", "ENCODING"), x("OBJECT", "ENCODING", "a", "b"),
+	x("OBJECT"),
+	// LCS
+	x("SET", "k1", "ohmytext"), x("SET", "k2", "mynewtext"), x("LCS", "k1", "k2"), x("LCS", "k1", "k2", "LEN"),
+	x("LCS", "k1", "k2", "IDX"), x("LCS", "k1", "k2", "IDX", "MINMATCHLEN", "4"), x("LCS", "k1", "k2", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN"),
+	x("LCS", "k1", "k2", "IDX", "WITHMATCHLEN"), x("LCS", "k1", "k2", "IDX", "MINMATCHLEN", "-3"), x("LCS", "k1", "k2", "LEN", "IDX"),
+	x("LCS", "k1", "k2", "MINMATCHLEN", "x"), x("LCS", "k1", "k2", "MINMATCHLEN"), x("LCS", "k1", "k2", "FOO"), x("LCS", "k1", "nokey"),
+	x("LCS", "nokey", "nokey", "IDX"), x("LCS", "k1", "l"), x("LCS", "l", "k1", "FOO"), x("LCS", "k1", "k1", "IDX", "WITHMATCHLEN"),
+	x("SET", "k3", "abcXdefYghi"), x("SET", "k4", "abcdefghi"), x("LCS", "k3", "k4", "IDX", "WITHMATCHLEN"), x("LCS", "k4", "k3"),
+	x("LCS", "k1"),
+	// SORT
+	x("RPUSH", "nums", "3", "1", "2", "10", "-1.5"), x("SORT", "nums"), x("SORT", "nums", "DESC"), x("SORT", "nums", "ALPHA"),
+	x("SORT", "nums", "LIMIT", "1", "2"), x("SORT", "nums", "LIMIT", "-1", "2"), x("SORT", "nums", "LIMIT", "1", "-1"),
+	x("SORT", "nums", "LIMIT", "10", "2"), x("SORT", "nums", "LIMIT", "0", "0"), x("SORT", "nums", "LIMIT", "x", "1"),
+	x("SORT", "nums", "LIMIT", "1"), x("SORT", "nums", "FOO"), x("SORT", "nums", "BY", "nosort"), x("SORT", "nums", "BY", "nosort", "DESC"),
+	x("SORT", "nums", "BY", "nosort", "LIMIT", "1", "2", "DESC"), x("SORT", "nums", "BY", "nosort", "LIMIT", "9", "2"),
+	x("RPUSH", "words", "b", "a", "c", "10"), x("SORT", "words"), x("SORT", "words", "ALPHA"), x("SORT", "words", "ALPHA", "DESC"),
+	x("MSET", "w_a", "3", "w_b", "1", "w_c", "2", "w_10", "x"), x("SORT", "words", "BY", "w_*"), x("SORT", "words", "BY", "w_*", "ALPHA"),
+	x("SORT", "words", "ALPHA", "GET", "w_*", "GET", "#"), x("SORT", "words", "ALPHA", "GET", "nostar"), x("SORT", "words", "ALPHA", "BY", "w_*", "DESC"),
+	x("HSET", "wh_a", "f", "30"), x("HSET", "wh_b", "f", "10"), x("HSET", "wh_c", "f", "20"), x("HSET", "wh_10", "g", "1"),
+	x("SORT", "words", "BY", "wh_*->f", "GET", "wh_*->f", "GET", "#"), x("SORT", "words", "ALPHA", "GET", "wh_*->"),
+	x("SORT", "words", "ALPHA", "GET", "wh_*->f", "STORE", "dst"), x("LRANGE", "dst", "0", "-1"), x("TYPE", "dst"),
+	x("SORT", "nums", "STORE", "dst"), x("LRANGE", "dst", "0", "-1"), x("SORT", "nokey", "STORE", "dst"), x("EXISTS", "dst"),
+	x("SORT", "nokey"), x("SORT", "s"), x("SORT", "s", "FOO"), x("SORT", "nums", "LIMIT", "0", "1", "STORE"),
+	x("SADD", "si", "5", "2", "9", "-3"), x("SORT", "si"), x("SORT", "si", "DESC", "LIMIT", "1", "2"), x("SORT", "si", "BY", "nosort"),
+	x("SORT", "si", "BY", "nosort", "STORE", "dst"), x("LRANGE", "dst", "0", "-1"), x("SORT", "si", "BY", "nosort", "ALPHA", "DESC", "STORE", "dst"),
+	x("LRANGE", "dst", "0", "-1"),
+	x("ZADD", "zs", "3", "c", "1", "a", "2", "b", "2", "bb"), x("SORT", "zs", "ALPHA"), x("SORT", "zs", "BY", "nosort"),
+	x("SORT", "zs", "BY", "nosort", "DESC", "LIMIT", "1", "2"), x("SORT", "zs", "BY", "nosort", "LIMIT", "1", "10"), x("SORT", "zs"),
+	x("SORT_RO", "nums"), x("SORT_RO", "nums", "STORE", "dst"), x("SORT_RO", "words", "BY", "w_*", "GET", "#", "GET", "w_*"),
+	x("SORT_RO", "s"), x("SORT_RO"), x("SORT"),
+	x("RPUSH", "bad", "1", "x"), x("SORT", "bad"), x("SORT", "bad", "ALPHA"), x("SORT", "bad", "STORE", "dst"), x("LRANGE", "dst", "0", "-1"),
+	x("RPUSH", "fl", "1e2", " 5", "inf", "-inf", "0x10", ""), x("SORT", "fl"), x("RPUSH", "fl2", "nan"), x("SORT", "fl2"),
+}
+
 func TestDiffTypesScript(t *testing.T) {
 	p := redisPair(t)
 	big := []string{"SADD", "bigints"}
@@ -146,6 +207,8 @@ func TestDiffTypesScript(t *testing.T) {
 			p.Compare(false, "FLUSHALL")
 			runDiff(t, p, zsetFamilyScript)
 			runDiff(t, p, setFamilyScript)
+			p.Compare(false, "FLUSHALL")
+			runDiff(t, p, keysFamilyScript)
 			runDiff(t, p, []diffCmd{x(big...), u("SMEMBERS", "bigints"), x("SCARD", "bigints")})
 		})
 	}
