@@ -351,6 +351,12 @@ func sortCompare(x, y *sortElem, o *sortOpts) int {
 		}
 		return bytes.Compare(x.v, y.v)
 	}
+	// Without STORE Redis compares with strcoll, which stops at a NUL; in
+	// the C locale it otherwise orders bytes as memcmp does.
+	cmp := bytes.Compare
+	if o.store == nil {
+		cmp = func(a, b []byte) int { return bytes.Compare(cString(a), cString(b)) }
+	}
 	if o.by != nil {
 		switch {
 		case !x.has && !y.has:
@@ -360,14 +366,24 @@ func sortCompare(x, y *sortElem, o *sortOpts) int {
 		case !y.has:
 			return 1
 		}
-		return bytes.Compare(x.cmp, y.cmp)
+		return cmp(x.cmp, y.cmp)
 	}
-	return bytes.Compare(x.v, y.v)
+	return cmp(x.v, y.v)
 }
 
-// sortScore parses a numeric sort key as C's strtod does for SORT: leading
-// space skipped, "" is 0, anything left over, an overflow or NaN fails.
+// cString is b as C sees it: up to the first NUL.
+func cString(b []byte) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return b[:i]
+	}
+	return b
+}
+
+// sortScore parses a numeric sort key as C's strtod does for SORT, on the
+// value as a C string (up to a NUL): leading space skipped, "" is 0,
+// anything left over, an overflow or NaN fails.
 func sortScore(b []byte) (float64, bool) {
+	b = cString(b)
 	for len(b) > 0 && isCSpace(b[0]) {
 		b = b[1:]
 	}

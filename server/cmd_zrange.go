@@ -1,6 +1,8 @@
 package server
 
 import (
+	"math"
+
 	"github.com/miniredis/miniredis/shard"
 )
 
@@ -128,10 +130,11 @@ func parseLexRange(minArg, maxArg []byte) (lo, hi zbound, ok bool) {
 }
 
 // span returns the ascending ranks [lo, hi) of the members inside the
-// score or lex interval of sp in O(log n); hi < lo means none.
-func (sp *zrangeSpec) span(z *shard.ZSet) (lo, hi int) {
+// score or lex interval of sp, hi <= lo meaning none; rev matters only to a
+// lex interval over unequal scores (see lexSpan).
+func (sp *zrangeSpec) span(z *shard.ZSet, rev bool) (lo, hi int) {
 	if sp.by == zByLex {
-		return lexBound(sp.min.lex, false, z), lexBound(sp.max.lex, true, z)
+		return lexSpan(z, sp.min.lex, sp.max.lex, rev)
 	}
 	return z.CountBelow(sp.min.score, sp.min.ex), z.CountBelow(sp.max.score, !sp.max.ex)
 }
@@ -145,7 +148,7 @@ func (sp *zrangeSpec) window(z *shard.ZSet) (start, stop int, ok bool) {
 	if sp.by == zByRank {
 		return clampRange(sp.start, sp.stop, n)
 	}
-	lo, hi := sp.span(z)
+	lo, hi := sp.span(z, sp.rev)
 	// LIMIT as Redis walks it: a negative offset skips everything, a
 	// negative count takes everything.
 	if sp.offset < 0 || int64(hi-lo) <= sp.offset {
@@ -221,12 +224,31 @@ func cmdZRangeStore(c *client, args [][]byte) {
 // storeZSet makes z the value of e (with no deadline), or deletes e when z
 // is empty, as the STORE commands do, and replies z's size.
 func (c *client) storeZSet(e *shard.Entry, z *shard.ZSet) {
+	if zsetIsListpack(z) {
+		dropNegativeZeros(z)
+	}
 	if z.Len() == 0 {
 		e.Delete()
 	} else {
 		e.SetZSet(z, 0)
 	}
 	c.w.Int(int64(z.Len()))
+}
+
+// dropNegativeZeros turns the -0 scores of z into 0, as Redis's conversion
+// of a small result to a listpack does (see storedScore).
+func dropNegativeZeros(z *shard.ZSet) {
+	var negZero [][]byte
+	z.Range(0, z.Len()-1, false, func(m []byte, s float64) bool {
+		if s == 0 && math.Signbit(s) {
+			negZero = append(negZero, append([]byte(nil), m...))
+		}
+		return s <= 0 // -0 sorts among the zeros
+	})
+	for _, m := range negZero {
+		z.Delete(m)
+		z.Add(m, 0)
+	}
 }
 
 // cmdZCount implements ZCOUNT key min max in O(log n).
@@ -253,7 +275,7 @@ func cmdZLexCount(c *client, args [][]byte) {
 
 func (c *client) zcount(key []byte, sp *zrangeSpec) {
 	if !c.viewKind(key, shard.KindZSet, func(v shard.Value) {
-		lo, hi := sp.span(v.ZSet())
+		lo, hi := sp.span(v.ZSet(), false)
 		c.w.Int(int64(max(hi-lo, 0)))
 	}) {
 		c.w.Int(0)

@@ -185,7 +185,7 @@ func zadd(z *shard.ZSet, member []byte, score float64, flags int) (res zaddResul
 		if flags&zXX != 0 {
 			return zNop, 0, true
 		}
-		z.Add(member, score)
+		z.Add(member, storedScore(z, member, score))
 		return zAdded, score, true
 	}
 	if flags&zNX != 0 {
@@ -203,8 +203,21 @@ func zadd(z *shard.ZSet, member []byte, score float64, flags int) (res zaddResul
 	if score == cur {
 		return zSame, score, true
 	}
-	z.Add(member, score)
+	z.Add(member, storedScore(z, member, score))
 	return zUpdated, score, true
+}
+
+// storedScore is the score Redis ends up storing for member in z: a set it
+// keeps as a listpack stores scores as text printed by d2string, which
+// prints -0 as "0", so -0 comes back as 0 from ZSCORE and ZRANGE (while
+// ZINCRBY still answers the -0 it computed). A set past the listpack
+// limits keeps -0; z is judged by its size and the member's length, the
+// limits a single insertion can cross.
+func storedScore(z *shard.ZSet, member []byte, score float64) float64 {
+	if score == 0 && z.Len() < zsetMaxListpackEntries && len(member) <= zsetMaxListpackValue {
+		return 0 // drops the sign
+	}
+	return score
 }
 
 func cmdZIncrBy(c *client, args [][]byte) {
@@ -281,22 +294,8 @@ func cmdZRank(c *client, args [][]byte) {
 	}
 }
 
-// lexBound parses a BYLEX bound: "-", "+", "[member" or "(member". It
-// returns the number of members ordered before the bound when it is a
-// minimum (or up to it when it is a maximum) through count.
-func lexBound(b []byte, isMax bool, z *shard.ZSet) int {
-	switch b[0] {
-	case '-':
-		return 0
-	case '+':
-		return z.Len()
-	case '[':
-		return z.CountBelowLex(b[1:], isMax)
-	default: // '('
-		return z.CountBelowLex(b[1:], !isMax)
-	}
-}
-
+// validLexBound reports whether b is a BYLEX bound: "-", "+", "[member" or
+// "(member" (zslParseLexRangeItem).
 func validLexBound(b []byte) bool {
 	if len(b) == 0 {
 		return false
