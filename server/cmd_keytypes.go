@@ -192,7 +192,7 @@ func encodingOf(v shard.Value) string {
 	case shard.KindSet:
 		s := v.Set()
 		var buf [setMaxIntsetEntries]int64
-		if _, ok := intsetOrder(s.Len(), s.Each, buf[:]); ok {
+		if _, ok := intsetSorted(s, &buf); ok {
 			return "intset"
 		}
 		return "hashtable"

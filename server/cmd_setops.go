@@ -14,16 +14,16 @@ import (
 // order too, so that replies compare equal with Redis's.
 const setMaxIntsetEntries = 512
 
-// intsetOrder fills buf with the members of a set of n members that Redis
-// would keep as an intset, sorted, and reports whether it is one. each walks
-// the members. buf must have room for setMaxIntsetEntries values.
-func intsetOrder(n int, each func(fn func(m []byte) bool), buf []int64) ([]int64, bool) {
-	if n > setMaxIntsetEntries {
+// intsetSorted reports whether Redis would keep s as an intset (at most
+// setMaxIntsetEntries members, all integers) and if so returns its members
+// sorted, in buf. A set with any other member costs one pass and nothing
+// else.
+func intsetSorted(s *shard.Set, buf *[setMaxIntsetEntries]int64) ([]int64, bool) {
+	if s.Len() > setMaxIntsetEntries {
 		return nil, false
 	}
-	ints := buf[:0]
-	ok := true
-	each(func(m []byte) bool {
+	ints, ok := buf[:0], true
+	s.Each(func(m []byte) bool {
 		var v int64
 		v, ok = parseInt(m)
 		ints = append(ints, v)
@@ -36,37 +36,65 @@ func intsetOrder(n int, each func(fn func(m []byte) bool), buf []int64) ([]int64
 	return ints, true
 }
 
-// writeSet writes a reply of n members walked by each, a RESP3 set (an array
-// in RESP2) or, with asArray, an array: in ascending order when Redis would
-// hold them as an intset, in each's order otherwise.
-func (c *client) writeSet(n int, asArray bool, each func(fn func(m []byte) bool)) {
-	var buf [setMaxIntsetEntries]int64
+// intsSorted is intsetSorted for a computed result.
+func intsSorted(members [][]byte, buf *[setMaxIntsetEntries]int64) ([]int64, bool) {
+	if len(members) > setMaxIntsetEntries {
+		return nil, false
+	}
+	ints := buf[:0]
+	for _, m := range members {
+		v, ok := parseInt(m)
+		if !ok {
+			return nil, false
+		}
+		ints = append(ints, v)
+	}
+	slices.Sort(ints)
+	return ints, true
+}
+
+// setHeader starts a reply of n members: a RESP3 set (an array in RESP2)
+// or, with asArray, an array.
+func (c *client) setHeader(n int, asArray bool) {
 	if asArray {
 		c.w.ArrayLen(n)
 	} else {
 		c.w.SetLen(n)
 	}
-	if ints, ok := intsetOrder(n, each, buf[:]); ok {
-		for _, v := range ints {
-			c.tmp = strconv.AppendInt(c.tmp[:0], v, 10)
-			c.w.Bulk(c.tmp)
-		}
+}
+
+func (c *client) writeInts(ints []int64) {
+	for _, v := range ints {
+		c.tmp = strconv.AppendInt(c.tmp[:0], v, 10)
+		c.w.Bulk(c.tmp)
+	}
+}
+
+// writeSet writes the members of s, in ascending order when Redis would
+// hold them as an intset, in s's order otherwise.
+func (c *client) writeSet(s *shard.Set, asArray bool) {
+	var buf [setMaxIntsetEntries]int64
+	c.setHeader(s.Len(), asArray)
+	if ints, ok := intsetSorted(s, &buf); ok {
+		c.writeInts(ints)
 		return
 	}
-	each(func(m []byte) bool {
+	s.Each(func(m []byte) bool {
 		c.w.Bulk(m)
 		return true
 	})
 }
 
-// eachOf adapts a member slice to writeSet.
-func eachOf(members [][]byte) func(fn func(m []byte) bool) {
-	return func(fn func(m []byte) bool) {
-		for _, m := range members {
-			if !fn(m) {
-				return
-			}
-		}
+// writeMembers is writeSet for a computed result, always a RESP3 set.
+func (c *client) writeMembers(members [][]byte) {
+	var buf [setMaxIntsetEntries]int64
+	c.setHeader(len(members), false)
+	if ints, ok := intsSorted(members, &buf); ok {
+		c.writeInts(ints)
+		return
+	}
+	for _, m := range members {
+		c.w.Bulk(m)
 	}
 }
 
@@ -120,7 +148,7 @@ func (c *client) setOpCmd(args [][]byte, dst []byte, op setOp) {
 			c.w.Int(int64(len(res)))
 			return
 		}
-		c.writeSet(len(res), false, eachOf(res))
+		c.writeMembers(res)
 	}
 	if dst != nil {
 		c.db.UpdateMulti(args, c.now(), run) // args holds dst then the keys
@@ -282,7 +310,7 @@ func cmdSScan(c *client, args [][]byte) {
 		}
 		s := v.Set()
 		var buf [setMaxIntsetEntries]int64
-		ints, isInts := intsetOrder(s.Len(), s.Each, buf[:])
+		ints, isInts := intsetSorted(s, &buf)
 		var num [24]byte
 		c.writeScan(func(emit func(b []byte)) uint64 {
 			each := func(m []byte) {

@@ -310,7 +310,7 @@ func loadSortElems(v shard.Value, o *sortOpts, start, end int64) []sortElem {
 	case shard.KindSet:
 		s := v.Set()
 		var buf [setMaxIntsetEntries]int64
-		if ints, ok := intsetOrder(s.Len(), s.Each, buf[:]); ok {
+		if ints, ok := intsetSorted(s, &buf); ok {
 			var num [24]byte
 			for _, n := range ints {
 				add(strconv.AppendInt(num[:0], n, 10))

@@ -221,3 +221,27 @@ func TestCopyAcrossDBs(t *testing.T) {
 		{"not in db 0", resp("EXISTS", "z"), ":0\r\n"},
 	})
 }
+
+// The intset order costs the read commands of sets no allocation, for
+// integer sets and others alike; neither do the rank-window readers of
+// sorted sets.
+func TestTypesReadsAllocateNothing(t *testing.T) {
+	s := startServer(t, redisConfig())
+	c := newTestClient(s)
+	c.exec(bargs("SADD", "ints", "3", "1", "2", "100"))
+	c.exec(bargs("SADD", "words", "a", "b", "c"))
+	c.exec(bargs("ZADD", "z", "1", "a", "2", "b", "3", "c"))
+	for _, args := range [][]string{
+		{"SMEMBERS", "ints"}, {"SMEMBERS", "words"}, {"SRANDMEMBER", "ints", "10"}, {"SMISMEMBER", "words", "a", "x"},
+		{"ZREVRANGE", "z", "0", "-1", "WITHSCORES"}, {"ZRANGEBYSCORE", "z", "(1", "+inf", "LIMIT", "0", "1"},
+		{"ZCOUNT", "z", "1", "2"}, {"ZREVRANK", "z", "b"}, {"ZMSCORE", "z", "a", "x"},
+	} {
+		argv := bargs(args...)
+		c.exec(argv)
+		_ = c.w.Flush()
+		assert.Zero(t, testing.AllocsPerRun(200, func() {
+			c.exec(argv)
+			_ = c.w.Flush()
+		}), args)
+	}
+}

@@ -278,10 +278,9 @@ func (a zaggregate) apply(target *float64, v float64) {
 	}
 }
 
-// zsetOpArgs is a parsed ZUNION/ZINTER/ZDIFF/ZINTERCARD call.
+// zsetOpArgs holds the options of a ZUNION/ZINTER/ZDIFF/ZINTERCARD call
+// (the weights go into the sources).
 type zsetOpArgs struct {
-	keys       [][]byte
-	weights    []float64
 	agg        zaggregate
 	withScores bool
 	limit      int64
