@@ -113,6 +113,10 @@ func AppendDouble(dst []byte, f float64, proto int) []byte {
 	return AppendBulk(dst, text)
 }
 
+// AppendDoubleText appends f formatted as Redis 7.0 prints a score inside
+// a bulk string (ZSCAN, SORT): C "%.17g", "inf", "-inf", "nan".
+func AppendDoubleText(dst []byte, f float64) []byte { return appendDoubleText(dst, f) }
+
 // appendDoubleText formats f as C's "%.17g". Go's 'g' with precision 17
 // picks the same notation, trims trailing zeros and writes at least two
 // exponent digits, as C does.

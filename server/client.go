@@ -33,6 +33,7 @@ type client struct {
 	cmds   int64    // commands run since the last flush, added to srv.stats then
 	tmp    []byte   // scratch for rendering values, reused across commands
 	keys   [][]byte // scratch for multi-key commands, reused across commands
+	script bool     // the client of a script's redis.call, not of a connection
 
 	batchNow int64 // the clock read once for the batch in hand; 0 outside one
 

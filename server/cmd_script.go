@@ -274,6 +274,7 @@ func newScriptCaller(c *client, h *shard.Held, run *scriptRun, ro, retry bool) *
 		authed:   true,
 		batchNow: c.now(), // time stands still inside a script, as in Redis 7
 		db:       h.DB(c.db.Index()),
+		script:   true,
 	}
 	return &scriptCaller{c: c, sc: sc, h: h, run: run, ro: ro, retry: retry}
 }
@@ -312,7 +313,7 @@ func (s *scriptCaller) Call(args [][]byte, resp int) []byte {
 // (it cannot start over then); before that the script is stopped to run
 // again holding every shard, which is cheaper than waiting out of order.
 func (s *scriptCaller) reach(cmd *command, args [][]byte) bool {
-	if cmd.keyless() {
+	if cmd.needsAll(args) {
 		return s.reachAll()
 	}
 	keys := cmd.appendKeys(s.sc.keys[:0], args)

@@ -87,11 +87,7 @@ func cmdSMove(c *client, args [][]byte) {
 func cmdSMembers(c *client, args [][]byte) {
 	if !c.viewKind(args[1], shard.KindSet, func(v shard.Value) {
 		s := v.Set()
-		c.w.SetLen(s.Len())
-		s.Each(func(m []byte) bool {
-			c.w.Bulk(m)
-			return true
-		})
+		c.writeSet(s, false)
 	}) {
 		c.w.SetLen(0)
 	}
@@ -210,11 +206,7 @@ func cmdSRandMember(c *client, args [][]byte) {
 		case count < 0:
 			c.repeatPicks(uint64(-count), c.w.ArrayLen, func() { c.w.Bulk(s.At(rand.IntN(s.Len()))) })
 		case count >= size:
-			c.w.ArrayLen(int(size))
-			s.Each(func(m []byte) bool {
-				c.w.Bulk(m)
-				return true
-			})
+			c.writeSet(s, true)
 		default:
 			// Floyd's algorithm: count distinct positions in O(count).
 			n := int(count)

@@ -185,7 +185,7 @@ func zadd(z *shard.ZSet, member []byte, score float64, flags int) (res zaddResul
 		if flags&zXX != 0 {
 			return zNop, 0, true
 		}
-		z.Add(member, score)
+		z.Add(member, storedScore(z, member, score))
 		return zAdded, score, true
 	}
 	if flags&zNX != 0 {
@@ -203,8 +203,21 @@ func zadd(z *shard.ZSet, member []byte, score float64, flags int) (res zaddResul
 	if score == cur {
 		return zSame, score, true
 	}
-	z.Add(member, score)
+	z.Add(member, storedScore(z, member, score))
 	return zUpdated, score, true
+}
+
+// storedScore is the score Redis ends up storing for member in z: a set it
+// keeps as a listpack stores scores as text printed by d2string, which
+// prints -0 as "0", so -0 comes back as 0 from ZSCORE and ZRANGE (while
+// ZINCRBY still answers the -0 it computed). A set past the listpack
+// limits keeps -0; z is judged by its size and the member's length, the
+// limits a single insertion can cross.
+func storedScore(z *shard.ZSet, member []byte, score float64) float64 {
+	if score == 0 && z.Len() < zsetMaxListpackEntries && len(member) <= zsetMaxListpackValue {
+		return 0 // drops the sign
+	}
+	return score
 }
 
 func cmdZIncrBy(c *client, args [][]byte) {
@@ -281,22 +294,8 @@ func cmdZRank(c *client, args [][]byte) {
 	}
 }
 
-// lexBound parses a BYLEX bound: "-", "+", "[member" or "(member". It
-// returns the number of members ordered before the bound when it is a
-// minimum (or up to it when it is a maximum) through count.
-func lexBound(b []byte, isMax bool, z *shard.ZSet) int {
-	switch b[0] {
-	case '-':
-		return 0
-	case '+':
-		return z.Len()
-	case '[':
-		return z.CountBelowLex(b[1:], isMax)
-	default: // '('
-		return z.CountBelowLex(b[1:], !isMax)
-	}
-}
-
+// validLexBound reports whether b is a BYLEX bound: "-", "+", "[member" or
+// "(member" (zslParseLexRangeItem).
 func validLexBound(b []byte) bool {
 	if len(b) == 0 {
 		return false
@@ -308,125 +307,6 @@ func validLexBound(b []byte) bool {
 		return true
 	}
 	return false
-}
-
-// cmdZRange implements ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT
-// offset count] [WITHSCORES] as Redis 7.0 parses and checks it. Every
-// variant finds its bounds as ranks in O(log n) and then walks only the
-// members it returns.
-func cmdZRange(c *client, args [][]byte) {
-	const (
-		byRank = iota
-		byScore
-		byLex
-	)
-	by, rev, withScores := byRank, false, false
-	offset, limit := int64(0), int64(-1)
-	for j := 4; j < len(args); j++ {
-		a := args[j]
-		switch {
-		case equalFold(a, "WITHSCORES"):
-			withScores = true
-		case equalFold(a, "LIMIT") && len(args)-j-1 >= 2:
-			var ok bool
-			if offset, ok = parseInt(args[j+1]); !ok {
-				c.w.Error(msgNotInteger)
-				return
-			}
-			if limit, ok = parseInt(args[j+2]); !ok {
-				c.w.Error(msgNotInteger)
-				return
-			}
-			j += 2
-		case equalFold(a, "REV"):
-			rev = true
-		case by == byRank && equalFold(a, "BYLEX"):
-			by = byLex
-		case by == byRank && equalFold(a, "BYSCORE"):
-			by = byScore
-		default:
-			c.w.Error(msgSyntax)
-			return
-		}
-	}
-	switch {
-	case limit != -1 && by == byRank:
-		c.w.Error(msgZRangeLimit)
-		return
-	case withScores && by == byLex:
-		c.w.Error(msgZRangeLexScores)
-		return
-	}
-	minArg, maxArg := args[2], args[3]
-	if rev && by != byRank {
-		minArg, maxArg = maxArg, minArg
-	}
-	var start, stop int
-	var minS, maxS float64
-	var minEx, maxEx bool
-	switch by {
-	case byRank:
-		var ok bool
-		if start, ok = c.intArg(minArg); !ok {
-			return
-		}
-		if stop, ok = c.intArg(maxArg); !ok {
-			return
-		}
-	case byScore:
-		var ok1, ok2 bool
-		minS, minEx, ok1 = parseRangeScore(minArg)
-		maxS, maxEx, ok2 = parseRangeScore(maxArg)
-		if !ok1 || !ok2 {
-			c.w.Error(msgZScoreRange)
-			return
-		}
-	case byLex:
-		if !validLexBound(minArg) || !validLexBound(maxArg) {
-			c.w.Error(msgZLexRange)
-			return
-		}
-	}
-	if !c.viewKind(args[1], shard.KindZSet, func(v shard.Value) {
-		z := v.ZSet()
-		n := z.Len()
-		var lo, hi int // ascending ranks [lo, hi)
-		switch by {
-		case byRank:
-			s, e, ok := clampRange(start, stop, n)
-			if !ok {
-				c.w.ArrayLen(0)
-				return
-			}
-			c.writeZRange(z, s, e, rev, withScores)
-			return
-		case byScore:
-			lo, hi = z.CountBelow(minS, minEx), z.CountBelow(maxS, !maxEx)
-		case byLex:
-			lo, hi = lexBound(minArg, false, z), lexBound(maxArg, true, z)
-		}
-		// LIMIT as Redis walks it: a negative offset skips everything, a
-		// negative count takes everything.
-		if offset < 0 || int64(hi-lo) <= offset {
-			c.w.ArrayLen(0)
-			return
-		}
-		count := int64(hi-lo) - offset
-		if limit >= 0 {
-			count = min(count, limit)
-		}
-		if count == 0 {
-			c.w.ArrayLen(0)
-			return
-		}
-		s := lo + int(offset) // ascending
-		if rev {
-			s = n - hi + int(offset) // descending ranks
-		}
-		c.writeZRange(z, s, s+int(count)-1, rev, withScores)
-	}) {
-		c.w.ArrayLen(0)
-	}
 }
 
 // writeZRange writes ranks start..stop (descending ranks when rev) as

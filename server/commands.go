@@ -43,6 +43,10 @@ type command struct {
 	// keysFn, when set, finds the keys of a call whose key positions the
 	// first/last/step triple cannot describe (EVAL's numkeys, ZUNIONSTORE).
 	keysFn func(dst, args [][]byte) [][]byte
+	// reaches, when set, reports whether a call also reads keys its
+	// arguments do not name (SORT's BY and GET patterns), so that a
+	// transaction or script must hold every shard for it.
+	reaches func(args [][]byte) bool
 }
 
 // commands is the whole command table. Dispatch checks arity and
@@ -199,6 +203,46 @@ func init() {
 		{name: "BZPOPMAX", arity: -3, flags: flagEffects | flagWrite | flagNoScript | flagFast, firstKey: 1, lastKey: -2, step: 1, group: "sorted-set", summary: "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.", fn: cmdBZPopMax},
 		{name: "BZMPOP", arity: -5, flags: flagEffects | flagWrite, group: "sorted-set", summary: "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last member was popped.", fn: cmdBZMPop, keysFn: bmpopKeys},
 		{name: "ZMPOP", arity: -4, flags: flagWrite, group: "sorted-set", summary: "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", fn: cmdZMPop, keysFn: mpopKeys},
+
+		// issue 14, i-types: the rest of the sorted-set and set families
+		{name: "ZREVRANGE", arity: -4, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "sorted-set", summary: "Returns members in a sorted set within a range of indexes in reverse order.", fn: cmdZRevRange},
+		{name: "ZRANGEBYSCORE", arity: -4, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "sorted-set", summary: "Returns members in a sorted set within a range of scores.", fn: cmdZRangeByScore},
+		{name: "ZREVRANGEBYSCORE", arity: -4, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "sorted-set", summary: "Returns members in a sorted set within a range of scores in reverse order.", fn: cmdZRevRangeByScore},
+		{name: "ZRANGEBYLEX", arity: -4, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "sorted-set", summary: "Returns members in a sorted set within a lexicographical range.", fn: cmdZRangeByLex},
+		{name: "ZREVRANGEBYLEX", arity: -4, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "sorted-set", summary: "Returns members in a sorted set within a lexicographical range in reverse order.", fn: cmdZRevRangeByLex},
+		{name: "ZRANGESTORE", arity: -5, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, step: 1, group: "sorted-set", summary: "Stores a range of members from sorted set in a key.", fn: cmdZRangeStore},
+		{name: "ZCOUNT", arity: 4, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "sorted-set", summary: "Returns the count of members in a sorted set that have scores within a range.", fn: cmdZCount},
+		{name: "ZLEXCOUNT", arity: 4, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "sorted-set", summary: "Returns the number of members in a sorted set within a lexicographical range.", fn: cmdZLexCount},
+		{name: "ZREVRANK", arity: 3, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "sorted-set", summary: "Returns the index of a member in a sorted set ordered by descending scores.", fn: cmdZRevRank},
+		{name: "ZREMRANGEBYRANK", arity: 4, flags: flagWrite, firstKey: 1, lastKey: 1, step: 1, group: "sorted-set", summary: "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.", fn: cmdZRemRangeByRank},
+		{name: "ZREMRANGEBYSCORE", arity: 4, flags: flagWrite, firstKey: 1, lastKey: 1, step: 1, group: "sorted-set", summary: "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.", fn: cmdZRemRangeByScore},
+		{name: "ZREMRANGEBYLEX", arity: 4, flags: flagWrite, firstKey: 1, lastKey: 1, step: 1, group: "sorted-set", summary: "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.", fn: cmdZRemRangeByLex},
+		{name: "ZUNION", arity: -3, flags: flagRead, group: "sorted-set", summary: "Returns the union of multiple sorted sets.", fn: cmdZUnion, keysFn: zsetOpKeys},
+		{name: "ZINTER", arity: -3, flags: flagRead, group: "sorted-set", summary: "Returns the intersect of multiple sorted sets.", fn: cmdZInter, keysFn: zsetOpKeys},
+		{name: "ZDIFF", arity: -3, flags: flagRead, group: "sorted-set", summary: "Returns the difference between multiple sorted sets.", fn: cmdZDiff, keysFn: zsetOpKeys},
+		{name: "ZUNIONSTORE", arity: -4, flags: flagWrite | flagDenyOOM, group: "sorted-set", summary: "Stores the union of multiple sorted sets in a key.", fn: cmdZUnionStore, keysFn: zsetStoreKeys},
+		{name: "ZINTERSTORE", arity: -4, flags: flagWrite | flagDenyOOM, group: "sorted-set", summary: "Stores the intersect of multiple sorted sets in a key.", fn: cmdZInterStore, keysFn: zsetStoreKeys},
+		{name: "ZDIFFSTORE", arity: -4, flags: flagWrite | flagDenyOOM, group: "sorted-set", summary: "Stores the difference of multiple sorted sets in a key.", fn: cmdZDiffStore, keysFn: zsetStoreKeys},
+		{name: "ZINTERCARD", arity: -3, flags: flagRead, group: "sorted-set", summary: "Returns the number of members of the intersect of multiple sorted sets.", fn: cmdZInterCard, keysFn: zsetOpKeys},
+		{name: "ZMSCORE", arity: -3, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "sorted-set", summary: "Returns the score of one or more members in a sorted set.", fn: cmdZMScore},
+		{name: "ZRANDMEMBER", arity: -2, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "sorted-set", summary: "Returns one or more random members from a sorted set.", fn: cmdZRandMember},
+		{name: "ZSCAN", arity: -3, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "sorted-set", summary: "Iterates over members and scores of a sorted set.", fn: cmdZScan},
+		{name: "SINTER", arity: -2, flags: flagRead, firstKey: 1, lastKey: -1, step: 1, group: "set", summary: "Returns the intersect of multiple sets.", fn: cmdSInter},
+		{name: "SUNION", arity: -2, flags: flagRead, firstKey: 1, lastKey: -1, step: 1, group: "set", summary: "Returns the union of multiple sets.", fn: cmdSUnion},
+		{name: "SDIFF", arity: -2, flags: flagRead, firstKey: 1, lastKey: -1, step: 1, group: "set", summary: "Returns the difference of multiple sets.", fn: cmdSDiff},
+		{name: "SINTERSTORE", arity: -3, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: -1, step: 1, group: "set", summary: "Stores the intersect of multiple sets in a key.", fn: cmdSInterStore},
+		{name: "SUNIONSTORE", arity: -3, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: -1, step: 1, group: "set", summary: "Stores the union of multiple sets in a key.", fn: cmdSUnionStore},
+		{name: "SDIFFSTORE", arity: -3, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: -1, step: 1, group: "set", summary: "Stores the difference of multiple sets in a key.", fn: cmdSDiffStore},
+		{name: "SINTERCARD", arity: -3, flags: flagRead, group: "set", summary: "Returns the number of members of the intersect of multiple sets.", fn: cmdSInterCard, keysFn: mpopKeys},
+		{name: "SMISMEMBER", arity: -3, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "set", summary: "Determines whether multiple members belong to a set.", fn: cmdSMIsMember},
+		{name: "SSCAN", arity: -3, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "set", summary: "Iterates over members of a set.", fn: cmdSScan},
+		// issue 14, i-types: keys and strings
+		{name: "COPY", arity: -3, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, step: 1, group: "generic", summary: "Copies the value of a key to a new key.", fn: cmdCopy},
+		{name: "TOUCH", arity: -2, flags: flagRead | flagFast, firstKey: 1, lastKey: -1, step: 1, group: "generic", summary: "Returns the number of existing keys out of those specified after updating the time they were last accessed.", fn: cmdTouch},
+		{name: "OBJECT", arity: -2, flags: flagRead, firstKey: 2, lastKey: 2, step: 1, group: "generic", summary: "A container for object introspection commands.", fn: cmdObject},
+		{name: "LCS", arity: -3, flags: flagRead, firstKey: 1, lastKey: 2, step: 1, group: "string", summary: "Finds the longest common substring.", fn: cmdLCS},
+		{name: "SORT", arity: -2, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.", fn: cmdSort, reaches: sortReaches},
+		{name: "SORT_RO", arity: -2, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Returns the sorted elements of a list, a set, or a sorted set.", fn: cmdSortRO, reaches: sortPatterns},
 	}
 	byName = buildIndex(commands)
 }

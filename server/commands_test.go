@@ -263,6 +263,22 @@ var keyShapeExtras = map[string][]struct{ setup, args []string }{
 		{nil, []string{"ZMPOP", "2", "key:2", "key:3", "MIN"}},
 	},
 	"SMOVE": {{[]string{"SADD", "key:1", "a", "b"}, []string{"SMOVE", "key:1", "key:2", "a"}}},
+	// issue 14, i-types
+	"ZRANGESTORE": {{[]string{"ZADD", "key:2", "1", "a", "2", "b"}, []string{"ZRANGESTORE", "key:1", "key:2", "0", "-1"}}},
+	"ZUNIONSTORE": {{[]string{"ZADD", "key:3", "1", "a"}, []string{"ZUNIONSTORE", "key:1", "2", "key:3", "key:4", "WEIGHTS", "1", "2"}}},
+	"ZINTERSTORE": {{[]string{"SADD", "key:4", "a"}, []string{"ZINTERSTORE", "key:1", "2", "key:3", "key:4"}}},
+	"ZDIFFSTORE":  {{[]string{"ZADD", "key:3", "1", "a"}, []string{"ZDIFFSTORE", "key:1", "2", "key:3", "key:4"}}},
+	"ZUNION":      {{[]string{"ZADD", "key:3", "1", "a"}, []string{"ZUNION", "2", "key:3", "key:4", "WITHSCORES"}}},
+	"ZINTERCARD":  {{[]string{"ZADD", "key:3", "1", "a"}, []string{"ZINTERCARD", "2", "key:3", "key:4", "LIMIT", "1"}}},
+	"SINTERSTORE": {{[]string{"SADD", "key:2", "a"}, []string{"SINTERSTORE", "key:1", "key:2", "key:3"}}},
+	"SUNIONSTORE": {{[]string{"SADD", "key:2", "a"}, []string{"SUNIONSTORE", "key:1", "key:2", "key:3"}}},
+	"SDIFFSTORE":  {{[]string{"SADD", "key:2", "a"}, []string{"SDIFFSTORE", "key:1", "key:2", "key:3"}}},
+	"SINTERCARD":  {{[]string{"SADD", "key:2", "a"}, []string{"SINTERCARD", "2", "key:2", "key:3", "LIMIT", "1"}}},
+	"COPY":        {{[]string{"SET", "key:1", "v"}, []string{"COPY", "key:1", "key:2", "DB", "1", "REPLACE"}}},
+	"LCS":         {{[]string{"SET", "key:1", "ab"}, []string{"LCS", "key:1", "key:2", "IDX"}}},
+	"OBJECT":      {{[]string{"SET", "key:2", "v"}, []string{"OBJECT", "ENCODING", "key:2"}}},
+	"SORT":        {{[]string{"RPUSH", "key:1", "3", "1"}, []string{"SORT", "key:1", "DESC", "LIMIT", "0", "1", "GET", "#"}}},
+	"SORT_RO":     {{[]string{"RPUSH", "key:1", "3", "1"}, []string{"SORT_RO", "key:1", "ALPHA"}}},
 }
 
 // keyShapes returns a few calls of cmd: its minimum arity and a longer one,

@@ -299,7 +299,7 @@ func (c *client) holdFor(m *multiState) *shard.Held {
 	}
 	for i, qa := range m.queued {
 		cmd := m.cmds[i]
-		if cmd.keyless() {
+		if cmd.needsAll(qa) {
 			c.keys = keys[:0]
 			return c.srv.store.HoldAll()
 		}
@@ -315,6 +315,13 @@ func (c *client) holdFor(m *multiState) *shard.Held {
 // in its arguments, so a transaction must hold every shard to run it.
 func (cmd *command) keyless() bool {
 	return cmd.flags&(flagRead|flagWrite) != 0 && cmd.firstKey == 0 && cmd.keysFn == nil
+}
+
+// needsAll reports whether a call of cmd with args must see every shard:
+// it names no keys (keyless), or it reaches keys it does not name (SORT's
+// BY and GET patterns).
+func (cmd *command) needsAll(args [][]byte) bool {
+	return cmd.keyless() || cmd.reaches != nil && cmd.reaches(args)
 }
 
 // appendKeys appends the keys that args of cmd name, by the table's key
