@@ -198,6 +198,15 @@ func init() {
 		{name: "BZPOPMAX", arity: -3, flags: flagWrite | flagNoScript | flagFast, firstKey: 1, lastKey: -2, step: 1, group: "sorted-set", summary: "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.", fn: cmdBZPopMax},
 		{name: "BZMPOP", arity: -5, flags: flagWrite, group: "sorted-set", summary: "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last member was popped.", fn: cmdBZMPop, keysFn: bmpopKeys},
 		{name: "ZMPOP", arity: -4, flags: flagWrite, group: "sorted-set", summary: "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", fn: cmdZMPop, keysFn: mpopKeys},
+
+		// bitmaps, HyperLogLog and geo (the i-sketch group)
+		{name: "SETBIT", arity: 4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "bitmap", summary: "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", fn: cmdSetBit},
+		{name: "GETBIT", arity: 3, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "bitmap", summary: "Returns a bit value by offset.", fn: cmdGetBit},
+		{name: "BITCOUNT", arity: -2, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "bitmap", summary: "Counts the number of set bits (population counting) in a string.", fn: cmdBitCount},
+		{name: "BITPOS", arity: -3, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "bitmap", summary: "Finds the first set (1) or clear (0) bit in a string.", fn: cmdBitPos},
+		{name: "BITOP", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 2, lastKey: -1, step: 1, group: "bitmap", summary: "Performs bitwise operations on multiple strings, and stores the result.", fn: cmdBitOp},
+		{name: "BITFIELD", arity: -2, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "bitmap", summary: "Performs arbitrary bitfield integer operations on strings.", fn: cmdBitfield},
+		{name: "BITFIELD_RO", arity: -2, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "bitmap", summary: "Performs arbitrary read-only bitfield integer operations on strings.", fn: cmdBitfieldRO},
 	}
 	byName = buildIndex(commands)
 }

@@ -1,0 +1,181 @@
+package server
+
+import (
+	"math/rand/v2"
+	"strconv"
+	"testing"
+)
+
+// Differential tests for the bitmap, HyperLogLog and geo commands: scripted
+// cases for every option, error path and edge value, run against
+// miniredis --compat redis and a real redis-server in RESP2 and RESP3.
+
+// bitmapScript exercises SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP and
+// BITFIELD(_RO) in Redis's order of checks.
+var bitmapScript = []diffCmd{
+	x("SET", "s", "foobar"), x("RPUSH", "l", "a"), x("SET", "e", ""), x("SET", "ff", "\xff\xff\xff"),
+	// SETBIT / GETBIT
+	x("SETBIT", "b", "7", "1"), x("SETBIT", "b", "7", "1"), x("SETBIT", "b", "7", "0"), x("SETBIT", "b", "100", "1"), x("GET", "b"),
+	x("SETBIT", "b", "-1", "1"), x("SETBIT", "b", "x", "1"), x("SETBIT", "b", "1", "2"), x("SETBIT", "b", "1", "-1"), x("SETBIT", "b", "1", "x"),
+	x("SETBIT", "b", "4294967296", "1"), x("SETBIT", "b", "9223372036854775807", "1"), x("SETBIT", "l", "1", "1"), x("SETBIT", "l", "x", "1"),
+	x("GETBIT", "b", "100"), x("GETBIT", "b", "101"), x("GETBIT", "b", "1000000"), x("GETBIT", "nokey", "5"), x("GETBIT", "nokey", "4294967296"),
+	x("GETBIT", "l", "0"), x("GETBIT", "b", "-1"), x("GETBIT", "b", "x"), x("SET", "n", "12"), x("SETBIT", "n", "3", "1"), x("GET", "n"),
+	x("SET", "t", "x", "EX", "1000"), x("SETBIT", "t", "20", "1"), x("TTL", "t"), x("SETBIT", "t", "0", "1"), x("TTL", "t"),
+	x("SETBIT", "b"), x("GETBIT", "b"),
+	// BITCOUNT
+	x("BITCOUNT", "s"), x("BITCOUNT", "s", "0", "0"), x("BITCOUNT", "s", "1", "1"), x("BITCOUNT", "s", "1", "-2"), x("BITCOUNT", "s", "-3", "-1"),
+	x("BITCOUNT", "s", "-1", "-3"), x("BITCOUNT", "s", "5", "1"), x("BITCOUNT", "s", "-100", "100"), x("BITCOUNT", "s", "0", "-100"),
+	x("BITCOUNT", "s", "1", "5", "BIT"), x("BITCOUNT", "s", "5", "30", "bit"), x("BITCOUNT", "s", "0", "-1", "BYTE"), x("BITCOUNT", "s", "-7", "-2", "BIT"),
+	x("BITCOUNT", "s", "3", "3", "BIT"), x("BITCOUNT", "s", "9", "9", "BIT"), x("BITCOUNT", "s", "0", "1000", "BIT"), x("BITCOUNT", "ff", "1", "22", "BIT"),
+	x("BITCOUNT", "s", "0", "1", "FOO"), x("BITCOUNT", "s", "-1", "-3", "FOO"), x("BITCOUNT", "s", "0"), x("BITCOUNT", "s", "x", "1"), x("BITCOUNT", "s", "0", "1", "BIT", "x"),
+	x("BITCOUNT", "nokey"), x("BITCOUNT", "nokey", "x", "y"), x("BITCOUNT", "l"), x("BITCOUNT", "l", "x", "y"), x("BITCOUNT", "e"), x("BITCOUNT", "e", "0", "-1"),
+	x("BITCOUNT", "s", "-9223372036854775808", "9223372036854775807"), x("BITCOUNT", "s", "-9223372036854775808", "9223372036854775807", "BIT"),
+	x("BITCOUNT"),
+	// BITPOS
+	x("BITPOS", "s", "1"), x("BITPOS", "s", "0"), x("BITPOS", "ff", "0"), x("BITPOS", "ff", "1"), x("BITPOS", "ff", "0", "0", "-1"), x("BITPOS", "ff", "0", "1"),
+	x("BITPOS", "s", "1", "2"), x("BITPOS", "s", "1", "2", "3"), x("BITPOS", "s", "0", "-2", "-1"), x("BITPOS", "s", "1", "100"), x("BITPOS", "s", "0", "100"),
+	x("BITPOS", "s", "1", "7", "15", "BIT"), x("BITPOS", "s", "0", "7", "15", "BIT"), x("BITPOS", "s", "1", "-5", "-1", "BIT"), x("BITPOS", "ff", "0", "3", "10", "BIT"),
+	x("BITPOS", "ff", "0", "3", "BIT"), x("BITPOS", "ff", "1", "3", "4", "BIT"), x("BITPOS", "s", "1", "0", "0", "BYTE"), x("BITPOS", "s", "1", "0", "0", "FOO"),
+	x("BITPOS", "e", "0"), x("BITPOS", "e", "1"), x("BITPOS", "nokey", "0"), x("BITPOS", "nokey", "1"), x("BITPOS", "nokey", "1", "x"), x("BITPOS", "nokey", "2"),
+	x("BITPOS", "s", "2"), x("BITPOS", "s", "x"), x("BITPOS", "l", "1"), x("BITPOS", "l", "x"), x("BITPOS", "s", "0", "x"), x("BITPOS", "s", "0", "0", "x"),
+	x("BITPOS", "s", "1", "0", "1", "BIT", "x"), x("BITPOS", "s"), x("SETBIT", "z", "100", "0"), x("BITPOS", "z", "1"), x("BITPOS", "z", "0"),
+	x("BITPOS", "s", "0", "-9223372036854775808", "9223372036854775807", "BIT"),
+	// BITOP
+	x("SET", "a1", "abc"), x("SET", "a2", "\x0f\xf0"), x("BITOP", "AND", "d", "a1", "a2"), x("GET", "d"), x("BITOP", "or", "d", "a1", "a2", "nokey"), x("GET", "d"),
+	x("BITOP", "XOR", "d", "a1", "a2"), x("GET", "d"), x("BITOP", "NOT", "d", "a1"), x("GET", "d"), x("BITOP", "AND", "d", "a1", "nokey"), x("GET", "d"),
+	x("BITOP", "NOT", "d", "a1", "a2"), x("BITOP", "FOO", "d", "a1"), x("BITOP", "AND", "d", "l"), x("BITOP", "AND", "d", "a1", "l"), x("BITOP", "AND", "d"),
+	x("SET", "d", "x", "EX", "100"), x("BITOP", "AND", "d", "nokey"), x("EXISTS", "d"), x("RPUSH", "d", "x"), x("BITOP", "OR", "d", "a1"), x("TYPE", "d"), x("TTL", "d"),
+	x("BITOP", "XOR", "a1", "a1", "a2"), x("GET", "a1"), x("BITOP", "NOT", "e2", "e"), x("EXISTS", "e2"),
+	// BITFIELD
+	x("BITFIELD", "bf", "SET", "i8", "0", "100", "GET", "u4", "0", "INCRBY", "u2", "100", "1"), x("GET", "bf"),
+	x("BITFIELD", "bf", "INCRBY", "i5", "100", "1", "GET", "u4", "0"), x("BITFIELD", "bf", "SET", "u8", "#2", "255", "GET", "u8", "#2"),
+	x("BITFIELD", "bf", "INCRBY", "u2", "102", "1", "OVERFLOW", "SAT", "INCRBY", "u2", "102", "5", "OVERFLOW", "FAIL", "INCRBY", "u2", "102", "1"),
+	x("BITFIELD", "bf", "OVERFLOW", "WRAP", "INCRBY", "i8", "0", "100", "INCRBY", "i8", "0", "100", "OVERFLOW", "SAT", "INCRBY", "i8", "0", "100", "INCRBY", "i8", "0", "-1000"),
+	x("BITFIELD", "bf", "OVERFLOW", "FAIL", "INCRBY", "i8", "0", "-300", "SET", "i8", "0", "200", "SET", "u8", "0", "-1", "SET", "i8", "0", "-128"),
+	x("BITFIELD", "bf", "OVERFLOW", "SAT", "SET", "i8", "0", "200", "SET", "u8", "0", "-1", "SET", "i8", "8", "-200", "GET", "u16", "0"),
+	x("BITFIELD", "bf", "SET", "i64", "0", "-9223372036854775808", "INCRBY", "i64", "0", "-1", "GET", "i64", "0", "OVERFLOW", "SAT", "INCRBY", "i64", "0", "-1"),
+	x("BITFIELD", "bf", "SET", "i64", "0", "9223372036854775807", "OVERFLOW", "SAT", "INCRBY", "i64", "0", "1", "OVERFLOW", "FAIL", "INCRBY", "i64", "0", "1"),
+	x("BITFIELD", "bf", "SET", "u63", "0", "9223372036854775807", "INCRBY", "u63", "0", "1", "OVERFLOW", "SAT", "INCRBY", "u63", "0", "-5", "INCRBY", "u63", "0", "9223372036854775807"),
+	x("BITFIELD", "bf", "SET", "u63", "1", "-1", "GET", "u63", "1", "SET", "i1", "3", "1", "GET", "i1", "3", "GET", "u1", "3"),
+	x("BITFIELD", "bf", "GET", "i8", "1000", "GET", "u8", "#1000"), x("BITFIELD", "nokey", "GET", "i8", "0", "GET", "u16", "3"), x("EXISTS", "nokey"),
+	x("BITFIELD", "nokey"), x("BITFIELD", "l"), x("BITFIELD", "l", "GET", "i8", "0"), x("BITFIELD", "l", "SET", "i8", "0", "1"),
+	x("BITFIELD", "bf", "GET", "I8", "0"), x("BITFIELD", "bf", "GET", "u64", "0"), x("BITFIELD", "bf", "GET", "i65", "0"), x("BITFIELD", "bf", "GET", "i0", "0"),
+	x("BITFIELD", "bf", "GET", "i", "0"), x("BITFIELD", "bf", "GET", "", "0"), x("BITFIELD", "bf", "GET", "i8"), x("BITFIELD", "bf", "GET", "i8", "-1"),
+	x("BITFIELD", "bf", "GET", "i8", "#-1"), x("BITFIELD", "bf", "GET", "i8", "x"), x("BITFIELD", "bf", "GET", "i8", "4294967296"),
+	x("BITFIELD", "bf", "SET", "i8", "0"), x("BITFIELD", "bf", "SET", "i8", "0", "x"), x("BITFIELD", "bf", "INCRBY", "i8", "0", "1.5"),
+	x("BITFIELD", "bf", "OVERFLOW"), x("BITFIELD", "bf", "OVERFLOW", "foo"), x("BITFIELD", "bf", "FOO", "i8", "0"), x("BITFIELD", "bf", "GET", "i8", "0", "SET", "u8", "x", "1"),
+	x("BITFIELD", "bf", "GET", "i8", "0", "OVERFLOW", "wrap"), x("BITFIELD", "nokey2", "OVERFLOW", "FAIL", "SET", "u2", "30", "7"), x("GET", "nokey2"),
+	x("SET", "t2", "ab", "PX", "100000"), x("BITFIELD", "t2", "SET", "u8", "40", "1"), x("GET", "t2"), x("TTL", "t2"),
+	x("BITFIELD_RO", "bf", "GET", "i8", "0", "GET", "u4", "#3"), x("BITFIELD_RO", "bf", "SET", "i8", "0", "1"), x("BITFIELD_RO", "bf", "INCRBY", "i8", "0", "1"),
+	x("BITFIELD_RO", "l", "GET", "i8", "0"), x("BITFIELD_RO", "l", "SET", "i8", "0", "1"), x("BITFIELD_RO", "nokey"), x("BITFIELD_RO", "bf", "OVERFLOW", "SAT", "GET", "u8", "0"),
+	x("BITFIELD"), x("BITFIELD_RO"),
+}
+
+func TestDiffSketchScripts(t *testing.T) {
+	scripts := []struct {
+		name string
+		cmds []diffCmd
+	}{
+		{"bitmap", bitmapScript},
+	}
+	p := redisPair(t)
+	for _, proto := range []string{"RESP2", "RESP3"} {
+		t.Run(proto, func(t *testing.T) {
+			if proto == "RESP3" {
+				hello3(t, p)
+			}
+			for _, s := range scripts {
+				t.Run(s.name, func(t *testing.T) {
+					p := p.For(t)
+					p.Compare(false, "FLUSHALL")
+					runDiff(t, p, s.cmds)
+				})
+			}
+		})
+	}
+}
+
+// sketchKey is a key of the random sketch generators: few, so that
+// commands meet each other's keys and types.
+func sketchKey(r *rand.Rand, prefix string) string {
+	if r.IntN(10) == 0 {
+		return pick(r, diffKeyNames)
+	}
+	return prefix + strconv.Itoa(r.IntN(3))
+}
+
+// bitOffsetArg is a small bit offset (never one that would build a big
+// string on redis-server), now and then an invalid one.
+func bitOffsetArg(r *rand.Rand) string {
+	switch r.IntN(12) {
+	case 0:
+		return pick(r, []string{"-1", "x", "4294967296", "9223372036854775807", ""})
+	}
+	return strconv.Itoa(r.IntN(80))
+}
+
+// genBitfield is a BITFIELD or BITFIELD_RO call with up to four random
+// subcommands over small offsets.
+func genBitfield(name string) func(r *rand.Rand) []string {
+	return func(r *rand.Rand) []string {
+		args := []string{name, diffKey(r)}
+		for range r.IntN(5) {
+			typ := pick(r, []string{"i", "u"}) + strconv.Itoa(1+r.IntN(64))
+			if r.IntN(15) == 0 {
+				typ = pick(r, []string{"u64", "i0", "x8", "I8"})
+			}
+			off := bitOffsetArg(r)
+			if r.IntN(4) == 0 {
+				off = "#" + strconv.Itoa(r.IntN(4))
+			}
+			switch r.IntN(5) {
+			case 0:
+				args = append(args, "OVERFLOW", pick(r, []string{"WRAP", "SAT", "FAIL", "sat", "nope"}))
+			case 1, 2:
+				args = append(args, "GET", typ, off)
+			case 3:
+				args = append(args, "SET", typ, off, pick(r, diffInts))
+			default:
+				args = append(args, "INCRBY", typ, off, pick(r, diffInts))
+			}
+		}
+		return args
+	}
+}
+
+// genBitRange appends BITCOUNT/BITPOS's optional start, end and unit.
+func genBitRange(r *rand.Rand, args []string, minArgs int) []string {
+	n := minArgs + r.IntN(4)
+	for i := 0; len(args) < n; i++ {
+		if i < 2 {
+			args = append(args, diffIndex(r))
+		} else {
+			args = append(args, pick(r, []string{"BIT", "BYTE", "bit", "x"}))
+		}
+	}
+	return args
+}
+
+func init() {
+	diffGens = append(diffGens,
+		diffGen{name: "SETBIT", weight: 3, args: func(r *rand.Rand) []string {
+			return []string{"SETBIT", diffKey(r), bitOffsetArg(r), pick(r, []string{"0", "1", "1", "2", "x"})}
+		}},
+		diffGen{name: "GETBIT", args: func(r *rand.Rand) []string { return []string{"GETBIT", diffKey(r), bitOffsetArg(r)} }},
+		diffGen{name: "BITCOUNT", weight: 2, args: func(r *rand.Rand) []string {
+			if r.IntN(3) == 0 {
+				return []string{"BITCOUNT", diffKey(r)}
+			}
+			return genBitRange(r, []string{"BITCOUNT", diffKey(r)}, 4)
+		}},
+		diffGen{name: "BITPOS", weight: 2, args: func(r *rand.Rand) []string {
+			return genBitRange(r, []string{"BITPOS", diffKey(r), pick(r, []string{"0", "1", "1", "0", "2"})}, 3)
+		}},
+		diffGen{name: "BITOP", weight: 2, args: func(r *rand.Rand) []string {
+			op := pick(r, []string{"AND", "OR", "XOR", "NOT", "not", "foo"})
+			return append([]string{"BITOP", op, diffKey(r)}, diffKeys(r, 1+r.IntN(3))...)
+		}},
+		diffGen{name: "BITFIELD", weight: 2, args: genBitfield("BITFIELD")},
+		diffGen{name: "BITFIELD_RO", args: genBitfield("BITFIELD_RO")},
+	)
+}
