@@ -207,6 +207,11 @@ func init() {
 		{name: "BITOP", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 2, lastKey: -1, step: 1, group: "bitmap", summary: "Performs bitwise operations on multiple strings, and stores the result.", fn: cmdBitOp},
 		{name: "BITFIELD", arity: -2, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "bitmap", summary: "Performs arbitrary bitfield integer operations on strings.", fn: cmdBitfield},
 		{name: "BITFIELD_RO", arity: -2, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "bitmap", summary: "Performs arbitrary read-only bitfield integer operations on strings.", fn: cmdBitfieldRO},
+		{name: "PFADD", arity: -2, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "hyperloglog", summary: "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.", fn: cmdPFAdd},
+		// PFCOUNT is read-only in Redis, but it caches the estimate in the
+		// value; here every store write goes through a write command.
+		{name: "PFCOUNT", arity: -2, flags: flagWrite, firstKey: 1, lastKey: -1, step: 1, group: "hyperloglog", summary: "Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).", fn: cmdPFCount},
+		{name: "PFMERGE", arity: -2, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: -1, step: 1, group: "hyperloglog", summary: "Merges one or more HyperLogLog values into a single key.", fn: cmdPFMerge},
 	}
 	byName = buildIndex(commands)
 }

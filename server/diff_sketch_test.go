@@ -71,12 +71,49 @@ var bitmapScript = []diffCmd{
 	x("BITFIELD"), x("BITFIELD_RO"),
 }
 
+// hllScript checks PFADD, PFCOUNT and PFMERGE replies and the stored
+// bytes (GET) through sparse values, promotion to dense, merges and
+// corrupt values.
+var hllScript = func() []diffCmd {
+	cmds := []diffCmd{
+		x("PFADD", "h"), x("GET", "h"), x("PFADD", "h"), x("PFADD", "h", "a", "b", "c"), x("GET", "h"), x("PFADD", "h", "a"), x("PFCOUNT", "h"), x("GET", "h"),
+		x("PFCOUNT", "h"), x("PFADD", "h", "d"), x("GET", "h"), x("PFCOUNT", "nokey"), x("PFCOUNT", "nokey", "nokey2"), x("EXISTS", "nokey"),
+		x("PFADD", "h2", "c", "d", "e", "f"), x("PFCOUNT", "h", "h2"), x("PFCOUNT", "h", "h2", "nokey"), x("GET", "h2"),
+		x("PFMERGE", "m", "h", "h2"), x("GET", "m"), x("PFCOUNT", "m"), x("PFMERGE", "m"), x("GET", "m"), x("PFMERGE", "m2"), x("GET", "m2"),
+		x("PFMERGE", "h", "h2", "nokey"), x("GET", "h"),
+		x("SET", "s", "hello"), x("RPUSH", "l", "a"), x("SET", "e", ""),
+		x("PFADD", "s", "a"), x("PFADD", "l", "a"), x("PFADD", "e", "a"), x("PFCOUNT", "s"), x("PFCOUNT", "l"), x("PFCOUNT", "h", "s"), x("PFCOUNT", "h", "l"),
+		x("PFCOUNT", "s", "l"), x("PFMERGE", "h", "s"), x("PFMERGE", "s", "h"), x("PFMERGE", "l", "h"), x("PFMERGE", "h", "l"), x("PFMERGE", "nokey3", "s"), x("EXISTS", "nokey3"),
+		// Corrupt values behind a valid header.
+		x("SET", "c1", "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f"), x("PFCOUNT", "c1"), x("PFADD", "c1", "a"), x("GET", "c1"),
+		x("SET", "c2", "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80"), x("PFCOUNT", "c2"), x("PFADD", "c2", "a"), x("PFCOUNT", "h", "c2"), x("PFMERGE", "m", "c2"),
+		x("SET", "c3", "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xff\x00"), x("PFCOUNT", "c3"), x("PFADD", "c3", "a", "b"), x("GET", "c3"),
+		x("SET", "c4", "HYLL\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xff"), x("PFCOUNT", "c4"),
+		x("SET", "c5", "HYLL\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xff"), x("PFCOUNT", "c5"), x("PFADD", "c5", "x"),
+		x("SET", "c6", "HYLL\x01\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00\x7f\xff"), x("PFCOUNT", "c6"), x("PFADD", "c6"), x("PFCOUNT", "c6"),
+		x("SET", "t", "x"), x("DEL", "t"), x("PFADD", "t", "a"), x("EXPIRE", "t", "1000"), x("PFADD", "t", "b"), x("TTL", "t"), x("PFMERGE", "t", "h"), x("TTL", "t"),
+		x("PFADD"), x("PFCOUNT"), x("PFMERGE"),
+	}
+	// Grow sketches one batch at a time through sparse and into dense,
+	// comparing the bytes after every step.
+	for i := 0; i < 3000; i += 150 {
+		args := []string{"PFADD", "big"}
+		for j := i; j < i+150; j++ {
+			args = append(args, "e"+strconv.Itoa(j))
+		}
+		cmds = append(cmds, x(args...), x("GET", "big"), x("PFCOUNT", "big"), x("PFCOUNT", "big", "h"))
+	}
+	cmds = append(cmds, x("PFMERGE", "m3", "h", "big"), x("GET", "m3"), x("PFMERGE", "h", "big"), x("GET", "h"), x("PFADD", "big", "zz"), x("GET", "big"))
+	return cmds
+}()
+
 func TestDiffSketchScripts(t *testing.T) {
 	scripts := []struct {
 		name string
 		cmds []diffCmd
 	}{
 		{"bitmap", bitmapScript},
+		{"hll", hllScript},
 	}
 	p := redisPair(t)
 	for _, proto := range []string{"RESP2", "RESP3"} {
@@ -177,5 +214,27 @@ func init() {
 		}},
 		diffGen{name: "BITFIELD", weight: 2, args: genBitfield("BITFIELD")},
 		diffGen{name: "BITFIELD_RO", args: genBitfield("BITFIELD_RO")},
+		diffGen{name: "PFADD", weight: 4, args: func(r *rand.Rand) []string {
+			args := []string{"PFADD", sketchKey(r, "hll")}
+			for range r.IntN(40) {
+				args = append(args, strconv.Itoa(r.IntN(5000)))
+			}
+			return args
+		}},
+		diffGen{name: "PFCOUNT", weight: 2, args: func(r *rand.Rand) []string {
+			args := []string{"PFCOUNT"}
+			for range 1 + r.IntN(3) {
+				args = append(args, sketchKey(r, "hll"))
+			}
+			return args
+		}},
+		diffGen{name: "PFMERGE", args: func(r *rand.Rand) []string {
+			args := []string{"PFMERGE"}
+			for range 1 + r.IntN(3) {
+				args = append(args, sketchKey(r, "hll"))
+			}
+			return args
+		}},
+		diffGen{name: "GET", args: func(r *rand.Rand) []string { return []string{"GET", sketchKey(r, "hll")} }},
 	)
 }
