@@ -154,14 +154,14 @@ func latDistance(lat1, lat2 float64) float64 {
 // Redis's geohashGetDistance computes it.
 func Distance(lon1, lat1, lon2, lat2 float64) float64 {
 	lon1r, lon2r := lon1*degToRad, lon2*degToRad
-	v := math.Sin((lon2r - lon1r) / 2)
+	v := sin((lon2r - lon1r) / 2)
 	if v == 0 {
 		return latDistance(lat1, lat2)
 	}
 	lat1r, lat2r := lat1*degToRad, lat2*degToRad
-	u := math.Sin((lat2r - lat1r) / 2)
-	a := u*u + math.Cos(lat1r)*math.Cos(lat2r)*v*v
-	return 2.0 * EarthRadius * math.Asin(math.Sqrt(a))
+	u := sin((lat2r - lat1r) / 2)
+	a := u*u + cos(lat1r)*cos(lat2r)*v*v
+	return 2.0 * EarthRadius * asin(math.Sqrt(a))
 }
 
 // Shape is a search area: a circle of Radius, or a box of Width by Height
@@ -201,8 +201,8 @@ func (s *Shape) boundingBox() (minLon, minLat, maxLon, maxLat float64) {
 	height *= s.Conversion
 	width *= s.Conversion
 	latDelta := height / EarthRadius / degToRad
-	lonDeltaTop := width / EarthRadius / math.Cos((s.Lat+latDelta)*degToRad) / degToRad
-	lonDeltaBottom := width / EarthRadius / math.Cos((s.Lat-latDelta)*degToRad) / degToRad
+	lonDeltaTop := width / EarthRadius / cos((s.Lat+latDelta)*degToRad) / degToRad
+	lonDeltaBottom := width / EarthRadius / cos((s.Lat-latDelta)*degToRad) / degToRad
 	if s.Lat < 0 {
 		minLon, maxLon = s.Lon-lonDeltaBottom, s.Lon+lonDeltaBottom
 	} else {

@@ -212,6 +212,16 @@ func init() {
 		// value; here every store write goes through a write command.
 		{name: "PFCOUNT", arity: -2, flags: flagWrite, firstKey: 1, lastKey: -1, step: 1, group: "hyperloglog", summary: "Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).", fn: cmdPFCount},
 		{name: "PFMERGE", arity: -2, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: -1, step: 1, group: "hyperloglog", summary: "Merges one or more HyperLogLog values into a single key.", fn: cmdPFMerge},
+		{name: "GEOADD", arity: -5, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "geo", summary: "Adds one or more members to a geospatial index. The key is created if it doesn't exist.", fn: cmdGeoAdd},
+		{name: "GEOPOS", arity: -2, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "geo", summary: "Returns the longitude and latitude of members from a geospatial index.", fn: cmdGeoPos},
+		{name: "GEOHASH", arity: -2, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "geo", summary: "Returns members from a geospatial index as geohash strings.", fn: cmdGeoHash},
+		{name: "GEODIST", arity: -4, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "geo", summary: "Returns the distance between two members of a geospatial index.", fn: cmdGeoDist},
+		{name: "GEORADIUS", arity: -6, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "geo", summary: "Queries a geospatial index for members within a distance from a coordinate, optionally stores the result.", fn: cmdGeoRadius, keysFn: geoRadiusKeys},
+		{name: "GEORADIUS_RO", arity: -6, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "geo", summary: "Returns members from a geospatial index that are within a distance from a coordinate.", fn: cmdGeoRadiusRO},
+		{name: "GEORADIUSBYMEMBER", arity: -5, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "geo", summary: "Queries a geospatial index for members within a distance from a member, optionally stores the result.", fn: cmdGeoRadiusByMember, keysFn: geoRadiusKeys},
+		{name: "GEORADIUSBYMEMBER_RO", arity: -5, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "geo", summary: "Returns members from a geospatial index that are within a distance from a member.", fn: cmdGeoRadiusByMemberRO},
+		{name: "GEOSEARCH", arity: -7, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "geo", summary: "Queries a geospatial index for members inside an area of a box or a circle.", fn: cmdGeoSearch},
+		{name: "GEOSEARCHSTORE", arity: -8, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, step: 1, group: "geo", summary: "Queries a geospatial index for members inside an area of a box or a circle, optionally stores the result.", fn: cmdGeoSearchStore},
 	}
 	byName = buildIndex(commands)
 }

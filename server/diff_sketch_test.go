@@ -107,6 +107,93 @@ var hllScript = func() []diffCmd {
 	return cmds
 }()
 
+// geoScript covers the geo commands: positions, distances, hashes, every
+// search form and option, stores, and the errors in Redis's order.
+var geoScript = func() []diffCmd {
+	cmds := []diffCmd{
+		x("GEOADD", "g", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"),
+		x("GEOADD", "g", "CH", "13.361389", "38.115556", "Palermo", "2.349014", "48.864716", "Paris"), x("GEOADD", "g", "CH", "13.4", "38.1", "Palermo"),
+		x("GEOADD", "g", "NX", "1", "1", "Palermo", "12.496366", "41.902782", "Rome"), x("GEOADD", "g", "XX", "CH", "13.361389", "38.115556", "Palermo", "9", "45", "Milan"),
+		x("GEOADD", "g", "XX", "NX", "1", "1", "a"), x("GEOADD", "g", "GT", "1", "1", "a"), x("GEOADD", "g", "1", "1"), x("GEOADD", "g", "1", "1", "a", "2"),
+		x("GEOADD", "g", "x", "1", "a"), x("GEOADD", "g", "1", "y", "a"), x("GEOADD", "g", "181", "1", "a"), x("GEOADD", "g", "1", "86", "a"), x("GEOADD", "g", "inf", "1", "a"),
+		x("GEOADD", "g", "1", "-inf", "a"), x("GEOADD", "g", "nan", "1", "a"), x("GEOADD", "g", "1", "1", "ok", "200", "1", "bad"), x("ZCARD", "g"),
+		x("GEOADD", "g", "NX", "CH", "XX", "1", "1", "a"), x("GEOADD", "g", "CH", "CH", "CH"), x("GEOADD", "nog", "XX", "1", "1", "a"), x("EXISTS", "nog"),
+		x("GEOADD", "g", "-180", "-85.05112878", "sw", "180", "85.05112878", "ne", "0", "0", "zero"), x("ZRANGE", "g", "0", "-1", "WITHSCORES"),
+		x("SET", "s", "x"), x("GEOADD", "s", "1", "1", "a"), x("GEOADD", "s", "1", "100", "a"), x("GEOADD"),
+		// GEOPOS / GEOHASH / GEODIST
+		x("GEOPOS", "g", "Palermo", "nope", "Catania", "sw", "ne", "zero"), x("GEOPOS", "nog", "a", "b"), x("GEOPOS", "s", "a"), x("GEOPOS", "g"),
+		x("GEOHASH", "g", "Palermo", "nope", "Catania", "sw", "ne", "zero"), x("GEOHASH", "nog", "a"), x("GEOHASH", "s", "a"), x("GEOHASH", "g"),
+		x("GEODIST", "g", "Palermo", "Catania"), x("GEODIST", "g", "Palermo", "Catania", "km"), x("GEODIST", "g", "Palermo", "Catania", "MI"),
+		x("GEODIST", "g", "Palermo", "Catania", "ft"), x("GEODIST", "g", "Palermo", "Catania", "m"), x("GEODIST", "g", "sw", "ne"), x("GEODIST", "g", "Palermo", "Palermo"),
+		x("GEODIST", "g", "Palermo", "nope"), x("GEODIST", "nog", "a", "b"), x("GEODIST", "s", "a", "b"), x("GEODIST", "g", "a", "b", "yd"), x("GEODIST", "g", "a", "b", "km", "x"),
+		x("GEODIST", "s", "a", "b", "yd"), x("GEODIST", "g", "a"),
+		x("ZADD", "zs", "0", "a", "-1", "b", "4503599627370496", "c", "1e300", "d", "-inf", "e", "inf", "f", "123.5", "g"), x("GEOPOS", "zs", "a", "b", "c", "d", "e", "f", "g"),
+		x("GEOHASH", "zs", "a", "b", "c", "d", "e", "f", "g"), x("GEODIST", "zs", "a", "g"),
+		// GEORADIUS and friends
+		x("GEORADIUS", "g", "15", "37", "200", "km"), x("GEORADIUS", "g", "15", "37", "200", "km", "ASC"), x("GEORADIUS", "g", "15", "37", "200", "km", "DESC"),
+		x("GEORADIUS", "g", "15", "37", "2000", "km", "WITHDIST", "WITHCOORD", "WITHHASH", "ASC"), x("GEORADIUS", "g", "15", "37", "2000", "km", "withhash", "withdist"),
+		x("GEORADIUS", "g", "15", "37", "2000", "km", "COUNT", "2"), x("GEORADIUS", "g", "15", "37", "2000", "km", "COUNT", "2", "DESC"), x("GEORADIUS", "g", "15", "37", "2000", "km", "COUNT", "1", "ANY"),
+		x("GEORADIUS", "g", "15", "37", "2000", "km", "COUNT", "0"), x("GEORADIUS", "g", "15", "37", "2000", "km", "COUNT", "-1"), x("GEORADIUS", "g", "15", "37", "2000", "km", "COUNT", "x"),
+		x("GEORADIUS", "g", "15", "37", "2000", "km", "COUNT"), x("GEORADIUS", "g", "15", "37", "2000", "km", "ANY"), x("GEORADIUS", "g", "15", "37", "2000", "km", "FOO"),
+		x("GEORADIUS", "g", "15", "37", "-1", "km"), x("GEORADIUS", "g", "15", "37", "x", "km"), x("GEORADIUS", "g", "15", "37", "1", "yd"), x("GEORADIUS", "g", "200", "37", "1", "km"),
+		x("GEORADIUS", "g", "15", "37", "0", "km"), x("GEORADIUS", "g", "13.361389", "38.115556", "0", "m"), x("GEORADIUS", "g", "0", "0", "inf", "km", "ASC"),
+		x("GEORADIUS", "g", "0", "0", "30000", "km", "ASC"), x("GEORADIUS", "g", "0", "0", "20000", "mi", "DESC", "WITHDIST"),
+		x("GEORADIUS", "g", "15", "37", "2000", "km", "STORE", "dst"), x("ZRANGE", "dst", "0", "-1", "WITHSCORES"), x("GEORADIUS", "g", "15", "37", "2000", "km", "STOREDIST", "dst", "COUNT", "2"),
+		x("ZRANGE", "dst", "0", "-1", "WITHSCORES"), x("GEORADIUS", "g", "15", "37", "1", "m", "STORE", "dst"), x("EXISTS", "dst"), x("GEORADIUS", "g", "15", "37", "1", "m", "STORE", "dst", "WITHDIST"),
+		x("GEORADIUS", "nog", "15", "37", "1", "km"), x("GEORADIUS", "nog", "15", "37", "1", "km", "STORE", "g2"), x("SET", "dst", "v"), x("GEORADIUS", "nog", "1", "2", "1", "km", "STORE", "dst"), x("EXISTS", "dst"),
+		x("GEORADIUS", "s", "15", "37", "1", "km"), x("GEORADIUS", "nog", "x", "37", "1", "km"), x("GEORADIUS", "g", "15", "37", "1", "km", "STORE"),
+		x("GEORADIUS_RO", "g", "15", "37", "200", "km", "WITHDIST"), x("GEORADIUS_RO", "g", "15", "37", "200", "km", "STORE", "dst"), x("GEORADIUS_RO", "g", "15", "37", "200", "km", "STOREDIST", "dst"),
+		x("GEORADIUSBYMEMBER", "g", "Palermo", "200", "km", "WITHDIST", "WITHCOORD"), x("GEORADIUSBYMEMBER", "g", "Palermo", "2000", "km", "COUNT", "3", "DESC"),
+		x("GEORADIUSBYMEMBER", "g", "nope", "200", "km"), x("GEORADIUSBYMEMBER", "g", "nope", "x", "km"), x("GEORADIUSBYMEMBER", "g", "Palermo", "x", "km"), x("GEORADIUSBYMEMBER", "g", "Palermo", "1", "yd"),
+		x("GEORADIUSBYMEMBER", "nog", "nope", "x", "yd"), x("GEORADIUSBYMEMBER", "nog", "nope", "x", "yd", "STORE", "dst"), x("GEORADIUSBYMEMBER", "nog", "nope", "x", "yd", "FOO"),
+		x("GEORADIUSBYMEMBER", "g", "Palermo", "500", "km", "STORE", "dst"), x("ZRANGE", "dst", "0", "-1", "WITHSCORES"), x("GEORADIUSBYMEMBER", "s", "a", "1", "km"),
+		x("GEORADIUSBYMEMBER_RO", "g", "Palermo", "200", "km"), x("GEORADIUSBYMEMBER_RO", "g", "Palermo", "200", "km", "STORE", "x"),
+		// GEOSEARCH / GEOSEARCHSTORE
+		x("GEOSEARCH", "g", "FROMMEMBER", "Palermo", "BYRADIUS", "200", "km"), x("GEOSEARCH", "g", "FROMLONLAT", "15", "37", "BYBOX", "400", "400", "km", "ASC", "WITHDIST"),
+		x("GEOSEARCH", "g", "FROMLONLAT", "15", "37", "BYBOX", "4000", "400", "km", "ASC", "WITHCOORD"), x("GEOSEARCH", "g", "FROMLONLAT", "15", "37", "BYBOX", "400", "4000", "km", "DESC"),
+		x("GEOSEARCH", "g", "FROMLONLAT", "0", "0", "BYBOX", "40000", "20000", "km", "ASC"), x("GEOSEARCH", "g", "FROMLONLAT", "15", "-37", "BYBOX", "4000", "10000", "km", "ASC"),
+		x("GEOSEARCH", "g", "BYRADIUS", "200", "km", "FROMMEMBER", "Catania", "WITHHASH"), x("GEOSEARCH", "g", "FROMMEMBER", "Palermo", "BYRADIUS", "2000", "km", "COUNT", "2", "ANY"),
+		x("GEOSEARCH", "g", "FROMMEMBER", "Palermo", "BYRADIUS", "2000", "km", "COUNT", "2", "ANY", "DESC"), x("GEOSEARCH", "g", "FROMMEMBER", "Palermo", "BYBOX", "0", "0", "km"),
+		x("GEOSEARCH", "g", "FROMMEMBER", "nope", "BYRADIUS", "1", "km"), x("GEOSEARCH", "g", "FROMMEMBER", "nope", "BYRADIUS", "x", "km"), x("GEOSEARCH", "g", "FROMLONLAT", "1", "2", "FROMMEMBER", "Palermo", "BYRADIUS", "1", "km"),
+		x("GEOSEARCH", "g", "FROMMEMBER", "Palermo", "FROMLONLAT", "1", "2", "BYRADIUS", "1", "km"), x("GEOSEARCH", "g", "FROMLONLAT", "1", "2", "BYRADIUS", "1", "km", "BYBOX", "1", "1", "km"),
+		x("GEOSEARCH", "g", "FROMLONLAT", "1", "2", "BYBOX", "1", "1", "km", "BYRADIUS", "1", "km"), x("GEOSEARCH", "g", "BYRADIUS", "1", "km", "WITHDIST", "ASC"),
+		x("GEOSEARCH", "g", "FROMLONLAT", "1", "2", "WITHDIST", "ASC", "COUNT", "3"), x("geosearch", "g", "BYBOX", "1", "1", "km", "WITHDIST"), x("geoSearch", "g", "fromlonlat", "1", "2", "withdist", "asc"),
+		x("GEOSEARCH", "g", "FROMLONLAT", "1", "2", "BYRADIUS", "1", "km", "ANY"), x("GEOSEARCH", "g", "FROMLONLAT", "1", "2", "BYRADIUS", "1", "km", "STORE", "x"),
+		x("GEOSEARCH", "g", "FROMLONLAT", "1", "2", "BYRADIUS", "1", "km", "STOREDIST"), x("GEOSEARCH", "g", "FROMLONLAT", "1", "2", "BYRADIUS", "1", "km", "COUNT", "0"),
+		x("GEOSEARCH", "g", "FROMLONLAT", "1", "2", "BYBOX", "-1", "1", "km"), x("GEOSEARCH", "g", "FROMLONLAT", "1", "2", "BYBOX", "x", "1", "km"), x("GEOSEARCH", "g", "FROMLONLAT", "1", "2", "BYBOX", "1", "x", "km"),
+		x("GEOSEARCH", "g", "FROMLONLAT", "1", "2", "BYBOX", "1", "1", "yd"), x("GEOSEARCH", "g", "FROMLONLAT", "1", "2", "BYBOX", "1", "1"), x("GEOSEARCH", "g", "FROMLONLAT", "1", "100", "BYBOX", "1", "1", "km"),
+		x("GEOSEARCH", "g", "FROMLONLAT", "x", "2", "BYBOX", "1", "1", "km"), x("GEOSEARCH", "nog", "FROMMEMBER", "x", "BYRADIUS", "1", "km"), x("GEOSEARCH", "nog", "FROMMEMBER", "x", "BYRADIUS", "x", "km"),
+		x("GEOSEARCH", "s", "FROMMEMBER", "x", "BYRADIUS", "1", "km"), x("GEOSEARCH", "g", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km", "WITHDIST", "WITHDIST"),
+		x("GEOSEARCHSTORE", "dst", "g", "FROMMEMBER", "Palermo", "BYRADIUS", "500", "km"), x("ZRANGE", "dst", "0", "-1", "WITHSCORES"),
+		x("GEOSEARCHSTORE", "dst", "g", "FROMMEMBER", "Palermo", "BYRADIUS", "500", "km", "STOREDIST", "COUNT", "2"), x("ZRANGE", "dst", "0", "-1", "WITHSCORES"),
+		x("GEOSEARCHSTORE", "dst", "g", "FROMLONLAT", "15", "37", "BYBOX", "1", "1", "m"), x("EXISTS", "dst"), x("GEOSEARCHSTORE", "dst", "nog", "FROMLONLAT", "15", "37", "BYBOX", "1", "1", "m"),
+		x("GEOSEARCHSTORE", "dst", "g", "FROMLONLAT", "15", "37", "BYBOX", "1", "1", "m", "WITHDIST"), x("GEOSEARCHSTORE", "dst", "g", "FROMLONLAT", "15", "37", "BYBOX", "1", "1", "m", "STORE", "x"),
+		x("GEOSEARCHSTORE", "dst", "s", "FROMLONLAT", "15", "37", "BYBOX", "1", "1", "m"), x("SET", "dst", "x", "EX", "100"), x("GEOSEARCHSTORE", "dst", "g", "FROMLONLAT", "15", "37", "BYRADIUS", "900", "km"),
+		x("TYPE", "dst"), x("TTL", "dst"), x("GEOSEARCHSTORE", "g", "g", "FROMLONLAT", "15", "37", "BYRADIUS", "300", "km"), x("ZRANGE", "g", "0", "-1"),
+		x("GEOSEARCH", "g"), x("GEOSEARCHSTORE", "d", "g", "FROMLONLAT", "1", "2", "BYRADIUS", "1"),
+	}
+	// A grid of points near the poles, the antimeridian and the equator,
+	// searched at many radii and box sizes: the nine-box walk and the
+	// distance filter must find exactly what Redis finds.
+	grid := []string{"GEOADD", "grid"}
+	for i, lon := range []float64{-179.9, -120, -45.5, -0.01, 0, 0.01, 33.3, 90, 179.99} {
+		for j, lat := range []float64{-85, -70, -33.3, -0.01, 0, 0.02, 45, 67, 84.9} {
+			grid = append(grid, strconv.FormatFloat(lon, 'f', -1, 64), strconv.FormatFloat(lat, 'f', -1, 64), "p"+strconv.Itoa(i)+"_"+strconv.Itoa(j))
+		}
+	}
+	cmds = append(cmds, x(grid...))
+	for _, c := range [][2]string{{"0", "0"}, {"179.9", "0"}, {"-179.95", "84"}, {"10", "-80"}, {"-45", "-33"}, {"90", "67"}} {
+		for _, r := range []string{"1", "50", "500", "2000", "6000", "15000"} {
+			cmds = append(cmds,
+				x("GEOSEARCH", "grid", "FROMLONLAT", c[0], c[1], "BYRADIUS", r, "km", "ASC", "WITHDIST", "WITHCOORD", "WITHHASH"),
+				x("GEOSEARCH", "grid", "FROMLONLAT", c[0], c[1], "BYRADIUS", r, "km"),
+				x("GEOSEARCH", "grid", "FROMLONLAT", c[0], c[1], "BYBOX", r, r, "km", "DESC", "WITHDIST"),
+				x("GEOSEARCH", "grid", "FROMLONLAT", c[0], c[1], "BYBOX", r, "100", "mi"))
+		}
+	}
+	return cmds
+}()
+
 func TestDiffSketchScripts(t *testing.T) {
 	scripts := []struct {
 		name string
@@ -114,6 +201,7 @@ func TestDiffSketchScripts(t *testing.T) {
 	}{
 		{"bitmap", bitmapScript},
 		{"hll", hllScript},
+		{"geo", geoScript},
 	}
 	p := redisPair(t)
 	for _, proto := range []string{"RESP2", "RESP3"} {
