@@ -324,5 +324,147 @@ func init() {
 			return args
 		}},
 		diffGen{name: "GET", args: func(r *rand.Rand) []string { return []string{"GET", sketchKey(r, "hll")} }},
+		diffGen{name: "GEOADD", weight: 4, args: genGeoAdd},
+		diffGen{name: "GEOPOS", args: func(r *rand.Rand) []string {
+			return []string{"GEOPOS", sketchKey(r, "geo"), geoMemberArg(r), geoMemberArg(r)}
+		}},
+		diffGen{name: "GEOHASH", args: func(r *rand.Rand) []string {
+			return []string{"GEOHASH", sketchKey(r, "geo"), geoMemberArg(r), geoMemberArg(r)}
+		}},
+		diffGen{name: "GEODIST", args: func(r *rand.Rand) []string {
+			args := []string{"GEODIST", sketchKey(r, "geo"), geoMemberArg(r), geoMemberArg(r)}
+			if r.IntN(2) == 0 {
+				args = append(args, geoUnitArg(r))
+			}
+			return args
+		}},
+		diffGen{name: "GEOSEARCH", weight: 3, args: func(r *rand.Rand) []string {
+			return genGeoSearch(r, []string{"GEOSEARCH", sketchKey(r, "geo")}, false)
+		}},
+		diffGen{name: "GEOSEARCHSTORE", args: func(r *rand.Rand) []string {
+			return genGeoSearch(r, []string{"GEOSEARCHSTORE", sketchKey(r, "geo"), sketchKey(r, "geo")}, true)
+		}},
+		diffGen{name: "GEORADIUS", args: func(r *rand.Rand) []string {
+			lon, lat := geoCoord(r)
+			args := []string{pick(r, []string{"GEORADIUS", "GEORADIUS_RO"}), sketchKey(r, "geo"), lon, lat, geoSize(r), geoUnitArg(r)}
+			return genGeoOptions(r, args, true)
+		}},
+		diffGen{name: "GEORADIUSBYMEMBER", args: func(r *rand.Rand) []string {
+			args := []string{pick(r, []string{"GEORADIUSBYMEMBER", "GEORADIUSBYMEMBER_RO"}), sketchKey(r, "geo"), geoMemberArg(r), geoSize(r), geoUnitArg(r)}
+			return genGeoOptions(r, args, true)
+		}},
+		diffGen{name: "ZRANGE", args: func(r *rand.Rand) []string {
+			return []string{"ZRANGE", sketchKey(r, "geo"), "0", "-1", "WITHSCORES"}
+		}},
 	)
+}
+
+// The random geo vocabulary: a few members, coordinates clustered in two
+// regions (so that searches find some) with now and then an invalid one.
+func geoMemberArg(r *rand.Rand) string { return "m" + strconv.Itoa(r.IntN(12)) }
+
+func geoCoord(r *rand.Rand) (lon, lat string) {
+	switch r.IntN(20) {
+	case 0:
+		return pick(r, []string{"181", "x", "inf", "-180", "180"}), pick(r, []string{"0", "86", "-85.05112878", "y"})
+	}
+	baseLon, baseLat := 13.0, 38.0
+	if r.IntN(3) == 0 {
+		baseLon, baseLat = -179.5, -70
+	}
+	f := func(base, spread float64) string {
+		return strconv.FormatFloat(base+(r.Float64()*2-1)*spread, 'f', 6, 64)
+	}
+	return f(baseLon, 0.5+r.Float64()*3), f(baseLat, 0.5+r.Float64()*3)
+}
+
+func geoSize(r *rand.Rand) string {
+	if r.IntN(20) == 0 {
+		return pick(r, []string{"-1", "x", "0"})
+	}
+	return strconv.Itoa(1 + r.IntN(600))
+}
+
+func geoUnitArg(r *rand.Rand) string {
+	return pick(r, []string{"km", "km", "mi", "m", "ft", "KM", "yd"})
+}
+
+func genGeoAdd(r *rand.Rand) []string {
+	args := []string{"GEOADD", sketchKey(r, "geo")}
+	for range r.IntN(3) {
+		args = append(args, pick(r, []string{"NX", "XX", "CH", "ch"}))
+	}
+	for range 1 + r.IntN(4) {
+		lon, lat := geoCoord(r)
+		args = append(args, lon, lat, geoMemberArg(r))
+	}
+	if r.IntN(20) == 0 {
+		args = args[:len(args)-1]
+	}
+	return args
+}
+
+// genGeoOptions appends random reply and limit options, and STORE forms
+// when store is set.
+func genGeoOptions(r *rand.Rand, args []string, store bool) []string {
+	for range r.IntN(4) {
+		switch r.IntN(9) {
+		case 0:
+			args = append(args, "WITHDIST")
+		case 1:
+			args = append(args, "WITHCOORD")
+		case 2:
+			args = append(args, "WITHHASH")
+		case 3:
+			args = append(args, pick(r, []string{"ASC", "DESC"}))
+		case 4:
+			args = append(args, "COUNT", pick(r, []string{"1", "2", "5", "0", "x"}))
+		case 5:
+			args = append(args, "ANY")
+		case 6:
+			if store {
+				args = append(args, pick(r, []string{"STORE", "STOREDIST"}), sketchKey(r, "geo"))
+			}
+		default:
+			args = append(args, pick(r, []string{"FOO", "STOREDIST"}))
+		}
+	}
+	return args
+}
+
+// genGeoSearch builds GEOSEARCH(STORE) arguments: usually one centre and
+// one shape in either order, sometimes none or both.
+func genGeoSearch(r *rand.Rand, args []string, store bool) []string {
+	from := func() []string {
+		if r.IntN(2) == 0 {
+			return []string{"FROMMEMBER", geoMemberArg(r)}
+		}
+		lon, lat := geoCoord(r)
+		return []string{"FROMLONLAT", lon, lat}
+	}
+	by := func() []string {
+		if r.IntN(2) == 0 {
+			return []string{"BYRADIUS", geoSize(r), geoUnitArg(r)}
+		}
+		return []string{"BYBOX", geoSize(r), geoSize(r), geoUnitArg(r)}
+	}
+	parts := [][]string{from(), by()}
+	switch r.IntN(12) {
+	case 0:
+		parts = parts[:1]
+	case 1:
+		parts = append(parts, from())
+	case 2:
+		parts = append(parts, by())
+	}
+	if r.IntN(2) == 0 {
+		parts[0], parts[1%len(parts)] = parts[1%len(parts)], parts[0]
+	}
+	for _, p := range parts {
+		args = append(args, p...)
+	}
+	if store && r.IntN(3) == 0 {
+		args = append(args, "STOREDIST")
+	}
+	return genGeoOptions(r, args, false)
 }
