@@ -58,33 +58,47 @@ func (a dd) divFloat(b float64) dd {
 	return quickTwoSum(q1, q2)
 }
 
-func (a dd) div(b dd) dd {
-	q1 := a.hi / b.hi
-	r := a.add(b.mul(dd{q1, 0}).neg())
-	q2 := r.hi / b.hi
-	r = r.add(b.mul(dd{q2, 0}).neg())
-	q3 := r.hi / b.hi
-	return quickTwoSum(q1, q2).add(dd{q3, 0})
-}
-
 // π and π/2 in double-double.
 var (
 	ddPi     = dd{3.141592653589793116, 1.224646799147353207e-16}
 	ddHalfPi = dd{1.570796326794896558, 6.123233995736766036e-17}
 )
 
-// sinTaylor is the Taylor series of sin for |x| ≤ π/2.
-func sinTaylor(x dd) dd {
-	x2 := x.mul(x)
-	term, sum := x, x
-	for n := 1; n < 40; n++ {
-		term = term.mul(x2).divFloat(float64((2 * n) * (2*n + 1))).neg()
-		sum = sum.add(term)
-		if math.Abs(term.hi) < 1e-36*math.Abs(sum.hi) {
-			break
-		}
+// sinCoef[n] is (-1)^n/(2n+1)!, in double-double.
+var sinCoef = func() [18]dd {
+	var c [18]dd
+	f := dd{1, 0}
+	for n := range c {
+		c[n] = f
+		f = f.divFloat(float64((2*n + 2) * (2*n + 3))).neg()
 	}
-	return sum
+	return c
+}()
+
+// sinTaylor is the Taylor series of sin for |x| ≤ π/2, evaluated by
+// Horner's rule with as many terms as the size of x needs for a remainder
+// below 2^-110 of the result.
+func sinTaylor(x dd) dd {
+	a := math.Abs(x.hi)
+	var n int
+	switch {
+	case a < 1e-4:
+		n = 4
+	case a < 1e-2:
+		n = 7
+	case a < 0.25:
+		n = 11
+	case a < 0.8:
+		n = 14
+	default:
+		n = len(sinCoef) - 1
+	}
+	x2 := x.mul(x)
+	p := sinCoef[n]
+	for i := n - 1; i >= 0; i-- {
+		p = p.mul(x2).add(sinCoef[i])
+	}
+	return p.mul(x)
 }
 
 // sinDD is sin of a double-double argument in [-π, π], folded into
@@ -132,10 +146,17 @@ func asin(x float64) float64 {
 	if !(x > 0 && x < 1) {
 		return y0 // 0, 1 (π/2 exactly rounded) and NaN need no refining
 	}
+	// Newton's step y += (x - sin y)/cos y squares the error, so from
+	// Go's few-ulp estimate one step lands within 2^-100 (two near 1,
+	// where the slope grows); the step is tiny, so cos y in plain double
+	// precision is enough.
 	y := dd{y0, 0}
-	for range 2 {
-		// y += (x - sin y) / cos y
-		y = y.add(dd{x, 0}.add(sinDD(y).neg()).div(cosDD(y)))
+	steps := 1
+	if x > 0.9 {
+		steps = 2
+	}
+	for range steps {
+		y = y.add(dd{x, 0}.add(sinDD(y).neg()).divFloat(math.Cos(y.hi)))
 	}
 	return y.hi + y.lo
 }

@@ -70,3 +70,16 @@ func TestAsinFixesGoRounding(t *testing.T) {
 	assert.Equal(t, math.Pi/2, asin(1))
 	assert.Equal(t, 0.0, asin(0))
 }
+
+func TestFastDistanceCloseToExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 0))
+	for range 2000 {
+		lon1, lon2 := r.Float64()*360-180, r.Float64()*360-180
+		lat1, lat2 := r.Float64()*170-85, r.Float64()*170-85
+		if r.IntN(2) == 0 { // near neighbours too
+			lon2, lat2 = lon1+r.Float64()*1e-3, lat1+r.Float64()*1e-3
+		}
+		exact, fast := Distance(lon1, lat1, lon2, lat2), fastDistance(lon1, lat1, lon2, lat2)
+		assert.InDelta(t, exact, fast, 1e-11*exact+1e-12, "%v,%v %v,%v", lon1, lat1, lon2, lat2)
+	}
+}

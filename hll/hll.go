@@ -62,6 +62,10 @@ func AppendEmpty(dst []byte) []byte {
 // Invalidate marks the cached cardinality of a valid sketch stale.
 func Invalidate(b []byte) { b[15] |= 0x80 }
 
+// InvalidatePatch returns the one-byte edit that Invalidate makes to the
+// valid sketch b: the offset and the new byte.
+func InvalidatePatch(b []byte) (off int, v byte) { return 15, b[15] | 0x80 }
+
 // Cached returns the cached cardinality of a valid sketch and whether it is
 // current.
 func Cached(b []byte) (uint64, bool) {
@@ -126,14 +130,33 @@ func denseGet(regs []byte, i int) uint8 {
 
 // denseSet writes dense register i.
 func denseSet(regs []byte, i int, v uint8) {
-	byteIdx := i * regBits / 8
-	fb := uint(i * regBits & 7)
+	denseSetAt(regs, i*regBits/8, uint(i*regBits&7), v)
+}
+
+// denseSetAt writes a register that starts at bit fb of regs[byteIdx].
+func denseSetAt(regs []byte, byteIdx int, fb uint, v uint8) {
 	regs[byteIdx] &^= byte(regMax << fb)
 	regs[byteIdx] |= v << fb
 	if byteIdx+1 < len(regs) {
 		regs[byteIdx+1] &^= byte(regMax >> (8 - fb))
 		regs[byteIdx+1] |= v >> (8 - fb)
 	}
+}
+
+// DensePatch works out the edit that raises register idx of the dense
+// sketch b to count without touching b: the offset in b and the one or two
+// bytes to write there (n of them), or ok false when the register is
+// already as high. Callers that cannot hand out b for writing (it lives in
+// a store) apply the patch themselves.
+func DensePatch(b []byte, idx int, count uint8) (off int, patch [2]byte, n int, ok bool) {
+	regs := b[HeaderSize:]
+	if denseGet(regs, idx) >= count {
+		return 0, patch, 0, false
+	}
+	byteIdx := idx * regBits / 8
+	n = copy(patch[:], regs[byteIdx:])
+	denseSetAt(patch[:n], 0, uint(idx*regBits&7), count)
+	return HeaderSize + byteIdx, patch, n, true
 }
 
 // Sparse opcodes.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/hex"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -231,4 +232,26 @@ func TestAddAllocs(t *testing.T) {
 	elem := []byte("element")
 	allocs := testing.AllocsPerRun(100, func() { h, _, _ = Add(h, elem, DefaultSparseMaxBytes) })
 	assert.Zero(t, allocs)
+}
+
+func TestDensePatchMatchesSet(t *testing.T) {
+	h, err := ToDense(nil, AppendEmpty(nil))
+	require.NoError(t, err)
+	ref := slices.Clone(h)
+	for i := range 5000 {
+		idx, count := Hash([]byte("p" + strconv.Itoa(i)))
+		off, patch, n, ok := DensePatch(h, idx, count)
+		var changed bool
+		ref, changed, err = Set(ref, idx, count, DefaultSparseMaxBytes)
+		require.NoError(t, err)
+		require.Equal(t, changed, ok, "element %d", i)
+		if ok {
+			copy(h[off:off+n], patch[:n])
+		}
+		require.Equal(t, ref, h, "element %d", i)
+	}
+	// The last register sits alone in the last byte: a one-byte patch.
+	_, _, n, ok := DensePatch(h, Registers-1, 63)
+	assert.True(t, ok)
+	assert.Equal(t, 1, n)
 }

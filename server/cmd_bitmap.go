@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/binary"
 	"math"
 	"math/bits"
 	"slices"
@@ -147,7 +148,11 @@ func (c *client) bitUnit(b []byte) (isBit, ok bool) {
 func popcountBits(s []byte, first, last int64) int64 {
 	lo, hi := first>>3, last>>3
 	var n int
-	for _, b := range s[lo : hi+1] {
+	w := s[lo : hi+1]
+	for ; len(w) >= 8; w = w[8:] { // a word at a time: ~8x fewer steps
+		n += bits.OnesCount64(binary.LittleEndian.Uint64(w))
+	}
+	for _, b := range w {
 		n += bits.OnesCount8(b)
 	}
 	// Take back the bits of the edge bytes outside the range.

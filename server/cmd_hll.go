@@ -44,6 +44,10 @@ func cmdPFAdd(c *client, args [][]byte) {
 		if !ok {
 			return
 		}
+		if old != nil && hll.IsDense(old) {
+			c.pfAddDense(e, old, args[2:])
+			return
+		}
 		updated := old == nil
 		var h []byte
 		if updated {
@@ -75,6 +79,32 @@ func cmdPFAdd(c *client, args [][]byte) {
 		c.putSketch(e, old, h, v.ExpireAt())
 		c.w.Int(1)
 	})
+}
+
+// pfAddDense adds elements to a dense sketch in place: each raised
+// register patches one or two bytes of the stored value and the first one
+// marks the cached cardinality stale, so a PFADD copies nothing (a copy of
+// the 12 KiB value per call cost more than the hashing).
+func (c *client) pfAddDense(e *shard.Entry, h []byte, elems [][]byte) {
+	updated := false
+	for _, elem := range elems {
+		idx, count := hll.Hash(elem)
+		off, patch, n, ok := hll.DensePatch(h, idx, count)
+		if !ok {
+			continue
+		}
+		e.PatchString(off, patch[:n]) // h sees the change: same bytes
+		if !updated {
+			updated = true
+			off, v := hll.InvalidatePatch(h)
+			e.PatchString(off, []byte{v})
+		}
+	}
+	if updated {
+		c.w.Int(1)
+	} else {
+		c.w.Int(0)
+	}
 }
 
 // cmdPFCount answers the estimated cardinality of one sketch, caching it in
