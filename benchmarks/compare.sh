@@ -6,7 +6,8 @@
 # benchmarks/results/latest.{md,csv,svg}. A test that errors (an unknown
 # command, a timeout) is recorded as an error row, not a failure.
 #
-# Environment: ROUNDS (3), TESTS (set,get,incr,lpush,lpop,hset,mset,eval),
+# Environment: ROUNDS (3), TESTS (set,get,incr,lpush,lpop,hset,mset,eval;
+# also pfadd, pfcount),
 # CLIENTS (50), PIPELINES ("1 16"), SIZES ("32 1024"), N1 (requests at
 # pipeline 1, 200000), N16 (requests at pipeline 16, 1500000), KEYSPACE
 # (1000000), RUN_TIMEOUT (seconds per redis-benchmark run, 60), MINIREDIS
@@ -85,6 +86,11 @@ run_one() { # server port test pipeline size round
 	# the commands); redis-benchmark runs it as a custom command.
 	local what=(-t "$test")
 	[ "$test" = eval ] && what=(EVAL "redis.call('set',KEYS[1],ARGV[1]); redis.call('get',KEYS[1]); return redis.call('strlen',KEYS[1])" 1 "key:__rand_int__" value)
+	# pfadd/pfcount (TESTS=pfadd,pfcount): one HyperLogLog fed random
+	# elements, dense after the first few thousand; PFCOUNT of it mostly
+	# recounts, since every PFADD that changes a register drops the cache.
+	[ "$test" = pfadd ] && what=(PFADD hll "el:__rand_int__")
+	[ "$test" = pfcount ] && what=(PFCOUNT hll)
 	if out=$(timeout "$RUN_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$n" \
 		-P "$p" -d "$d" -r "$KEYSPACE" --csv "${what[@]}" 2>"$work/err"); then
 		rps=$(printf '%s\n' "$out" | awk -F'"' 'NR>1 && $4 != "" {print $4; exit}')

@@ -243,6 +243,29 @@ func init() {
 		{name: "LCS", arity: -3, flags: flagRead, firstKey: 1, lastKey: 2, step: 1, group: "string", summary: "Finds the longest common substring.", fn: cmdLCS},
 		{name: "SORT", arity: -2, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.", fn: cmdSort, reaches: sortReaches},
 		{name: "SORT_RO", arity: -2, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Returns the sorted elements of a list, a set, or a sorted set.", fn: cmdSortRO, reaches: sortPatterns},
+		// bitmaps, HyperLogLog and geo (the i-sketch group)
+		{name: "SETBIT", arity: 4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "bitmap", summary: "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", fn: cmdSetBit},
+		{name: "GETBIT", arity: 3, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "bitmap", summary: "Returns a bit value by offset.", fn: cmdGetBit},
+		{name: "BITCOUNT", arity: -2, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "bitmap", summary: "Counts the number of set bits (population counting) in a string.", fn: cmdBitCount},
+		{name: "BITPOS", arity: -3, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "bitmap", summary: "Finds the first set (1) or clear (0) bit in a string.", fn: cmdBitPos},
+		{name: "BITOP", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 2, lastKey: -1, step: 1, group: "bitmap", summary: "Performs bitwise operations on multiple strings, and stores the result.", fn: cmdBitOp},
+		{name: "BITFIELD", arity: -2, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "bitmap", summary: "Performs arbitrary bitfield integer operations on strings.", fn: cmdBitfield},
+		{name: "BITFIELD_RO", arity: -2, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "bitmap", summary: "Performs arbitrary read-only bitfield integer operations on strings.", fn: cmdBitfieldRO},
+		{name: "PFADD", arity: -2, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "hyperloglog", summary: "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.", fn: cmdPFAdd},
+		// PFCOUNT is read-only in Redis, but it caches the estimate in the
+		// value; here every store write goes through a write command.
+		{name: "PFCOUNT", arity: -2, flags: flagWrite, firstKey: 1, lastKey: -1, step: 1, group: "hyperloglog", summary: "Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).", fn: cmdPFCount},
+		{name: "PFMERGE", arity: -2, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: -1, step: 1, group: "hyperloglog", summary: "Merges one or more HyperLogLog values into a single key.", fn: cmdPFMerge},
+		{name: "GEOADD", arity: -5, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "geo", summary: "Adds one or more members to a geospatial index. The key is created if it doesn't exist.", fn: cmdGeoAdd},
+		{name: "GEOPOS", arity: -2, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "geo", summary: "Returns the longitude and latitude of members from a geospatial index.", fn: cmdGeoPos},
+		{name: "GEOHASH", arity: -2, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "geo", summary: "Returns members from a geospatial index as geohash strings.", fn: cmdGeoHash},
+		{name: "GEODIST", arity: -4, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "geo", summary: "Returns the distance between two members of a geospatial index.", fn: cmdGeoDist},
+		{name: "GEORADIUS", arity: -6, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "geo", summary: "Queries a geospatial index for members within a distance from a coordinate, optionally stores the result.", fn: cmdGeoRadius, keysFn: geoRadiusKeys},
+		{name: "GEORADIUS_RO", arity: -6, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "geo", summary: "Returns members from a geospatial index that are within a distance from a coordinate.", fn: cmdGeoRadiusRO},
+		{name: "GEORADIUSBYMEMBER", arity: -5, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "geo", summary: "Queries a geospatial index for members within a distance from a member, optionally stores the result.", fn: cmdGeoRadiusByMember, keysFn: geoRadiusKeys},
+		{name: "GEORADIUSBYMEMBER_RO", arity: -5, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "geo", summary: "Returns members from a geospatial index that are within a distance from a member.", fn: cmdGeoRadiusByMemberRO},
+		{name: "GEOSEARCH", arity: -7, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "geo", summary: "Queries a geospatial index for members inside an area of a box or a circle.", fn: cmdGeoSearch},
+		{name: "GEOSEARCHSTORE", arity: -8, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, step: 1, group: "geo", summary: "Queries a geospatial index for members inside an area of a box or a circle, optionally stores the result.", fn: cmdGeoSearchStore},
 	}
 	byName = buildIndex(commands)
 }
