@@ -15,9 +15,10 @@ const (
 	KindHash
 	KindSet
 	KindZSet
+	KindStream
 )
 
-var kindNames = [...]string{"none", "string", "list", "hash", "set", "zset"}
+var kindNames = [...]string{"none", "string", "list", "hash", "set", "zset", "stream"}
 
 // String returns the Redis TYPE name of k ("none", "string", "list", ...).
 func (k Kind) String() string {
