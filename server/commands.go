@@ -198,6 +198,23 @@ func init() {
 		{name: "BZPOPMAX", arity: -3, flags: flagWrite | flagNoScript | flagFast, firstKey: 1, lastKey: -2, step: 1, group: "sorted-set", summary: "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.", fn: cmdBZPopMax},
 		{name: "BZMPOP", arity: -5, flags: flagWrite, group: "sorted-set", summary: "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last member was popped.", fn: cmdBZMPop, keysFn: bmpopKeys},
 		{name: "ZMPOP", arity: -4, flags: flagWrite, group: "sorted-set", summary: "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", fn: cmdZMPop, keysFn: mpopKeys},
+
+		// streams
+		{name: "XADD", arity: -5, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "Appends a new message to a stream. Creates the key if it doesn't exist.", fn: cmdXAdd},
+		{name: "XRANGE", arity: -4, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "Returns the messages from a stream within a range of IDs.", fn: cmdXRange},
+		{name: "XREVRANGE", arity: -4, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "Returns the messages from a stream within a range of IDs in reverse order.", fn: cmdXRevRange},
+		{name: "XLEN", arity: 2, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "Return the number of messages in a stream.", fn: cmdXLen},
+		{name: "XDEL", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "Returns the number of messages after removing them from a stream.", fn: cmdXDel},
+		{name: "XTRIM", arity: -4, flags: flagWrite, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "Deletes messages from the beginning of a stream.", fn: cmdXTrim},
+		{name: "XREAD", arity: -4, flags: flagRead, group: "stream", summary: "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.", fn: cmdXRead, keysFn: xreadKeys},
+		{name: "XREADGROUP", arity: -7, flags: flagWrite, group: "stream", summary: "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.", fn: cmdXReadGroup, keysFn: xreadKeys},
+		{name: "XGROUP", arity: -2, flags: flagWrite, firstKey: 2, lastKey: 2, step: 1, group: "stream", summary: "A container for consumer groups commands.", fn: cmdXGroup},
+		{name: "XACK", arity: -4, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.", fn: cmdXAck},
+		{name: "XPENDING", arity: -3, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "Returns the information and entries from a stream consumer group's pending entries list.", fn: cmdXPending},
+		{name: "XCLAIM", arity: -6, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member.", fn: cmdXClaim},
+		{name: "XAUTOCLAIM", arity: -6, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member.", fn: cmdXAutoClaim},
+		{name: "XINFO", arity: -2, flags: flagRead, firstKey: 2, lastKey: 2, step: 1, group: "stream", summary: "A container for stream introspection commands.", fn: cmdXInfo},
+		{name: "XSETID", arity: -3, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "An internal command for replicating stream values.", fn: cmdXSetID},
 	}
 	byName = buildIndex(commands)
 }

@@ -263,6 +263,20 @@ var keyShapeExtras = map[string][]struct{ setup, args []string }{
 		{nil, []string{"ZMPOP", "2", "key:2", "key:3", "MIN"}},
 	},
 	"SMOVE": {{[]string{"SADD", "key:1", "a", "b"}, []string{"SMOVE", "key:1", "key:2", "a"}}},
+	// streams
+	"XREAD": {
+		{[]string{"XADD", "key:3", "1-1", "f", "v"}, []string{"XREAD", "COUNT", "5", "STREAMS", "key:2", "key:3", "0", "0"}},
+		{nil, []string{"XREAD", "STREAMS", "key:2", "$"}},
+	},
+	"XREADGROUP": {
+		{[]string{"XGROUP", "CREATE", "key:3", "g", "0", "MKSTREAM"}, []string{"XREADGROUP", "GROUP", "g", "c", "STREAMS", "key:3", ">"}},
+		{[]string{"XADD", "key:3", "1-1", "f", "v"}, []string{"XREADGROUP", "GROUP", "g", "c", "NOACK", "STREAMS", "key:3", "0"}},
+	},
+	"XGROUP": {
+		{nil, []string{"XGROUP", "CREATE", "key:2", "g", "$", "MKSTREAM"}},
+		{[]string{"XADD", "key:2", "1-1", "f", "v"}, []string{"XGROUP", "CREATECONSUMER", "key:2", "g", "c"}},
+	},
+	"XINFO": {{[]string{"XADD", "key:2", "1-1", "f", "v"}, []string{"XINFO", "STREAM", "key:2", "FULL"}}},
 }
 
 // keyShapes returns a few calls of cmd: its minimum arity and a longer one,
