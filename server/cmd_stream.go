@@ -875,7 +875,6 @@ func (c *client) writeHistory(s *shard.Stream, cons *shard.StreamConsumer, start
 			c.writeEntry(e)
 			p.DeliveryTime = now
 			p.DeliveryCount++
-			s.MarkChanged()
 			continue
 		}
 		c.w.ArrayLen(2)
@@ -1042,6 +1041,9 @@ func cmdXGroup(c *client, args [][]byte) {
 			c.w.OK()
 		case equalFold(sub, "DESTROY"):
 			if s != nil && s.DestroyGroup(name) {
+				// Not a change WATCH sees, but the group's blocked
+				// readers must hear of it (NOGROUP), as in Redis.
+				c.srv.blocks.touched(c.db.Index(), key)
 				c.w.Int(1)
 				return
 			}

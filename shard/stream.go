@@ -90,14 +90,11 @@ func (s *Stream) EntriesAdded() uint64 { return s.added }
 // Nodes returns the number of nodes (XINFO's radix-tree-keys).
 func (s *Stream) Nodes() int { return s.nodes.Len() }
 
-// MarkChanged records a change made through a handed-out value (a pending
-// entry's delivery fields), so that the store reports the key as modified.
-func (s *Stream) MarkChanged() { s.ver++ }
-
 // SetMeta sets the last ID, the entries-added counter and the max deleted
-// ID (XSETID); the caller has checked them against the entries.
+// ID (XSETID); the caller has checked them against the entries. Like the
+// groups' changes, this is not a change the Observer hears of: Redis 7.0
+// does not signal XSETID to WATCH.
 func (s *Stream) SetMeta(last StreamID, added uint64, maxDeleted StreamID) {
-	s.ver++
 	s.lastID, s.added, s.maxDeleted = last, added, maxDeleted
 }
 

@@ -10,6 +10,10 @@ import (
 // (PEL) of entries delivered and not yet acknowledged, ordered by ID; each
 // consumer keeps the ordered list of its own pending entries too, sharing
 // the StreamPending values. Every method is O(log n) in the PEL size.
+//
+// Changes to groups do not count as changes of the key (the store's
+// Observer does not hear of them): Redis 7.0 does not signal them to WATCH
+// either, only the stream's entries and IDs.
 type StreamGroup struct {
 	s           *Stream
 	name        string
@@ -28,8 +32,7 @@ type StreamConsumer struct {
 }
 
 // StreamPending is an entry delivered to a consumer and not acknowledged.
-// Callers may change DeliveryTime and DeliveryCount, then call the stream's
-// MarkChanged.
+// Callers may change DeliveryTime and DeliveryCount.
 type StreamPending struct {
 	ID            StreamID
 	consumer      *StreamConsumer
@@ -84,7 +87,6 @@ func (s *Stream) CreateGroup(name []byte, last StreamID, entriesRead int64) bool
 	if s.groups == nil {
 		s.groups = make(map[string]*StreamGroup)
 	}
-	s.ver++
 	g := &StreamGroup{s: s, name: string(name), lastID: last, entriesRead: entriesRead, consumers: make(map[string]*StreamConsumer)}
 	s.groups[g.name] = g
 	return true
@@ -95,7 +97,6 @@ func (s *Stream) DestroyGroup(name []byte) bool {
 	if _, ok := s.groups[string(name)]; !ok {
 		return false
 	}
-	s.ver++
 	delete(s.groups, string(name))
 	return true
 }
@@ -111,7 +112,6 @@ func (g *StreamGroup) EntriesRead() int64 { return g.entriesRead }
 
 // SetID sets the last delivered ID and the read counter (XGROUP SETID).
 func (g *StreamGroup) SetID(id StreamID, entriesRead int64) {
-	g.s.ver++
 	g.lastID, g.entriesRead = id, entriesRead
 }
 
@@ -122,7 +122,6 @@ func (g *StreamGroup) Delivered(id StreamID) {
 		return
 	}
 	s := g.s
-	s.ver++
 	if g.entriesRead != -1 && !s.RangeHasTombstones(&id, nil) {
 		g.entriesRead++
 	} else if s.added > 0 {
@@ -166,7 +165,6 @@ func (g *StreamGroup) CreateConsumer(name []byte, now int64) (c *StreamConsumer,
 	if c := g.consumers[string(name)]; c != nil {
 		return c, false
 	}
-	g.s.ver++
 	c = &StreamConsumer{name: string(name), SeenTime: now}
 	g.consumers[c.name] = c
 	return c, true
@@ -179,7 +177,6 @@ func (g *StreamGroup) DeleteConsumer(name []byte) (pending int, ok bool) {
 	if c == nil {
 		return 0, false
 	}
-	g.s.ver++
 	pending = c.pel.Len()
 	for n := c.pel.first(); n != nil; n = n.nextNode() {
 		g.pel.remove(n.id)
@@ -216,7 +213,6 @@ func (g *StreamGroup) PendingRange(start, end StreamID, fn func(p *StreamPending
 // entry handed to c with its delivery count reset to 1, as Redis does for
 // XREADGROUP ">".
 func (g *StreamGroup) Deliver(id StreamID, c *StreamConsumer, now int64) {
-	g.s.ver++
 	if p, ok := g.pel.get(id); ok {
 		p.consumer.pel.remove(id)
 		p.consumer, p.DeliveryTime, p.DeliveryCount = c, now, 1
@@ -231,7 +227,6 @@ func (g *StreamGroup) Deliver(id StreamID, c *StreamConsumer, now int64) {
 // Claim hands the pending entry p to c (XCLAIM, XAUTOCLAIM); the caller
 // sets the delivery fields.
 func (g *StreamGroup) Claim(p *StreamPending, c *StreamConsumer) {
-	g.s.ver++
 	if p.consumer != c {
 		p.consumer.pel.remove(p.ID)
 		p.consumer = c
@@ -242,7 +237,6 @@ func (g *StreamGroup) Claim(p *StreamPending, c *StreamConsumer) {
 // AddPending creates a pending entry for id with c (XCLAIM FORCE) and
 // returns it; it must not be pending already.
 func (g *StreamGroup) AddPending(id StreamID, c *StreamConsumer, now int64) *StreamPending {
-	g.s.ver++
 	p := &StreamPending{ID: id, consumer: c, DeliveryTime: now, DeliveryCount: 1}
 	g.pel.insert(id, p)
 	c.pel.insert(id, p)
@@ -255,7 +249,6 @@ func (g *StreamGroup) Ack(id StreamID) bool {
 	if !ok {
 		return false
 	}
-	g.s.ver++
 	p.consumer.pel.remove(id)
 	return true
 }
