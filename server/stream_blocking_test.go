@@ -1,6 +1,10 @@
 package server
 
 import (
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/miniredis/miniredis/internal/redistest"
@@ -173,4 +177,101 @@ func TestStreamNullReplies(t *testing.T) {
 	for _, tc := range cases[:5] {
 		assert.Equal(t, "_\r\n", r.do(tc.req, "_\r\n"), tc.req)
 	}
+}
+
+// TestStreamGroupRace runs producers adding entries and consumers of one
+// group reading them with XREADGROUP BLOCK and acknowledging them, each on
+// its own connection, plus XREAD readers following the whole stream: every
+// entry reaches exactly one consumer, every XREAD reader sees all of them,
+// and nothing stays pending.
+func TestStreamGroupRace(t *testing.T) {
+	s := startServer(t, redisConfig())
+	const producers, consumers, readers, perProducer = 3, 3, 2, 1500
+	total := producers * perProducer
+	ctl := redistest.Dial(t, s.Addr().String())
+	do(t, ctl, "XGROUP", "CREATE", "q", "g", "$", "MKSTREAM")
+	got := make(chan string, total)
+	var stopping atomic.Bool
+	var wg sync.WaitGroup
+	var ids []string
+	for i := range consumers {
+		c := redistest.Dial(t, s.Addr().String())
+		ids = append(ids, do(t, c, "CLIENT", "ID")[1:])
+		name := "c" + strconv.Itoa(i)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				r, err := c.Do("XREADGROUP", "GROUP", "g", name, "COUNT", "7", "BLOCK", "0", "STREAMS", "q", ">")
+				if stopping.Load() {
+					return // unblocked by the test
+				}
+				if err != nil || r.Kind != redistest.Array || len(r.Elems) != 1 {
+					t.Errorf("consumer %s: %v %v", name, r, err)
+					return
+				}
+				for _, e := range r.Elems[0].Elems[1].Elems {
+					if _, err := c.Do("XACK", "q", "g", e.Elems[0].Str); err != nil {
+						t.Error(err)
+						return
+					}
+					got <- e.Elems[1].Elems[1].Str
+				}
+			}
+		}()
+	}
+	seenBy := make([]int, readers)
+	for i := range readers {
+		c := redistest.Dial(t, s.Addr().String())
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			last := "0-0"
+			for seenBy[i] < total {
+				r, err := c.Do("XREAD", "BLOCK", "0", "STREAMS", "q", last)
+				if err != nil || r.Kind != redistest.Array {
+					t.Errorf("reader %d: %v %v", i, r, err)
+					return
+				}
+				for _, e := range r.Elems[0].Elems[1].Elems {
+					last = e.Elems[0].Str
+					seenBy[i]++
+				}
+			}
+		}()
+	}
+	var pw sync.WaitGroup
+	for p := range producers {
+		c := redistest.Dial(t, s.Addr().String())
+		pw.Add(1)
+		go func() {
+			defer pw.Done()
+			for j := range perProducer {
+				if r, err := c.Do("XADD", "q", "*", "v", fmt.Sprintf("%d-%d", p, j)); err != nil || r.Kind != redistest.Bulk {
+					t.Errorf("XADD: %v %v", r, err)
+					return
+				}
+			}
+		}()
+	}
+	pw.Wait()
+	seen := make(map[string]bool, total)
+	for range total {
+		v := <-got
+		require.False(t, seen[v], "%s delivered twice", v)
+		seen[v] = true
+	}
+	assert.Equal(t, `*[:0 (nil) (nil) (nil)]`, do(t, ctl, "XPENDING", "q", "g"))
+	waitBlocked(t, ctl, consumers)
+	stopping.Store(true)
+	for _, id := range ids {
+		do(t, ctl, "CLIENT", "UNBLOCK", id)
+	}
+	wg.Wait()
+	assert.Len(t, seen, total)
+	for i := range readers {
+		assert.Equal(t, total, seenBy[i], "reader %d", i)
+	}
+	waitBlocked(t, ctl, 0)
+	assert.Zero(t, s.blocks.n.Load())
 }
