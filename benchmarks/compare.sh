@@ -6,7 +6,7 @@
 # benchmarks/results/latest.{md,csv,svg}. A test that errors (an unknown
 # command, a timeout) is recorded as an error row, not a failure.
 #
-# Environment: ROUNDS (3), TESTS (set,get,incr,lpush,lpop,hset,mset,eval),
+# Environment: ROUNDS (3), TESTS (set,get,incr,lpush,lpop,hset,mset,eval,xadd,xrange),
 # CLIENTS (50), PIPELINES ("1 16"), SIZES ("32 1024"), N1 (requests at
 # pipeline 1, 200000), N16 (requests at pipeline 16, 1500000), KEYSPACE
 # (1000000), RUN_TIMEOUT (seconds per redis-benchmark run, 60), MINIREDIS
@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-3}
-TESTS=${TESTS:-set,get,incr,lpush,lpop,hset,mset,eval}
+TESTS=${TESTS:-set,get,incr,lpush,lpop,hset,mset,eval,xadd,xrange}
 CLIENTS=${CLIENTS:-50}
 PIPELINES=${PIPELINES:-"1 16"}
 SIZES=${SIZES:-"32 1024"}
@@ -85,6 +85,10 @@ run_one() { # server port test pipeline size round
 	# the commands); redis-benchmark runs it as a custom command.
 	local what=(-t "$test")
 	[ "$test" = eval ] && what=(EVAL "redis.call('set',KEYS[1],ARGV[1]); redis.call('get',KEYS[1]); return redis.call('strlen',KEYS[1])" 1 "key:__rand_int__" value)
+	# xadd appends to one stream capped near 100k entries, as a queue
+	# would; xrange reads ten entries from its start (run it after xadd).
+	[ "$test" = xadd ] && what=(XADD bench:stream MAXLEN '~' 100000 '*' field "$(head -c "$d" /dev/zero | tr '\0' x)")
+	[ "$test" = xrange ] && what=(XRANGE bench:stream - + COUNT 10)
 	if out=$(timeout "$RUN_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$n" \
 		-P "$p" -d "$d" -r "$KEYSPACE" --csv "${what[@]}" 2>"$work/err"); then
 		rps=$(printf '%s\n' "$out" | awk -F'"' 'NR>1 && $4 != "" {print $4; exit}')
