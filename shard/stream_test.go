@@ -250,3 +250,38 @@ func TestIDList(t *testing.T) {
 	slices.Reverse(back)
 	assert.Equal(t, ids, back)
 }
+
+// TestStreamInStore stores a stream through an Entry: its kind and TYPE
+// name, the Mini-Redis rendering, a deep copy with SetValue, and the memory
+// it is counted for growing with its entries.
+func TestStreamInStore(t *testing.T) {
+	s, err := New(4)
+	require.NoError(t, err)
+	s.SetAccounting(Accounting{Grain: 0, Collections: true})
+	db := s.DB(0)
+	db.Update([]byte("s"), 1, func(e *Entry) {
+		st := NewStream()
+		e.SetStream(st, 0)
+		st.Add(StreamID{1, 1}, [][]byte{[]byte("f"), []byte("v")})
+	})
+	before := s.UsedMemory()
+	db.Update([]byte("s"), 1, func(e *Entry) {
+		st := e.Stream()
+		for i := range 100 {
+			st.Add(StreamID{2, uint64(i)}, [][]byte{[]byte("f"), []byte("value")})
+		}
+	})
+	assert.Greater(t, s.UsedMemory(), before+100*10, "entries added in place are counted")
+	db.View([]byte("s"), 1, func(v Value) {
+		assert.Equal(t, KindStream, v.Kind())
+		assert.Equal(t, "stream", v.Kind().String())
+		assert.Equal(t, "1-1,2-0,2-1", string(AppendRendered(nil, v))[:11])
+	})
+	db.UpdateMulti([][]byte{[]byte("s"), []byte("c")}, 1, func(tx *Tx) {
+		src := tx.Entry([]byte("s")).Value()
+		tx.Entry([]byte("c")).SetValue(src, 0)
+	})
+	db.Update([]byte("c"), 1, func(e *Entry) { e.Stream().Delete([]StreamID{{1, 1}}) })
+	db.View([]byte("s"), 1, func(v Value) { assert.Equal(t, 101, v.Stream().Len(), "the copy is deep") })
+	db.View([]byte("c"), 1, func(v Value) { assert.Equal(t, 100, v.Stream().Len()) })
+}
