@@ -108,6 +108,9 @@ var streamScript = []diffCmd{
 	x("XREVRANGE", "s", "+", "-"), x("XREVRANGE", "s", "+", "-", "COUNT", "2"), x("XREVRANGE", "s", "(5-1", "(1-1"), x("XREVRANGE", "s", "5", "1-2"),
 	x("XREVRANGE", "s", "-", "+"), x("XREVRANGE", "s", "+", "-", "COUNT", "0"), x("XREVRANGE", "s", "+", "(+"), x("XREVRANGE", "s", "(-", "-"),
 	x("XLEN", "s"), x("XLEN", "nos"), x("XRANGE", "s", "-"), x("XLEN"),
+	// C's view of the arguments: strtoull's negation, a NUL ending the ID
+	x("XRANGE", "s", "-18446744073709551615", "+"), x("XRANGE", "s", "2\x00junk", "+"), x("XRANGE", "s", "-", "1-\x00"),
+	x("XRANGE", "s", "\t1", "+"), x("XRANGE", "s", "1- 2", "+"), x("XRANGE", "s", "-0", "+"), x("XRANGE", "s", "00001-0002", "+"),
 	// XDEL / XTRIM
 	x("XDEL", "s", "1-2", "9-9"), x("XDEL", "s", "1-2"), x("XDEL", "s", "x"), x("XDEL", "s", "2-0", "x"), x("XDEL", "nos", "x"), x("XRANGE", "s", "-", "+"),
 	x("XDEL", "s", "-"), x("XDEL", "s", "5"),
