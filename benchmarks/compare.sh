@@ -6,7 +6,7 @@
 # benchmarks/results/latest.{md,csv,svg}. A test that errors (an unknown
 # command, a timeout) is recorded as an error row, not a failure.
 #
-# Environment: ROUNDS (3), TESTS (set,get,incr,lpush,lpop,hset,mset,eval;
+# Environment: ROUNDS (3), TESTS (set,get,incr,lpush,lpop,hset,mset,eval,xadd,xrange;
 # also pfadd, pfcount),
 # CLIENTS (50), PIPELINES ("1 16"), SIZES ("32 1024"), N1 (requests at
 # pipeline 1, 200000), N16 (requests at pipeline 16, 1500000), KEYSPACE
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-3}
-TESTS=${TESTS:-set,get,incr,lpush,lpop,hset,mset,eval}
+TESTS=${TESTS:-set,get,incr,lpush,lpop,hset,mset,eval,xadd,xrange}
 CLIENTS=${CLIENTS:-50}
 PIPELINES=${PIPELINES:-"1 16"}
 SIZES=${SIZES:-"32 1024"}
@@ -91,6 +91,10 @@ run_one() { # server port test pipeline size round
 	# recounts, since every PFADD that changes a register drops the cache.
 	[ "$test" = pfadd ] && what=(PFADD hll "el:__rand_int__")
 	[ "$test" = pfcount ] && what=(PFCOUNT hll)
+	# xadd appends to one stream capped near 100k entries, as a queue
+	# would; xrange reads ten entries from its start (run it after xadd).
+	[ "$test" = xadd ] && what=(XADD bench:stream MAXLEN '~' 100000 '*' field "$(head -c "$d" /dev/zero | tr '\0' x)")
+	[ "$test" = xrange ] && what=(XRANGE bench:stream - + COUNT 10)
 	if out=$(timeout "$RUN_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$n" \
 		-P "$p" -d "$d" -r "$KEYSPACE" --csv "${what[@]}" 2>"$work/err"); then
 		rps=$(printf '%s\n' "$out" | awk -F'"' 'NR>1 && $4 != "" {print $4; exit}')

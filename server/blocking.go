@@ -46,6 +46,10 @@ const (
 type blockWait struct {
 	wake   chan struct{} // capacity 1: a key changed, or reason was set
 	reason atomic.Int32
+	// shared marks a waiter that takes nothing when served (XREAD): every
+	// change of its keys signals it, where only the first of the others,
+	// who consume what they are served, is signalled.
+	shared bool
 	// ready are the keys signalled since the last try, in the order
 	// they became ready: the waiter is served from the first that can,
 	// as Redis serves from the key made ready first. Guarded by
@@ -89,6 +93,7 @@ type blockRegistry struct {
 	m       map[watchKey][]*blockWait
 	n       atomic.Int64
 	clients atomic.Int64 // blocked clients, for INFO
+	shared  atomic.Int64 // shared waiters queued, so touched can stop early without any
 }
 
 // touched signals the first client blocked on key.
@@ -97,8 +102,19 @@ func (r *blockRegistry) touched(db int, key []byte) {
 		return
 	}
 	r.mu.Lock()
-	if q := r.m[watchKey{db, string(key)}]; len(q) > 0 {
-		q[0].markReady(string(key))
+	first := true
+	for _, b := range r.m[watchKey{db, string(key)}] {
+		switch {
+		case b.shared:
+			b.markReady(string(key))
+		case first:
+			b.markReady(string(key))
+			first = false
+			if r.shared.Load() == 0 {
+				r.mu.Unlock()
+				return
+			}
+		}
 	}
 	r.mu.Unlock()
 }
@@ -117,6 +133,9 @@ func (r *blockRegistry) add(b *blockWait, db int, keys [][]byte) {
 		}
 		r.m[wk] = append(q, b)
 		r.n.Add(1)
+		if b.shared {
+			r.shared.Add(1)
+		}
 	}
 	r.mu.Unlock()
 	r.clients.Add(1)
@@ -133,15 +152,22 @@ func (r *blockRegistry) remove(b *blockWait, db int, keys [][]byte) {
 		if i < 0 {
 			continue
 		}
+		// Was b the first consuming waiter? Then the next one is.
+		head := !b.shared && !slices.ContainsFunc(q[:i], func(w *blockWait) bool { return !w.shared })
 		q = slices.Delete(q, i, i+1)
 		r.n.Add(-1)
+		if b.shared {
+			r.shared.Add(-1)
+		}
 		if len(q) == 0 {
 			delete(r.m, wk)
 			continue
 		}
 		r.m[wk] = q
-		if i == 0 {
-			q[0].markReady(wk.key)
+		if head {
+			if j := slices.IndexFunc(q[i:], func(w *blockWait) bool { return !w.shared }); j >= 0 {
+				q[i+j].markReady(wk.key)
+			}
 		}
 	}
 	r.mu.Unlock()
@@ -212,23 +238,29 @@ func (c *client) parseTimeout(b []byte) (time.Duration, bool) {
 // transaction or a script it does not wait: nilReply answers at once, as
 // Redis does. On an event loop the wait runs off the loop.
 func (c *client) block(keys [][]byte, timeout time.Duration, try func(order [][]byte) bool, nilReply func()) {
+	c.blockOn(keys, timeout, false, try, nilReply)
+}
+
+// blockOn is block for a consuming waiter, or a shared one (see
+// blockWait.shared).
+func (c *client) blockOn(keys [][]byte, timeout time.Duration, shared bool, try func(order [][]byte) bool, nilReply func()) {
 	if c.db.Held() != nil {
 		nilReply()
 		return
 	}
 	if c.loop != nil {
-		c.offLoop = func() { c.wait(keys, timeout, try, nilReply) }
+		c.offLoop = func() { c.wait(keys, timeout, shared, try, nilReply) }
 		c.offLoopNow = true
 		return
 	}
-	c.wait(keys, timeout, try, nilReply)
+	c.wait(keys, timeout, shared, try, nilReply)
 }
 
 // wait is the waiting half of block, on the goroutine that owns the client.
 // keys point into the reader's buffer, which nothing touches meanwhile.
-func (c *client) wait(keys [][]byte, timeout time.Duration, try func(order [][]byte) bool, nilReply func()) {
+func (c *client) wait(keys [][]byte, timeout time.Duration, shared bool, try func(order [][]byte) bool, nilReply func()) {
 	s := c.srv
-	b := &blockWait{wake: make(chan struct{}, 1)}
+	b := &blockWait{wake: make(chan struct{}, 1), shared: shared}
 	db := c.db.Index()
 	// Queued before the first try, so that no change in between is missed.
 	s.blocks.add(b, db, keys)

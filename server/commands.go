@@ -266,6 +266,22 @@ func init() {
 		{name: "GEORADIUSBYMEMBER_RO", arity: -5, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "geo", summary: "Returns members from a geospatial index that are within a distance from a member.", fn: cmdGeoRadiusByMemberRO},
 		{name: "GEOSEARCH", arity: -7, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "geo", summary: "Queries a geospatial index for members inside an area of a box or a circle.", fn: cmdGeoSearch},
 		{name: "GEOSEARCHSTORE", arity: -8, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, step: 1, group: "geo", summary: "Queries a geospatial index for members inside an area of a box or a circle, optionally stores the result.", fn: cmdGeoSearchStore},
+		// streams
+		{name: "XADD", arity: -5, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "Appends a new message to a stream. Creates the key if it doesn't exist.", fn: cmdXAdd},
+		{name: "XRANGE", arity: -4, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "Returns the messages from a stream within a range of IDs.", fn: cmdXRange},
+		{name: "XREVRANGE", arity: -4, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "Returns the messages from a stream within a range of IDs in reverse order.", fn: cmdXRevRange},
+		{name: "XLEN", arity: 2, flags: flagRead | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "Return the number of messages in a stream.", fn: cmdXLen},
+		{name: "XDEL", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "Returns the number of messages after removing them from a stream.", fn: cmdXDel},
+		{name: "XTRIM", arity: -4, flags: flagWrite, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "Deletes messages from the beginning of a stream.", fn: cmdXTrim},
+		{name: "XREAD", arity: -4, flags: flagRead, group: "stream", summary: "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.", fn: cmdXRead, keysFn: xreadKeys},
+		{name: "XREADGROUP", arity: -7, flags: flagWrite, group: "stream", summary: "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.", fn: cmdXReadGroup, keysFn: xreadKeys},
+		{name: "XGROUP", arity: -2, flags: flagWrite, firstKey: 2, lastKey: 2, step: 1, group: "stream", summary: "A container for consumer groups commands.", fn: cmdXGroup},
+		{name: "XACK", arity: -4, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.", fn: cmdXAck},
+		{name: "XPENDING", arity: -3, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "Returns the information and entries from a stream consumer group's pending entries list.", fn: cmdXPending},
+		{name: "XCLAIM", arity: -6, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member.", fn: cmdXClaim},
+		{name: "XAUTOCLAIM", arity: -6, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member.", fn: cmdXAutoClaim},
+		{name: "XINFO", arity: -2, flags: flagRead, firstKey: 2, lastKey: 2, step: 1, group: "stream", summary: "A container for stream introspection commands.", fn: cmdXInfo},
+		{name: "XSETID", arity: -3, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "An internal command for replicating stream values.", fn: cmdXSetID},
 	}
 	byName = buildIndex(commands)
 }

@@ -279,6 +279,20 @@ var keyShapeExtras = map[string][]struct{ setup, args []string }{
 	"OBJECT":      {{[]string{"SET", "key:2", "v"}, []string{"OBJECT", "ENCODING", "key:2"}}},
 	"SORT":        {{[]string{"RPUSH", "key:1", "3", "1"}, []string{"SORT", "key:1", "DESC", "LIMIT", "0", "1", "GET", "#"}}},
 	"SORT_RO":     {{[]string{"RPUSH", "key:1", "3", "1"}, []string{"SORT_RO", "key:1", "ALPHA"}}},
+	// streams
+	"XREAD": {
+		{[]string{"XADD", "key:3", "1-1", "f", "v"}, []string{"XREAD", "COUNT", "5", "STREAMS", "key:2", "key:3", "0", "0"}},
+		{nil, []string{"XREAD", "STREAMS", "key:2", "$"}},
+	},
+	"XREADGROUP": {
+		{[]string{"XGROUP", "CREATE", "key:3", "g", "0", "MKSTREAM"}, []string{"XREADGROUP", "GROUP", "g", "c", "STREAMS", "key:3", ">"}},
+		{[]string{"XADD", "key:3", "1-1", "f", "v"}, []string{"XREADGROUP", "GROUP", "g", "c", "NOACK", "STREAMS", "key:3", "0"}},
+	},
+	"XGROUP": {
+		{nil, []string{"XGROUP", "CREATE", "key:2", "g", "$", "MKSTREAM"}},
+		{[]string{"XADD", "key:2", "1-1", "f", "v"}, []string{"XGROUP", "CREATECONSUMER", "key:2", "g", "c"}},
+	},
+	"XINFO": {{[]string{"XADD", "key:2", "1-1", "f", "v"}, []string{"XINFO", "STREAM", "key:2", "FULL"}}},
 }
 
 // keyShapes returns a few calls of cmd: its minimum arity and a longer one,

@@ -43,3 +43,31 @@ func BenchmarkExec(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkExecStream runs XADD (to one stream capped near 100k entries,
+// as a queue) and XRANGE of ten entries through dispatch, as BenchmarkExec.
+func BenchmarkExecStream(b *testing.B) {
+	s, err := New(redisConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := newTestClient(s)
+	add := bargs("XADD", "stream", "MAXLEN", "~", "100000", "*", "field", "a-32-byte-value-a-32-byte-value!")
+	for range 1000 {
+		c.exec(add)
+	}
+	for _, op := range []struct {
+		name string
+		args [][]byte
+	}{{"XADD", add}, {"XRANGE", bargs("XRANGE", "stream", "-", "+", "COUNT", "10")}} {
+		b.Run(op.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.exec(op.args)
+				if c.w.Buffered() > 1<<16 {
+					_ = c.w.Flush()
+				}
+			}
+		})
+	}
+}

@@ -249,6 +249,8 @@ func (c *Entry) SetValue(v Value, expireAt int64) {
 		c.SetSet(v.Set().clone(), expireAt)
 	case KindZSet:
 		c.SetZSet(v.ZSet().clone(), expireAt)
+	case KindStream:
+		c.SetStream(v.Stream().clone(), expireAt)
 	default:
 		c.mutable()
 		c.Delete()

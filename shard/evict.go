@@ -116,6 +116,8 @@ func entrySize(e entry, klen int) int64 {
 		return ptrSet(e.p).acct
 	case nZSet:
 		return ptrZSet(e.p).acct
+	case nStream:
+		return ptrStream(e.p).acct
 	}
 	if e.n > maxString { // an object kind this file does not know
 		return entryOverhead + int64(klen)
@@ -145,6 +147,10 @@ func measure(e entry, klen int) int64 {
 		z := ptrZSet(e.p)
 		z.acct, z.alen = zsetSize(z, klen), z.Len()
 		return z.acct
+	case nStream:
+		st := ptrStream(e.p)
+		st.acct, st.alen = streamSize(st, klen), st.Len()
+		return st.acct
 	}
 	return entrySize(e, klen)
 }
@@ -195,6 +201,10 @@ func (sh *shardData) remeasureLocked(d *space, key []byte) {
 			per = int64(len(z.tail.member))
 		}
 		per += znodeOverhead
+	case nStream:
+		st := ptrStream(e.p)
+		acct, alen, n = &st.acct, &st.alen, st.Len()
+		per = streamEntrySize(st)
 	default:
 		return
 	}
@@ -268,6 +278,8 @@ func clockOf(e entry) *uint32 {
 		return &ptrSet(e.p).atime
 	case nZSet:
 		return &ptrZSet(e.p).atime
+	case nStream:
+		return &ptrStream(e.p).atime
 	}
 	if e.n > maxString {
 		return nil

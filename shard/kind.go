@@ -15,9 +15,10 @@ const (
 	KindHash
 	KindSet
 	KindZSet
+	KindStream
 )
 
-var kindNames = [...]string{"none", "string", "list", "hash", "set", "zset"}
+var kindNames = [...]string{"none", "string", "list", "hash", "set", "zset", "stream"}
 
 // String returns the Redis TYPE name of k ("none", "string", "list", ...).
 func (k Kind) String() string {
@@ -100,8 +101,8 @@ func parseHash(v []byte) *Hash {
 // extended slice: a string as is, a list joined by commas, a hash as
 // field:value pairs joined by commas in insertion order. Sets and sorted
 // sets, which Mini-Redis does not have, render as their members joined by
-// commas (a sorted set in score order). A missing value (KindNone) appends
-// nothing.
+// commas (a sorted set in score order), and streams as their entry IDs. A
+// missing value (KindNone) appends nothing.
 func AppendRendered(dst []byte, v Value) []byte {
 	switch v.Kind() {
 	case KindString:
@@ -139,6 +140,16 @@ func AppendRendered(dst []byte, v Value) []byte {
 		first := true
 		z.Range(0, z.Len()-1, false, func(m []byte, _ float64) bool {
 			dst, first = appendElem(dst, m, first), false
+			return true
+		})
+	case KindStream:
+		first := true
+		v.Stream().Range(StreamID{}, MaxStreamID, false, func(e StreamEntry) bool {
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = e.ID().Append(dst)
 			return true
 		})
 	}

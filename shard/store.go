@@ -52,6 +52,8 @@ func (e *entry) kind() Kind {
 		return KindSet
 	case nZSet:
 		return KindZSet
+	case nStream:
+		return KindStream
 	}
 	return KindString
 }
@@ -70,13 +72,15 @@ func (e *entry) storedKey(klen int) string {
 		return ptrSet(e.p).key
 	case nZSet:
 		return ptrZSet(e.p).key
+	case nStream:
+		return ptrStream(e.p).key
 	}
 	return kvKey(e.p, klen)
 }
 
 func (e *entry) value(klen int) Value {
 	switch e.n {
-	case nList, nHash, nSet, nZSet:
+	case nList, nHash, nSet, nZSet, nStream:
 		return Value{p: e.p, exp: e.exp, kind: e.kind()}
 	}
 	return Value{p: kvValue(e.p, klen, e.n), exp: e.exp, n: e.n, kind: KindString}

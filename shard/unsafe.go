@@ -84,6 +84,9 @@ func zsetPtr(z *ZSet) unsafe.Pointer { return unsafe.Pointer(z) }
 func ptrSet(p unsafe.Pointer) *Set   { return (*Set)(p) }
 func ptrZSet(p unsafe.Pointer) *ZSet { return (*ZSet)(p) }
 
+func streamPtr(s *Stream) unsafe.Pointer { return unsafe.Pointer(s) }
+func ptrStream(p unsafe.Pointer) *Stream { return (*Stream)(p) }
+
 // shardPad is the number of bytes that rounds shardData up to a multiple of a
 // 64-byte cache line.
 const shardPad = (64 - unsafe.Sizeof(shardData{})%64) % 64
