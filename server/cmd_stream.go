@@ -61,16 +61,6 @@ const xreadBlockedCount = 1000
 // streamListpackMax is the largest entry Redis stores (its listpack limit).
 const streamListpackMax = 1 << 30
 
-// cString cuts b at its first NUL byte, as Redis's C string functions see
-// an argument.
-func cString(b []byte) []byte {
-	for i, c := range b {
-		if c == 0 {
-			return b[:i]
-		}
-	}
-	return b
-}
 
 // parseStreamUint parses a stream ID part as Redis's string2ull: a strict
 // integer first (negative ones refused), then strtoull's looser rules
