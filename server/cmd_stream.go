@@ -61,7 +61,6 @@ const xreadBlockedCount = 1000
 // streamListpackMax is the largest entry Redis stores (its listpack limit).
 const streamListpackMax = 1 << 30
 
-
 // parseStreamUint parses a stream ID part as Redis's string2ull: a strict
 // integer first (negative ones refused), then strtoull's looser rules
 // (leading spaces, a sign, a negated value wrapping around).
