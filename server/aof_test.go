@@ -97,6 +97,7 @@ func TestAOFLogsWritesAndRestartReplaysThem(t *testing.T) {
 		{resp("GET", "a"), "+QUEUED\r\n"},
 		{resp("EXEC"), "*2\r\n:1\r\n$1\r\n2\r\n"},
 		{resp("EVAL", "redis.call('ZADD', KEYS[1], 1.5, 'm') return redis.call('ZSCORE', KEYS[1], 'm')", "1", "z"), "$3\r\n1.5\r\n"},
+		{resp("XADD", "st", "MAXLEN", "10", "*", "f", "v"), "$15\r\n" + itoa(int(now)) + "-0\r\n"},
 		{resp("SELECT", "2"), "+OK\r\n"},
 		{resp("SET", "other", "db"), "+OK\r\n"},
 	} {
@@ -116,6 +117,7 @@ func TestAOFLogsWritesAndRestartReplaysThem(t *testing.T) {
 		"LPOP l",
 		"MULTI", "HSET h f v", "EXEC",
 		"MULTI", "ZADD z 1.5 m", "EXEC",
+		"XADD st MAXLEN 10 " + itoa(int(now)) + "-0 f v",
 		"SELECT 2",
 		"SET other db",
 	}, loggedCommands(t, dir))
@@ -132,6 +134,7 @@ func TestAOFLogsWritesAndRestartReplaysThem(t *testing.T) {
 		{resp("LRANGE", "l", "0", "-1"), "*1\r\n$1\r\ny\r\n"},
 		{resp("HGET", "h", "f"), "$1\r\nv\r\n"},
 		{resp("ZSCORE", "z", "m"), "$3\r\n1.5\r\n"},
+		{resp("XRANGE", "st", "-", "+"), "*1\r\n*2\r\n$15\r\n" + itoa(int(now)) + "-0\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n"},
 		{resp("SELECT", "2"), "+OK\r\n"},
 		{resp("GET", "other"), "$2\r\ndb\r\n"},
 	} {

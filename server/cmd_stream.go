@@ -463,6 +463,12 @@ func cmdXAdd(c *client, args [][]byte) {
 		s.Add(id, fields)
 		c.writeID(id)
 		t.trim(s)
+		if c.srv.aof != nil && !(t.idGiven && t.seqGiv) {
+			// An ID the server chose is logged as the ID it chose.
+			logged := append([][]byte(nil), args...)
+			logged[idPos] = id.Append(nil)
+			c.effect(logged...)
+		}
 	})
 }
 
