@@ -21,6 +21,17 @@ const (
 )
 
 func cmdPing(c *client, args [][]byte) {
+	if len(args) <= 2 && c.ps.subscribed() && c.w.Proto() == 2 {
+		// A subscribed RESP2 client tells replies from messages by shape.
+		c.w.ArrayLen(2)
+		c.w.BulkString("pong")
+		if len(args) == 2 {
+			c.w.Bulk(args[1])
+		} else {
+			c.w.BulkString("")
+		}
+		return
+	}
 	switch len(args) {
 	case 1:
 		c.w.Simple("PONG")

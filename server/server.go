@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/miniredis/miniredis/expire"
+	"github.com/miniredis/miniredis/pubsub"
 	"github.com/miniredis/miniredis/scripting"
 	"github.com/miniredis/miniredis/shard"
 )
@@ -103,6 +104,17 @@ type Config struct {
 	// Now is the server's clock: key deadlines, and the idle and output
 	// timeouts and ages of clients; tests inject a fake one. Default time.Now.
 	Now func() time.Time
+
+	// PubSubHardLimit closes a subscribed client once this many bytes of
+	// its output wait unsent (client-output-buffer-limit pubsub, hard);
+	// default 32 MiB, negative for none.
+	PubSubHardLimit int64
+	// PubSubSoftLimit closes a subscribed client whose unsent output has
+	// stayed over it for PubSubSoftSeconds; default 8 MiB, negative for
+	// none.
+	PubSubSoftLimit int64
+	// PubSubSoftSeconds is the soft limit's grace; default 60 s.
+	PubSubSoftSeconds time.Duration
 }
 
 const (
@@ -136,6 +148,9 @@ type Server struct {
 	watches watchRegistry // WATCHed keys of every client
 	blocks  blockRegistry // keys clients are blocked on
 	scripts scriptState   // the Lua engine and the script in progress
+
+	hub          *pubsub.Hub[*client] // Pub/Sub subscriptions
+	pubsubKilled atomic.Int64         // subscribers closed over their pubsub output limit
 }
 
 // stats are server-wide counters reported by INFO and zeroed by CONFIG
@@ -190,6 +205,15 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.PubSubHardLimit == 0 {
+		cfg.PubSubHardLimit = defaultPubSubHard
+	}
+	if cfg.PubSubSoftLimit == 0 {
+		cfg.PubSubSoftLimit = defaultPubSubSoft
+	}
+	if cfg.PubSubSoftSeconds == 0 {
+		cfg.PubSubSoftSeconds = defaultPubSubSoftSeconds
+	}
 	if cfg.Databases == 0 {
 		cfg.Databases = shard.DefaultDBs
 	}
@@ -205,6 +229,7 @@ func New(cfg Config) (*Server, error) {
 		started: time.Now(),
 		clients: make(map[*client]struct{}),
 	}
+	s.hub = pubsub.New[*client](func(p, ch []byte) bool { return globMatch(p, ch, false) })
 	st.SetObserver(observer{s})
 	s.scripts.engine = scripting.New(scripting.Options{Log: s.scriptLog})
 	st.SetAccounting(shard.Accounting{
