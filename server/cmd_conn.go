@@ -3,13 +3,15 @@ package server
 import (
 	"crypto/subtle"
 	"fmt"
-	"github.com/miniredis/miniredis/shard"
 	"net"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/miniredis/miniredis/pubsub"
+	"github.com/miniredis/miniredis/shard"
 )
 
 const (
@@ -589,6 +591,9 @@ func (s *Server) infoStats(b []byte) []byte {
 	b = infoInt(b, "expired_time_cap_reached_count", int64(cs.TimeCapReached))
 	b = infoInt(b, "expire_cycles", int64(cs.Cycles))
 	b = infoInt(b, "evicted_keys", int64(st.EvictedKeys-s.stats.evictedBase.Load()))
+	b = infoInt(b, "pubsub_channels", int64(s.hub.Len(pubsub.Channel)))
+	b = infoInt(b, "pubsub_patterns", int64(s.hub.NumPat()))
+	b = infoInt(b, "pubsubshard_channels", int64(s.hub.Len(pubsub.Shard)))
 	b = infoInt(b, "oom_rejected_commands", s.stats.oom.Load())
 	b = infoInt(b, "client_output_timeouts", s.stats.slowWriters.Load())
 	b = infoInt(b, "client_output_buffer_limit_disconnections", s.stats.outputLimit.Load())

@@ -203,7 +203,7 @@ func (ob *outbox) kill() {
 	s := ob.c.srv
 	ob.dead = true
 	ob.buf, ob.spare = nil, nil
-	s.pubsubKilled.Add(1)
+	s.stats.outputLimit.Add(1)
 	s.log.Warn("closing client over its pubsub output buffer limit", "id", ob.c.id, "addr", ob.c.addr)
 	if ob.gc != nil {
 		// The loop closes it (drainOutbox), on the loop.

@@ -149,8 +149,7 @@ type Server struct {
 	blocks  blockRegistry // keys clients are blocked on
 	scripts scriptState   // the Lua engine and the script in progress
 
-	hub          *pubsub.Hub[*client] // Pub/Sub subscriptions
-	pubsubKilled atomic.Int64         // subscribers closed over their pubsub output limit
+	hub *pubsub.Hub[*client] // Pub/Sub subscriptions
 }
 
 // stats are server-wide counters reported by INFO and zeroed by CONFIG
@@ -162,7 +161,7 @@ type stats struct {
 	panics      atomic.Int64 // commands that panicked and were recovered
 	oom         atomic.Int64 // commands refused with -OOM
 	slowWriters atomic.Int64 // clients closed by client-output-timeout
-	outputLimit atomic.Int64 // clients closed for a reply too large to build (SRANDMEMBER/HRANDFIELD with a huge negative count)
+	outputLimit atomic.Int64 // clients closed for a reply too large to build (SRANDMEMBER/HRANDFIELD with a huge negative count) or over the pubsub output limit
 
 	// The store counts expired and evicted keys since it was made; INFO
 	// reports them less these values, taken by the last RESETSTAT.

@@ -62,6 +62,7 @@ func run(argv []string) error {
 	fs.Var((*memFlag)(&outLimit), "client-output-buffer-limit", "most reply bytes waiting per client before the server runs none of its further commands until it reads them")
 	fs.DurationVar(&cfg.OutputTimeout, "client-output-timeout", time.Minute, "close a client whose replies have taken no bytes for this long; 0 never")
 	fs.Var((*memFlag)(&cfg.MaxMemory), "maxmemory", "bound on the estimated bytes of keys and values (100mb, 2gb...), also setting the Go runtime's soft memory limit at 1.5x plus 64mb; 0 means none")
+	pubsubLimit := fs.String("client-output-buffer-limit-pubsub", "32mb 8mb 60", "a subscribed client's output limits, \"hard soft seconds\" as Redis's pubsub class: closed past hard, or past soft for seconds; 0 turns one off")
 	policy := "noeviction"
 	fs.StringVar(&policy, "maxmemory-policy", policy, "what to do past maxmemory: noeviction, allkeys-lru or volatile-ttl")
 	if err := fs.Parse(argv); err != nil {
@@ -84,6 +85,9 @@ func run(argv []string) error {
 		return fmt.Errorf("client-output-buffer-limit %d too large", outLimit)
 	}
 	cfg.OutputBufferLimit = int(outLimit)
+	if cfg.PubSubHardLimit, cfg.PubSubSoftLimit, cfg.PubSubSoftSeconds, err = server.ParseOutputLimit(*pubsubLimit); err != nil {
+		return err
+	}
 	if cfg.Net, err = server.ParseNet(netMode); err != nil {
 		return err
 	}
