@@ -389,9 +389,7 @@ func (c *client) blpop(args [][]byte, left bool) {
 		c.w.ArrayLen(2)
 		c.w.Bulk(key)
 		c.w.Bulk(popEnd(l, left))
-		if l.Len() == 0 {
-			e.Delete()
-		}
+		c.notifyPop(e, l, left, key)
 	}
 	c.popNowOrBlock(keys, timeout, shard.KindList, pop)
 }
@@ -472,9 +470,7 @@ func (c *client) bzpop(args [][]byte, max bool) {
 			return false
 		})
 		z.Delete(member)
-		if z.Len() == 0 {
-			e.Delete()
-		}
+		c.notifyZPop(e, z, max, key)
 	}
 	c.popNowOrBlock(keys, timeout, shard.KindZSet, pop)
 }

@@ -440,6 +440,7 @@ func (s *Server) configParams() [][2]string {
 		{"default-ttl", strconv.FormatInt(int64(cfg.DefaultTTL/time.Second), 10)},
 		{"compat", cfg.Mode.String()},
 		{"shards", strconv.Itoa(cfg.Shards)},
+		{"notify-keyspace-events", formatNotify(s.notifyFlags.Load())},
 	}
 }
 
@@ -463,6 +464,8 @@ func cmdConfig(c *client, args [][]byte) {
 		}
 	case equalFold(sub, "GET"):
 		subArityError(c, args[0], sub)
+	case equalFold(sub, "SET"):
+		cmdConfigSet(c, args)
 	case equalFold(sub, "RESETSTAT") && len(args) == 2:
 		c.srv.resetStats()
 		c.w.OK()

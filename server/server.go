@@ -115,6 +115,9 @@ type Config struct {
 	PubSubSoftLimit int64
 	// PubSubSoftSeconds is the soft limit's grace; default 60 s.
 	PubSubSoftSeconds time.Duration
+	// NotifyKeyspaceEvents selects the keyspace notifications published, in
+	// Redis's letters ("KEA", "Ex"); empty, the default, means none.
+	NotifyKeyspaceEvents string
 }
 
 const (
@@ -149,7 +152,8 @@ type Server struct {
 	blocks  blockRegistry // keys clients are blocked on
 	scripts scriptState   // the Lua engine and the script in progress
 
-	hub *pubsub.Hub[*client] // Pub/Sub subscriptions
+	hub         *pubsub.Hub[*client] // Pub/Sub subscriptions
+	notifyFlags atomic.Uint32        // notify-keyspace-events classes
 }
 
 // stats are server-wide counters reported by INFO and zeroed by CONFIG
@@ -229,6 +233,11 @@ func New(cfg Config) (*Server, error) {
 		clients: make(map[*client]struct{}),
 	}
 	s.hub = pubsub.New[*client](func(p, ch []byte) bool { return globMatch(p, ch, false) })
+	if f, ok := parseNotify(cfg.NotifyKeyspaceEvents); ok {
+		s.notifyFlags.Store(f)
+	} else {
+		return nil, fmt.Errorf("server: notify-keyspace-events %q: %s", cfg.NotifyKeyspaceEvents, msgNotifyClass)
+	}
 	st.SetObserver(observer{s})
 	s.scripts.engine = scripting.New(scripting.Options{Log: s.scriptLog})
 	st.SetAccounting(shard.Accounting{

@@ -63,6 +63,7 @@ func run(argv []string) error {
 	fs.DurationVar(&cfg.OutputTimeout, "client-output-timeout", time.Minute, "close a client whose replies have taken no bytes for this long; 0 never")
 	fs.Var((*memFlag)(&cfg.MaxMemory), "maxmemory", "bound on the estimated bytes of keys and values (100mb, 2gb...), also setting the Go runtime's soft memory limit at 1.5x plus 64mb; 0 means none")
 	pubsubLimit := fs.String("client-output-buffer-limit-pubsub", "32mb 8mb 60", "a subscribed client's output limits, \"hard soft seconds\" as Redis's pubsub class: closed past hard, or past soft for seconds; 0 turns one off")
+	fs.StringVar(&cfg.NotifyKeyspaceEvents, "notify-keyspace-events", "", "keyspace notifications to publish, in Redis's letters (KEA for all); empty for none")
 	policy := "noeviction"
 	fs.StringVar(&policy, "maxmemory-policy", policy, "what to do past maxmemory: noeviction, allkeys-lru or volatile-ttl")
 	if err := fs.Parse(argv); err != nil {
