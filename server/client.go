@@ -70,6 +70,13 @@ type client struct {
 	// ps is the client's Pub/Sub state, nil until its first subscription;
 	// publishers on other goroutines reach only its outbox.
 	ps *pubsubState
+	// subscribed mirrors ps.subscribed() for CLIENT KILL TYPE on other
+	// goroutines.
+	subscribed atomic.Bool
+	// replyMode is CLIENT REPLY's ON, OFF or SKIP; replySets counts the
+	// CLIENT REPLY calls, so execQuiet can tell that one ran.
+	replyMode int
+	replySets int
 
 	// mu guards name, which CLIENT LIST reads from other goroutines.
 	mu   sync.Mutex
@@ -244,6 +251,10 @@ func (c *client) readFailed(err error) {
 // exec runs one command: lookup, the central arity and auth checks, then
 // the handler.
 func (c *client) exec(args [][]byte) {
+	if c.replyMode != replyOn {
+		c.execQuiet(args)
+		return
+	}
 	c.w.SetPlain(c.srv.cfg.Mode == ModeMini && c.r.Inline())
 	cmd := lookup(args[0])
 	switch {
@@ -258,6 +269,7 @@ func (c *client) exec(args [][]byte) {
 		c.reject(msgOOM)
 	case c.ps.subscribed() && c.w.Proto() == 2 && !subscribedModeOK(cmd):
 		c.reject(fmt.Sprintf(msgSubscribedMode, fullName(cmd, args)))
+	case c.srv.pause.active.Load() && c.paused(cmd, args):
 	case c.srv.scripts.active.Load() && c.whileScript(cmd, args):
 	case c.multi != nil && !multiImmediate(cmd):
 		c.queue(cmd, args)

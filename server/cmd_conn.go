@@ -273,6 +273,7 @@ func cmdClient(c *client, args [][]byte) {
 		for _, h := range help {
 			c.w.Simple(h)
 		}
+	case c.clientAdmin(sub, args):
 	case equalFold(sub, "ID") || equalFold(sub, "SETNAME") || equalFold(sub, "GETNAME") ||
 		equalFold(sub, "SETINFO") || equalFold(sub, "LIST") || equalFold(sub, "INFO") ||
 		equalFold(sub, "UNBLOCK"):

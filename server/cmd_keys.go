@@ -205,6 +205,7 @@ func cmdSwapDB(c *client, args [][]byte) {
 		c.w.Error(msgDBIndex)
 	default:
 		c.dbN(int(a)).Swap(int(b))
+		c.srv.blocks.touchedDBs(int(a), int(b))
 		c.w.OK()
 	}
 }

@@ -324,6 +324,7 @@ func (c *client) subscribe(k pubsub.Kind, name []byte) {
 		c.w.Flush()
 	}
 	c.srv.hub.Subscribe(k, name, c)
+	c.subscribed.Store(true)
 }
 
 var subscribeVerb = [...]string{"subscribe", "psubscribe", "ssubscribe"}
@@ -343,6 +344,7 @@ func (c *client) unsubscribe(k pubsub.Kind, name []byte) {
 		n = c.ps.count(k)
 	}
 	c.w.Int(int64(n))
+	c.subscribed.Store(c.ps.subscribed())
 }
 
 // unsubscribeAll is (P|S)UNSUBSCRIBE without arguments: every subscription
@@ -376,6 +378,7 @@ func (c *client) dropSubscriptions() {
 			delete(c.ps.subs[k], name)
 		}
 	}
+	c.subscribed.Store(false)
 }
 
 // releasePubSub unregisters a closing client and, on the std path, lets

@@ -152,6 +152,7 @@ type Server struct {
 	blocks  blockRegistry // keys clients are blocked on
 	scripts scriptState   // the Lua engine and the script in progress
 
+	pause       pauseState           // CLIENT PAUSE
 	hub         *pubsub.Hub[*client] // Pub/Sub subscriptions
 	notifyFlags atomic.Uint32        // notify-keyspace-events classes
 }
@@ -429,6 +430,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for c := range s.clients {
 		c.stop()
 	}
+	s.pause.end() // paused clients go on to see that they stop
 	if r := s.scripts.running.Load(); r != nil {
 		// Shutting down ends a script even after it wrote, as SHUTDOWN
 		// NOSAVE does in Redis; its client gets the killed error. After
