@@ -61,7 +61,6 @@ func pythonWithRQ(t *testing.T) string {
 // one after its dependency. rq's workers also subscribe to their Pub/Sub
 // command channel.
 func TestPythonRQ(t *testing.T) {
-	py := pythonWithRQ(t)
 	// rq 1.13 keeps results in a stream and cleans its registries by
 	// score; those commands come from other branches of issue work.
 	for _, name := range []string{"ZRANGEBYSCORE", "ZREVRANGEBYSCORE", "ZREMRANGEBYSCORE", "XADD", "XREVRANGE"} {
@@ -69,6 +68,7 @@ func TestPythonRQ(t *testing.T) {
 			t.Skipf("rq needs %s, which this build lacks; skipping the rq end-to-end test", name)
 		}
 	}
+	py := pythonWithRQ(t)
 	s := startServer(t, redisConfig())
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
