@@ -40,7 +40,7 @@ import (
 const (
 	defaultPubSubHard        = 32 << 20
 	defaultPubSubSoft        = 8 << 20
-	defaultPubSubSoftSeconds = 60 * time.Second
+	defaultPubSubSoftTime = 60 * time.Second
 )
 
 // outboxDrainDelay is how soon an event loop looks again at an outbox it
@@ -187,7 +187,7 @@ func (ob *outbox) checkLimits() bool {
 		if ob.since == 0 {
 			ob.since = now
 		}
-		over = now-ob.since >= cfg.PubSubSoftSeconds.Milliseconds()
+		over = now-ob.since >= cfg.PubSubSoftTime.Milliseconds()
 	} else if !over {
 		ob.since = 0
 	}

@@ -112,7 +112,7 @@ func TestPubSubSoftLimit(t *testing.T) {
 	cfg := withClock(redisConfig(), clock)
 	cfg.PubSubHardLimit = -1
 	cfg.PubSubSoftLimit = 64 << 10
-	cfg.PubSubSoftSeconds = 60 * time.Second
+	cfg.PubSubSoftTime = 60 * time.Second
 	s := startServer(t, cfg)
 
 	slow, err := net.Dial("tcp", s.Addr().String())

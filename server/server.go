@@ -110,11 +110,11 @@ type Config struct {
 	// default 32 MiB, negative for none.
 	PubSubHardLimit int64
 	// PubSubSoftLimit closes a subscribed client whose unsent output has
-	// stayed over it for PubSubSoftSeconds; default 8 MiB, negative for
+	// stayed over it for PubSubSoftTime; default 8 MiB, negative for
 	// none.
 	PubSubSoftLimit int64
-	// PubSubSoftSeconds is the soft limit's grace; default 60 s.
-	PubSubSoftSeconds time.Duration
+	// PubSubSoftTime is the soft limit's grace; default 60 s.
+	PubSubSoftTime time.Duration
 	// NotifyKeyspaceEvents selects the keyspace notifications published, in
 	// Redis's letters ("KEA", "Ex"); empty, the default, means none.
 	NotifyKeyspaceEvents string
@@ -215,8 +215,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.PubSubSoftLimit == 0 {
 		cfg.PubSubSoftLimit = defaultPubSubSoft
 	}
-	if cfg.PubSubSoftSeconds == 0 {
-		cfg.PubSubSoftSeconds = defaultPubSubSoftSeconds
+	if cfg.PubSubSoftTime == 0 {
+		cfg.PubSubSoftTime = defaultPubSubSoftTime
 	}
 	if cfg.Databases == 0 {
 		cfg.Databases = shard.DefaultDBs

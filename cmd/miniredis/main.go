@@ -86,7 +86,7 @@ func run(argv []string) error {
 		return fmt.Errorf("client-output-buffer-limit %d too large", outLimit)
 	}
 	cfg.OutputBufferLimit = int(outLimit)
-	if cfg.PubSubHardLimit, cfg.PubSubSoftLimit, cfg.PubSubSoftSeconds, err = server.ParseOutputLimit(*pubsubLimit); err != nil {
+	if cfg.PubSubHardLimit, cfg.PubSubSoftLimit, cfg.PubSubSoftTime, err = server.ParseOutputLimit(*pubsubLimit); err != nil {
 		return err
 	}
 	if cfg.Net, err = server.ParseNet(netMode); err != nil {
