@@ -530,7 +530,7 @@ func cmdPubSub(c *client, args [][]byte) {
 
 // cmdReset restores the connection's defaults, as Redis's RESET: no
 // transaction, nothing watched, no subscriptions, RESP2, database 0, no
-// name, and unauthenticated when a password is set.
+// name, CLIENT REPLY ON, and unauthenticated when a password is set.
 func cmdReset(c *client, args [][]byte) {
 	if c.multi != nil {
 		c.multi = nil
@@ -538,6 +538,7 @@ func cmdReset(c *client, args [][]byte) {
 	}
 	c.unwatchAll()
 	c.dropSubscriptions()
+	c.replyMode, c.replySets = replyOn, c.replySets+1
 	c.w.SetProto(2)
 	c.db = c.srv.store.DB(0)
 	c.dbNum.Store(0)

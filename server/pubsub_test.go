@@ -200,3 +200,37 @@ func TestParseOutputLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestSubscriberNotIdle: --timeout closes an idle client but not an idle
+// subscriber, which waits for messages, as in Redis.
+func TestSubscriberNotIdle(t *testing.T) {
+	cfg := redisConfig()
+	cfg.Timeout = time.Hour
+	s := startServer(t, cfg)
+	subConn, idleConn := dial(t, s), dial(t, s)
+	idle, sub := clientByID(t, s, idleConn), clientByID(t, s, subConn)
+	want := "*3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n"
+	require.Equal(t, want, subConn.do(resp("SUBSCRIBE", "c"), want))
+	old := time.Now().Add(-2 * time.Hour).UnixMilli()
+	idle.lastActive.Store(old)
+	sub.lastActive.Store(old)
+	s.checkClients(time.Now())
+	assert.True(t, idleConn.closed(), "the idle client is closed")
+	pub := redistest.Dial(t, s.Addr().String())
+	r, err := pub.Do("PUBLISH", "c", "still here")
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), r.Int)
+	want = "*3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$10\r\nstill here\r\n"
+	assert.Equal(t, want, subConn.read(len(want)))
+}
+
+// TestResetLeavesSubscribedMode: RESET drops every subscription and CLIENT
+// REPLY OFF, so the next command answers normally.
+func TestResetLeavesSubscribedMode(t *testing.T) {
+	s := startServer(t, redisConfig())
+	r := dial(t, s)
+	r.send(resp("SUBSCRIBE", "a") + resp("PSUBSCRIBE", "b*") + resp("RESET") + resp("CLIENT", "REPLY", "OFF") +
+		resp("RESET") + resp("PING") + resp("PUBSUB", "NUMPAT"))
+	want := "*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n*3\r\n$10\r\npsubscribe\r\n$2\r\nb*\r\n:2\r\n+RESET\r\n+RESET\r\n+PONG\r\n:0\r\n"
+	assert.Equal(t, want, r.read(len(want)))
+}

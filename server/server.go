@@ -494,10 +494,11 @@ func (s *Server) checkClients(now time.Time) {
 		case s.cfg.OutputTimeout > 0 && w != 0 && w < writeLimit:
 			s.log.Warn("closing client that does not read its replies", "id", c.id, "addr", c.addr)
 			s.stats.slowWriters.Add(1)
-		case s.cfg.Timeout > 0 && w == 0 && c.lastActive.Load() < idleLimit && c.blocked.Load() == nil:
+		case s.cfg.Timeout > 0 && w == 0 && c.lastActive.Load() < idleLimit && c.blocked.Load() == nil && !c.subscribed.Load():
 			// A client whose replies are still going out is not idle;
 			// the output timeout governs it. Nor is a blocked client:
-			// its own timeout governs it, as in Redis.
+			// its own timeout governs it, as in Redis. A subscriber
+			// waits for messages, as Redis lets it.
 			s.log.Info("closing idle client", "id", c.id, "addr", c.addr)
 		default:
 			continue
