@@ -38,8 +38,8 @@ import (
 
 // Pub/Sub's default output limits, Redis's for the pubsub class.
 const (
-	defaultPubSubHard        = 32 << 20
-	defaultPubSubSoft        = 8 << 20
+	defaultPubSubHard     = 32 << 20
+	defaultPubSubSoft     = 8 << 20
 	defaultPubSubSoftTime = 60 * time.Second
 )
 
