@@ -34,6 +34,8 @@ func TestAppendEncoders(t *testing.T) {
 		{"maplen/resp3", AppendMapLen(nil, 2, 3), "%2\r\n"},
 		{"setlen/resp2", AppendSetLen(nil, 2, 2), "*2\r\n"},
 		{"setlen/resp3", AppendSetLen(nil, 2, 3), "~2\r\n"},
+		{"pushlen/resp2", AppendPushLen(nil, 3, 2), "*3\r\n"},
+		{"pushlen/resp3", AppendPushLen(nil, 3, 3), ">3\r\n"},
 		{"double/resp2", AppendDouble(nil, 3.14, 2), "$18\r\n3.1400000000000001\r\n"},
 		{"double/resp3", AppendDouble(nil, 3.14, 3), ",3.1400000000000001\r\n"},
 		{"double/inf/resp2", AppendDouble(nil, math.Inf(1), 2), "$3\r\ninf\r\n"},

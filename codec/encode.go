@@ -91,6 +91,17 @@ func AppendMapLen(dst []byte, n, proto int) []byte {
 	return appendPrefixed(dst, '*', 2*int64(n))
 }
 
+// AppendPushLen appends the header of an out-of-band push of n elements
+// (a Pub/Sub message): ">n\r\n" in RESP3, where a client tells it from the
+// reply to its command, and "*n\r\n" in RESP2, where only a subscribed
+// client gets one.
+func AppendPushLen(dst []byte, n, proto int) []byte {
+	if proto == 3 {
+		return appendPrefixed(dst, '>', int64(n))
+	}
+	return appendPrefixed(dst, '*', int64(n))
+}
+
 // AppendSetLen appends the header of a set of n elements: "~n\r\n" in RESP3,
 // "*n\r\n" in RESP2.
 func AppendSetLen(dst []byte, n, proto int) []byte {

@@ -134,6 +134,17 @@ func (w *Writer) ArrayLen(n int) {
 	w.bb.B = AppendArrayLen(w.bb.B, n)
 }
 
+// PushLen writes the header of a push of n elements (see AppendPushLen);
+// the caller then writes the n elements. The plain dialect has no pushes:
+// it writes the header of a plain list.
+func (w *Writer) PushLen(n int) {
+	if w.plain {
+		w.plainLen(n)
+		return
+	}
+	w.bb.B = AppendPushLen(w.bb.B, n, w.proto)
+}
+
 // MapLen writes the header of a map of n pairs (RESP2: an array of 2n); the
 // caller then writes key, value, key, value...
 func (w *Writer) MapLen(n int) {
@@ -200,6 +211,10 @@ func (w *Writer) Verbatim(s string) {
 
 // Raw appends b, already encoded, as is.
 func (w *Writer) Raw(b []byte) { w.bb.B = append(w.bb.B, b...) }
+
+// SetOutput makes Flush send to out from now on; what is buffered stays
+// buffered.
+func (w *Writer) SetOutput(out io.Writer) { w.w = out }
 
 // Buffered returns the number of bytes waiting for Flush.
 func (w *Writer) Buffered() int { return len(w.bb.B) }

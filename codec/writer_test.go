@@ -211,3 +211,21 @@ func TestEncodedPlain(t *testing.T) {
 		})
 	}
 }
+
+func TestWriterPushAndSetOutput(t *testing.T) {
+	var first, second countingWriter
+	w := NewWriter(&first)
+	defer w.Release()
+	w.SetProto(3)
+	w.PushLen(2)
+	w.BulkString("message")
+	require.NoError(t, w.Flush())
+	assert.Equal(t, ">2\r\n$7\r\nmessage\r\n", first.String())
+
+	w.SetProto(2)
+	w.PushLen(1)
+	w.SetOutput(&second) // what is buffered follows the new output
+	require.NoError(t, w.Flush())
+	assert.Equal(t, "*1\r\n", second.String())
+	assert.Equal(t, 1, first.writes)
+}

@@ -433,9 +433,7 @@ func (c *client) blpop(args [][]byte, left bool) {
 		c.w.ArrayLen(2)
 		c.w.Bulk(key)
 		c.w.Bulk(popEnd(l, left))
-		if l.Len() == 0 {
-			e.Delete()
-		}
+		c.notifyPop(e, l, left, key)
 		if c.srv.aof != nil {
 			c.effect(endName(left, "LPOP", "RPOP"), key)
 		}
@@ -554,9 +552,7 @@ func (c *client) bzpop(args [][]byte, max bool) {
 			return false
 		})
 		z.Delete(member)
-		if z.Len() == 0 {
-			e.Delete()
-		}
+		c.notifyZPop(e, z, max, key)
 		if c.srv.aof != nil {
 			c.effect(endName(max, "ZPOPMAX", "ZPOPMIN"), key)
 		}

@@ -78,6 +78,17 @@ type client struct {
 	writeSince atomic.Int64
 	stopping   atomic.Bool // set by Shutdown: finish the batch, then close
 
+	// ps is the client's Pub/Sub state, nil until its first subscription;
+	// publishers on other goroutines reach only its outbox.
+	ps *pubsubState
+	// subscribed mirrors ps.subscribed() for CLIENT KILL TYPE on other
+	// goroutines.
+	subscribed atomic.Bool
+	// replyMode is CLIENT REPLY's ON, OFF or SKIP; replySets counts the
+	// CLIENT REPLY calls, so execQuiet can tell that one ran.
+	replyMode int
+	replySets int
+
 	// mu guards name, which CLIENT LIST reads from other goroutines.
 	mu   sync.Mutex
 	name string
@@ -211,6 +222,12 @@ func (c *client) flush() bool {
 }
 
 func (c *client) close() {
+	if c.ps != nil && c.ps.ob != nil {
+		// A subscriber's last replies are still in its outbox: its writer
+		// gets stopWriteGrace to send them, as a stopping client's write.
+		_ = c.conn.SetWriteDeadline(time.Now().Add(stopWriteGrace))
+		c.ps.ob.finish()
+	}
 	c.conn.Close()
 	c.release()
 }
@@ -220,6 +237,7 @@ func (c *client) close() {
 func (c *client) release() {
 	c.srv.stats.commands.Add(c.cmds)
 	c.unwatchAll()
+	c.releasePubSub()
 	c.srv.removeClient(c)
 	c.r.Release()
 	c.w.Release()
@@ -247,6 +265,10 @@ func (c *client) readFailed(err error) {
 // exec runs one command: lookup, the central arity and auth checks, then
 // the handler.
 func (c *client) exec(args [][]byte) {
+	if c.replyMode != replyOn {
+		c.execQuiet(args)
+		return
+	}
 	c.w.SetPlain(c.srv.cfg.Mode == ModeMini && c.r.Inline())
 	cmd := lookup(args[0])
 	switch {
@@ -259,6 +281,9 @@ func (c *client) exec(args [][]byte) {
 	case cmd.flags&flagDenyOOM != 0 && c.srv.cfg.MaxMemory > 0 && !c.srv.freeMemory():
 		c.srv.stats.oom.Add(1)
 		c.reject(msgOOM)
+	case c.ps.subscribed() && c.w.Proto() == 2 && !subscribedModeOK(cmd):
+		c.reject(fmt.Sprintf(msgSubscribedMode, fullName(cmd, args)))
+	case c.srv.pause.active.Load() && c.paused(cmd, args):
 	case c.srv.scripts.active.Load() && c.whileScript(cmd, args):
 	case c.multi != nil && !multiImmediate(cmd):
 		c.queue(cmd, args)

@@ -3,13 +3,15 @@ package server
 import (
 	"crypto/subtle"
 	"fmt"
-	"github.com/miniredis/miniredis/shard"
 	"net"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/miniredis/miniredis/pubsub"
+	"github.com/miniredis/miniredis/shard"
 )
 
 const (
@@ -21,6 +23,17 @@ const (
 )
 
 func cmdPing(c *client, args [][]byte) {
+	if len(args) <= 2 && c.ps.subscribed() && c.w.Proto() == 2 {
+		// A subscribed RESP2 client tells replies from messages by shape.
+		c.w.ArrayLen(2)
+		c.w.BulkString("pong")
+		if len(args) == 2 {
+			c.w.Bulk(args[1])
+		} else {
+			c.w.BulkString("")
+		}
+		return
+	}
 	switch len(args) {
 	case 1:
 		c.w.Simple("PONG")
@@ -260,6 +273,7 @@ func cmdClient(c *client, args [][]byte) {
 		for _, h := range help {
 			c.w.Simple(h)
 		}
+	case c.clientAdmin(sub, args):
 	case equalFold(sub, "ID") || equalFold(sub, "SETNAME") || equalFold(sub, "GETNAME") ||
 		equalFold(sub, "SETINFO") || equalFold(sub, "LIST") || equalFold(sub, "INFO") ||
 		equalFold(sub, "UNBLOCK"):
@@ -427,6 +441,7 @@ func (s *Server) configParams() [][2]string {
 		{"default-ttl", strconv.FormatInt(int64(cfg.DefaultTTL/time.Second), 10)},
 		{"compat", cfg.Mode.String()},
 		{"shards", strconv.Itoa(cfg.Shards)},
+		{"notify-keyspace-events", formatNotify(s.notifyFlags.Load())},
 	}
 }
 
@@ -450,6 +465,8 @@ func cmdConfig(c *client, args [][]byte) {
 		}
 	case equalFold(sub, "GET"):
 		subArityError(c, args[0], sub)
+	case equalFold(sub, "SET"):
+		cmdConfigSet(c, args)
 	case equalFold(sub, "RESETSTAT") && len(args) == 2:
 		c.srv.resetStats()
 		c.w.OK()
@@ -578,6 +595,9 @@ func (s *Server) infoStats(b []byte) []byte {
 	b = infoInt(b, "expired_time_cap_reached_count", int64(cs.TimeCapReached))
 	b = infoInt(b, "expire_cycles", int64(cs.Cycles))
 	b = infoInt(b, "evicted_keys", int64(st.EvictedKeys-s.stats.evictedBase.Load()))
+	b = infoInt(b, "pubsub_channels", int64(s.hub.Len(pubsub.Channel)))
+	b = infoInt(b, "pubsub_patterns", int64(s.hub.NumPat()))
+	b = infoInt(b, "pubsubshard_channels", int64(s.hub.Len(pubsub.Shard)))
 	b = infoInt(b, "oom_rejected_commands", s.stats.oom.Load())
 	b = infoInt(b, "client_output_timeouts", s.stats.slowWriters.Load())
 	b = infoInt(b, "client_output_buffer_limit_disconnections", s.stats.outputLimit.Load())

@@ -105,8 +105,10 @@ func expireGeneric(c *client, args [][]byte, unit int64, relative bool, name str
 		}
 		if when <= now {
 			e.Delete()
+			c.notify(notifyGeneric, "del", args[1])
 		} else {
 			e.SetExpireAt(when)
+			c.notify(notifyGeneric, "expire", args[1])
 		}
 		n = 1
 	})
@@ -144,6 +146,7 @@ func cmdPersist(c *client, args [][]byte) {
 	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
 		if e.Exists() && e.ExpireAt() != 0 {
 			e.SetExpireAt(0)
+			c.notify(notifyGeneric, "persist", args[1])
 			n = 1
 		}
 	})
@@ -220,9 +223,16 @@ func cmdGetEx(c *client, args [][]byte) {
 		}
 		c.writeValue(v) // copied into the reply before the key may go
 		switch {
-		case flags&getexExpiry != 0:
+		case flags&getexExpiry != 0 && exp <= now:
 			e.SetExpireAt(exp) // a deadline already passed deletes the key
+			c.notify(notifyGeneric, "del", args[1])
+		case flags&getexExpiry != 0:
+			e.SetExpireAt(exp)
+			c.notify(notifyGeneric, "expire", args[1])
 		case flags&getexPersist != 0:
+			if v.ExpireAt() != 0 {
+				c.notify(notifyGeneric, "persist", args[1])
+			}
 			e.SetExpireAt(0)
 		}
 	})
@@ -238,6 +248,8 @@ func setEx(c *client, args [][]byte, unit int64, name string) {
 	}
 	c.db.Update(args[1], now, func(e *shard.Entry) {
 		c.store(e, args[3], exp, now)
+		c.notify(notifyString, "set", args[1])
+		c.notify(notifyGeneric, "expire", args[1])
 	})
 	c.w.OK()
 }

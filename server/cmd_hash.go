@@ -34,6 +34,7 @@ func (c *client) hset(args [][]byte, replyOK bool) {
 				added++
 			}
 		}
+		c.notify(notifyHash, "hset", args[1])
 		if replyOK {
 			c.w.OK()
 		} else {
@@ -56,6 +57,7 @@ func cmdHSetNX(c *client, args [][]byte) {
 			return
 		}
 		h.Set(args[2], args[3])
+		c.notify(notifyHash, "hset", args[1])
 		c.w.Int(1)
 	})
 }
@@ -105,8 +107,12 @@ func cmdHDel(c *client, args [][]byte) {
 					n++
 				}
 			}
+			if n > 0 {
+				c.notify(notifyHash, "hdel", args[1])
+			}
 			if h.Len() == 0 {
 				e.Delete()
+				c.notify(notifyGeneric, "del", args[1])
 			}
 		}
 		c.w.Int(n)
@@ -210,6 +216,7 @@ func cmdHIncrBy(c *client, args [][]byte) {
 		cur += incr
 		c.tmp = strconv.AppendInt(c.tmp[:0], cur, 10)
 		h.Set(args[2], c.tmp)
+		c.notify(notifyHash, "hincrby", args[1])
 		c.w.Int(cur)
 	})
 }
@@ -257,6 +264,7 @@ func cmdHIncrByFloat(c *client, args [][]byte) {
 		}
 		c.tmp = appendLongDouble(c.tmp[:0], sum)
 		h.Set(args[2], c.tmp)
+		c.notify(notifyHash, "hincrbyfloat", args[1])
 		c.w.Bulk(c.tmp)
 	})
 }

@@ -14,6 +14,7 @@ func cmdDel(c *client, args [][]byte) {
 		c.db.Update(args[1], now, func(e *shard.Entry) {
 			if e.Delete() {
 				n = 1
+				c.notify(notifyGeneric, "del", args[1])
 			}
 		})
 	} else {
@@ -24,6 +25,7 @@ func cmdDel(c *client, args [][]byte) {
 			for _, k := range keys {
 				if tx.Entry(k).Delete() {
 					n++
+					c.notify(notifyGeneric, "del", k)
 				}
 			}
 		})
@@ -83,6 +85,7 @@ func cmdRename(c *client, args [][]byte) {
 		}
 		if string(src) != string(dst) {
 			moveValue(from, tx.Entry(dst))
+			c.notifyRename(src, dst)
 		}
 		c.w.OK()
 	})
@@ -178,6 +181,10 @@ func cmdMove(c *client, args [][]byte) {
 		return
 	}
 	if c.db.Move(args[1], to, c.now()) {
+		c.notify(notifyGeneric, "move_from", args[1])
+		if c.srv.notifyFlags.Load()&notifyGeneric != 0 {
+			c.srv.notify(c, to, notifyGeneric, "move_to", args[1])
+		}
 		c.w.Int(1)
 	} else {
 		c.w.Int(0)
@@ -198,6 +205,7 @@ func cmdSwapDB(c *client, args [][]byte) {
 		c.w.Error(msgDBIndex)
 	default:
 		c.dbN(int(a)).Swap(int(b))
+		c.srv.blocks.touchedDBs(int(a), int(b))
 		c.w.OK()
 	}
 }
@@ -223,6 +231,7 @@ func cmdRenameNX(c *client, args [][]byte) {
 			return
 		}
 		moveValue(from, tx.Entry(dst))
+		c.notifyRename(src, dst)
 		c.w.Int(1)
 	})
 }

@@ -85,6 +85,7 @@ func (c *client) push(args [][]byte, front, onlyExisting bool) {
 				l.PushBack(v)
 			}
 		}
+		c.notify(notifyList, pushEvent(front), args[1])
 		c.w.Int(int64(l.Len()))
 	})
 }
@@ -129,9 +130,7 @@ func (c *client) pop(args [][]byte, front bool) {
 		} else {
 			c.popList(l, front, int64(count))
 		}
-		if l.Len() == 0 {
-			e.Delete()
-		}
+		c.notifyPop(e, l, front, args[1])
 	})
 }
 
@@ -222,8 +221,11 @@ func (c *client) lmoveTx(tx *shard.Tx, src, dst []byte, from, to bool) bool {
 	}
 	v, _ := l.Move(dl, from, to)
 	c.w.Bulk(v)
+	c.notify(notifyList, pushEvent(to), dst) // Redis's order
+	c.notify(notifyList, popEvent(from), src)
 	if l.Len() == 0 {
 		se.Delete() // never when src is dst: the element went back in
+		c.notify(notifyGeneric, "del", src)
 	}
 	return true
 }
@@ -252,9 +254,7 @@ func (c *client) lmpopTx(tx *shard.Tx, keys [][]byte, left bool, count int64) bo
 		c.w.ArrayLen(2)
 		c.w.Bulk(key)
 		c.popList(l, left, count)
-		if l.Len() == 0 {
-			e.Delete()
-		}
+		c.notifyPop(e, l, left, key)
 	})
 }
 
@@ -401,6 +401,7 @@ func cmdLSet(c *client, args [][]byte) {
 		case !l.Set(i, args[3]):
 			c.w.Error(msgOutOfRange)
 		default:
+			c.notify(notifyList, "lset", args[1])
 			c.w.OK()
 		}
 	})
@@ -427,8 +428,12 @@ func cmdLRem(c *client, args [][]byte) {
 			return
 		}
 		n := l.Remove(args[3], count)
+		if n > 0 {
+			c.notify(notifyList, "lrem", args[1])
+		}
 		if l.Len() == 0 {
 			e.Delete()
+			c.notify(notifyGeneric, "del", args[1])
 		}
 		c.w.Int(int64(n))
 	})
@@ -449,8 +454,10 @@ func cmdLTrim(c *client, args [][]byte) {
 		}
 		if l := e.List(); l != nil {
 			l.Trim(start, stop)
+			c.notify(notifyList, "ltrim", args[1])
 			if l.Len() == 0 {
 				e.Delete()
+				c.notify(notifyGeneric, "del", args[1])
 			}
 		}
 		c.w.OK()
@@ -494,6 +501,7 @@ func cmdLInsert(c *client, args [][]byte) {
 			pos++
 		}
 		l.Insert(pos, args[4])
+		c.notify(notifyList, "linsert", args[1])
 		c.w.Int(int64(l.Len()))
 	})
 }

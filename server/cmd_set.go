@@ -22,6 +22,9 @@ func cmdSAdd(c *client, args [][]byte) {
 				n++
 			}
 		}
+		if n > 0 {
+			c.notify(notifySet, "sadd", args[1])
+		}
 		c.w.Int(n)
 	})
 }
@@ -38,8 +41,12 @@ func cmdSRem(c *client, args [][]byte) {
 					n++
 				}
 			}
+			if n > 0 {
+				c.notify(notifySet, "srem", args[1])
+			}
 			if s.Len() == 0 {
 				e.Delete()
+				c.notify(notifyGeneric, "del", args[1])
 			}
 		}
 		c.w.Int(n)
@@ -70,8 +77,10 @@ func cmdSMove(c *client, args [][]byte) {
 			c.w.Int(0)
 			return
 		}
+		c.notify(notifySet, "srem", src)
 		if s.Len() == 0 {
 			se.Delete()
+			c.notify(notifyGeneric, "del", src)
 		}
 		ds := de.Set()
 		if ds == nil {
@@ -79,6 +88,7 @@ func cmdSMove(c *client, args [][]byte) {
 			de.SetSet(ds, 0)
 		}
 		ds.Add(member)
+		c.notify(notifySet, "sadd", dst)
 		c.w.Int(1)
 	})
 }
@@ -149,8 +159,10 @@ func cmdSPop(c *client, args [][]byte) {
 				s.Delete(s.At(i))
 			}
 		}
+		c.notify(notifySet, "spop", args[1])
 		if s.Len() == 0 {
 			e.Delete()
+			c.notify(notifyGeneric, "del", args[1])
 		}
 	})
 	if len(popped) > 1 {

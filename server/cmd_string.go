@@ -199,6 +199,10 @@ func cmdSet(c *client, args [][]byte) {
 			exp = c.defaultExpireAt(now)
 		}
 		c.store(e, args[2], exp, now)
+		c.notify(notifyString, "set", args[1])
+		if o.expireAt != 0 {
+			c.notify(notifyGeneric, "expire", args[1])
+		}
 		if !o.get {
 			c.w.OK()
 		}
@@ -228,6 +232,7 @@ func cmdUpdate(c *client, args [][]byte) {
 			return
 		}
 		c.store(e, args[2], exp, now)
+		c.notify(notifyString, "set", args[1])
 		c.w.OK()
 	})
 }
@@ -266,6 +271,7 @@ func cmdGetDel(c *client, args [][]byte) {
 		case shard.KindString:
 			c.w.Bulk(v.Bytes()) // copied into the reply before the delete
 			e.Delete()
+			c.notify(notifyGeneric, "del", args[1])
 		default:
 			c.w.Error(msgWrongType)
 		}
@@ -286,6 +292,7 @@ func cmdGetSet(c *client, args [][]byte) {
 			return
 		}
 		e.SetString(args[2], 0)
+		c.notify(notifyString, "set", args[1])
 	})
 }
 
@@ -298,6 +305,7 @@ func cmdSetNX(c *client, args [][]byte) {
 			return
 		}
 		e.SetString(args[2], 0)
+		c.notify(notifyString, "set", args[1])
 		c.w.Int(1)
 	})
 }
@@ -348,6 +356,7 @@ func cmdMSet(c *client, args [][]byte) {
 		return
 	}
 	c.db.UpdateMulti(keys, c.now(), func(tx *shard.Tx) { setPairs(tx, args) })
+	c.notifyPairs(args)
 	clear(c.keys) // drop references into the read buffer
 	c.w.OK()
 }
@@ -369,6 +378,9 @@ func cmdMSetNX(c *client, args [][]byte) {
 		setPairs(tx, args)
 		n = 1
 	})
+	if n == 1 {
+		c.notifyPairs(args)
+	}
 	clear(c.keys)
 	c.w.Int(n)
 }
@@ -401,6 +413,7 @@ func (c *client) incrBy(key []byte, delta int64) {
 		if len(c.tmp) != len(v.Bytes()) || !e.PatchString(0, c.tmp) {
 			e.SetString(c.tmp, v.ExpireAt())
 		}
+		c.notify(notifyString, "incrby", key)
 		c.w.Int(cur)
 	})
 }
@@ -450,6 +463,7 @@ func cmdIncrByFloat(c *client, args [][]byte) {
 			return
 		}
 		e.SetString(c.tmp, v.ExpireAt())
+		c.notify(notifyString, "incrbyfloat", args[1])
 		c.w.Bulk(c.tmp)
 	})
 }
@@ -463,6 +477,7 @@ func cmdAppend(c *client, args [][]byte) {
 		switch v.Kind() {
 		case shard.KindNone:
 			e.SetString(add, 0)
+			c.notify(notifyString, "append", args[1])
 			c.w.Int(int64(len(add)))
 			return
 		case shard.KindString:
@@ -479,6 +494,7 @@ func cmdAppend(c *client, args [][]byte) {
 			e.SetString(c.tmp, v.ExpireAt())
 			c.releaseTmp()
 		}
+		c.notify(notifyString, "append", args[1])
 		c.w.Int(int64(len(old) + len(add)))
 	})
 }
@@ -582,6 +598,7 @@ func cmdSetRange(c *client, args [][]byte) {
 			e.SetString(c.tmp, v.ExpireAt())
 			c.releaseTmp()
 		}
+		c.notify(notifyString, "setrange", args[1])
 		c.w.Int(int64(max(end, len(old))))
 	})
 }

@@ -150,6 +150,11 @@ options:
 				}
 				last = s
 			}
+			if processed && flags&zIncr != 0 {
+				c.notify(notifyZSet, "zincr", args[1])
+			} else if processed {
+				c.notify(notifyZSet, "zadd", args[1])
+			}
 			if z.Len() == 0 {
 				e.Delete() // an NX/GT/LT ZADD on a new key that added nothing
 			}
@@ -240,6 +245,7 @@ func cmdZIncrBy(c *client, args [][]byte) {
 			c.w.Error(msgZScoreNaN)
 			return
 		}
+		c.notify(notifyZSet, "zincr", args[1])
 		c.w.Double(s)
 	})
 }
@@ -256,8 +262,12 @@ func cmdZRem(c *client, args [][]byte) {
 					n++
 				}
 			}
+			if n > 0 {
+				c.notify(notifyZSet, "zrem", args[1])
+			}
 			if z.Len() == 0 {
 				e.Delete()
+				c.notify(notifyGeneric, "del", args[1])
 			}
 		}
 		c.w.Int(n)
@@ -360,9 +370,7 @@ func (c *client) zpop(args [][]byte, max bool) {
 			return
 		}
 		c.popZSet(z, max, count, nested && c.w.Proto() == 3 && !c.w.Plain())
-		if z.Len() == 0 {
-			e.Delete()
-		}
+		c.notifyZPop(e, z, max, args[1])
 	})
 }
 
@@ -417,8 +425,6 @@ func (c *client) zmpopTx(tx *shard.Tx, keys [][]byte, max bool, count int64) boo
 		c.w.ArrayLen(2)
 		c.w.Bulk(key)
 		c.popZSet(z, max, count, true)
-		if z.Len() == 0 {
-			e.Delete()
-		}
+		c.notifyZPop(e, z, max, key)
 	})
 }

@@ -92,6 +92,19 @@ func init() {
 		{name: "FUNCTION", arity: -2, flags: flagConn | flagNoScript, group: "scripting", summary: "A container for function commands.", fn: cmdFunction},
 		{name: "CLEARALL", arity: 1, flags: flagWrite | flagMini, group: "server", summary: "Removes all keys (Mini-Redis).", fn: cmdClearAll},
 
+		// pubsub (issue 12): subscribing changes the connection's mode, so
+		// none of these run in scripts, as in Redis
+		{name: "SUBSCRIBE", arity: -2, flags: flagNoScript | flagConn, group: "pubsub", summary: "Listens for messages published to channels.", fn: cmdSubscribe},
+		{name: "UNSUBSCRIBE", arity: -1, flags: flagNoScript | flagConn, group: "pubsub", summary: "Stops listening to messages posted to channels.", fn: cmdUnsubscribe},
+		{name: "PSUBSCRIBE", arity: -2, flags: flagNoScript | flagConn, group: "pubsub", summary: "Listens for messages published to channels that match one or more patterns.", fn: cmdPSubscribe},
+		{name: "PUNSUBSCRIBE", arity: -1, flags: flagNoScript | flagConn, group: "pubsub", summary: "Stops listening to messages published to channels that match one or more patterns.", fn: cmdPUnsubscribe},
+		{name: "SSUBSCRIBE", arity: -2, flags: flagNoScript | flagConn, group: "pubsub", summary: "Listens for messages published to shard channels.", fn: cmdSSubscribe},
+		{name: "SUNSUBSCRIBE", arity: -1, flags: flagNoScript | flagConn, group: "pubsub", summary: "Stops listening to messages posted to shard channels.", fn: cmdSUnsubscribe},
+		{name: "PUBLISH", arity: 3, flags: flagConn | flagFast, group: "pubsub", summary: "Posts a message to a channel.", fn: cmdPublish},
+		{name: "SPUBLISH", arity: 3, flags: flagConn | flagFast, group: "pubsub", summary: "Post a message to a shard channel", fn: cmdSPublish},
+		{name: "PUBSUB", arity: -2, flags: flagConn, group: "pubsub", summary: "A container for Pub/Sub commands.", fn: cmdPubSub},
+		{name: "RESET", arity: 1, flags: flagNoScript | flagConn | flagFast | flagNoAuth, group: "connection", summary: "Resets the connection.", fn: cmdReset},
+
 		// keys
 		{name: "DEL", arity: -2, flags: flagWrite, firstKey: 1, lastKey: -1, step: 1, group: "generic", summary: "Deletes one or more keys.", fn: cmdDel},
 		{name: "DELETE", arity: -2, flags: flagWrite | flagMini, firstKey: 1, lastKey: -1, step: 1, group: "generic", summary: "Deletes one or more keys (Mini-Redis alias of DEL).", fn: cmdDel},

@@ -219,6 +219,13 @@ func (h *loopHandler) OnTraffic(conn *netloop.Conn) netloop.Action {
 			lc.checkOutput(conn)
 		}
 	}
+	if c.ps != nil && c.ps.ob != nil && !lc.closed && lc.state.Load() == loopOwned && c.offLoop == nil {
+		// A subscriber's replies and messages wait in its outbox (see
+		// outbox); on a close, its last replies go out first.
+		if !lc.drainOutbox(conn, !ok) {
+			ok = false
+		}
+	}
 	lc.busy = false
 	if lc.closed {
 		c.release()

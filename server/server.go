@@ -14,6 +14,7 @@ import (
 
 	"github.com/miniredis/miniredis/aof"
 	"github.com/miniredis/miniredis/expire"
+	"github.com/miniredis/miniredis/pubsub"
 	"github.com/miniredis/miniredis/scripting"
 	"github.com/miniredis/miniredis/shard"
 )
@@ -119,6 +120,20 @@ type Config struct {
 	// Now is the server's clock: key deadlines, and the idle and output
 	// timeouts and ages of clients; tests inject a fake one. Default time.Now.
 	Now func() time.Time
+
+	// PubSubHardLimit closes a subscribed client once this many bytes of
+	// its output wait unsent (client-output-buffer-limit pubsub, hard);
+	// default 32 MiB, negative for none.
+	PubSubHardLimit int64
+	// PubSubSoftLimit closes a subscribed client whose unsent output has
+	// stayed over it for PubSubSoftTime; default 8 MiB, negative for
+	// none.
+	PubSubSoftLimit int64
+	// PubSubSoftTime is the soft limit's grace; default 60 s.
+	PubSubSoftTime time.Duration
+	// NotifyKeyspaceEvents selects the keyspace notifications published, in
+	// Redis's letters ("KEA", "Ex"); empty, the default, means none.
+	NotifyKeyspaceEvents string
 }
 
 const (
@@ -155,6 +170,10 @@ type Server struct {
 	// aof is the append-only log, nil while appendonly is off; set by
 	// Listen before any client runs and never changed after.
 	aof *aofState
+
+	pause       pauseState           // CLIENT PAUSE
+	hub         *pubsub.Hub[*client] // Pub/Sub subscriptions
+	notifyFlags atomic.Uint32        // notify-keyspace-events classes
 }
 
 // stats are server-wide counters reported by INFO and zeroed by CONFIG
@@ -166,7 +185,7 @@ type stats struct {
 	panics      atomic.Int64 // commands that panicked and were recovered
 	oom         atomic.Int64 // commands refused with -OOM
 	slowWriters atomic.Int64 // clients closed by client-output-timeout
-	outputLimit atomic.Int64 // clients closed for a reply too large to build (SRANDMEMBER/HRANDFIELD with a huge negative count)
+	outputLimit atomic.Int64 // clients closed for a reply too large to build (SRANDMEMBER/HRANDFIELD with a huge negative count) or over the pubsub output limit
 
 	// The store counts expired and evicted keys since it was made; INFO
 	// reports them less these values, taken by the last RESETSTAT.
@@ -218,6 +237,15 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.PubSubHardLimit == 0 {
+		cfg.PubSubHardLimit = defaultPubSubHard
+	}
+	if cfg.PubSubSoftLimit == 0 {
+		cfg.PubSubSoftLimit = defaultPubSubSoft
+	}
+	if cfg.PubSubSoftTime == 0 {
+		cfg.PubSubSoftTime = defaultPubSubSoftTime
+	}
 	if cfg.Databases == 0 {
 		cfg.Databases = shard.DefaultDBs
 	}
@@ -232,6 +260,12 @@ func New(cfg Config) (*Server, error) {
 		nowFn:   cfg.Now,
 		started: time.Now(),
 		clients: make(map[*client]struct{}),
+	}
+	s.hub = pubsub.New[*client](func(p, ch []byte) bool { return globMatch(p, ch, false) })
+	if f, ok := parseNotify(cfg.NotifyKeyspaceEvents); ok {
+		s.notifyFlags.Store(f)
+	} else {
+		return nil, fmt.Errorf("server: notify-keyspace-events %q: %s", cfg.NotifyKeyspaceEvents, msgNotifyClass)
 	}
 	st.SetObserver(observer{s})
 	s.scripts.engine = scripting.New(scripting.Options{Log: s.scriptLog})
@@ -439,6 +473,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for c := range s.clients {
 		c.stop()
 	}
+	s.pause.end() // paused clients go on to see that they stop
 	if r := s.scripts.running.Load(); r != nil {
 		// Shutting down ends a script even after it wrote, as SHUTDOWN
 		// NOSAVE does in Redis; its client gets the killed error. After
@@ -505,10 +540,11 @@ func (s *Server) checkClients(now time.Time) {
 		case s.cfg.OutputTimeout > 0 && w != 0 && w < writeLimit:
 			s.log.Warn("closing client that does not read its replies", "id", c.id, "addr", c.addr)
 			s.stats.slowWriters.Add(1)
-		case s.cfg.Timeout > 0 && w == 0 && c.lastActive.Load() < idleLimit && c.blocked.Load() == nil:
+		case s.cfg.Timeout > 0 && w == 0 && c.lastActive.Load() < idleLimit && c.blocked.Load() == nil && !c.subscribed.Load():
 			// A client whose replies are still going out is not idle;
 			// the output timeout governs it. Nor is a blocked client:
-			// its own timeout governs it, as in Redis.
+			// its own timeout governs it, as in Redis. A subscriber
+			// waits for messages, as Redis lets it.
 			s.log.Info("closing idle client", "id", c.id, "addr", c.addr)
 		default:
 			continue

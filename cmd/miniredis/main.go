@@ -64,6 +64,8 @@ func run(argv []string) error {
 	fs.Var((*memFlag)(&outLimit), "client-output-buffer-limit", "most reply bytes waiting per client before the server runs none of its further commands until it reads them")
 	fs.DurationVar(&cfg.OutputTimeout, "client-output-timeout", time.Minute, "close a client whose replies have taken no bytes for this long; 0 never")
 	fs.Var((*memFlag)(&cfg.MaxMemory), "maxmemory", "bound on the estimated bytes of keys and values (100mb, 2gb...), also setting the Go runtime's soft memory limit at 1.5x plus 64mb; 0 means none")
+	pubsubLimit := fs.String("client-output-buffer-limit-pubsub", "32mb 8mb 60", "a subscribed client's output limits, \"hard soft seconds\" as Redis's pubsub class: closed past hard, or past soft for seconds; 0 turns one off")
+	fs.StringVar(&cfg.NotifyKeyspaceEvents, "notify-keyspace-events", "", "keyspace notifications to publish, in Redis's letters (KEA for all); empty for none")
 	policy := "noeviction"
 	fs.StringVar(&cfg.Dir, "dir", ".", "working directory of the persistence files")
 	fs.Var((*yesNo)(&cfg.AppendOnly), "appendonly", "yes: log every write to the append-only files under --dir and replay them at start")
@@ -94,6 +96,9 @@ func run(argv []string) error {
 		return fmt.Errorf("client-output-buffer-limit %d too large", outLimit)
 	}
 	cfg.OutputBufferLimit = int(outLimit)
+	if cfg.PubSubHardLimit, cfg.PubSubSoftLimit, cfg.PubSubSoftTime, err = server.ParseOutputLimit(*pubsubLimit); err != nil {
+		return err
+	}
 	if cfg.Net, err = server.ParseNet(netMode); err != nil {
 		return err
 	}

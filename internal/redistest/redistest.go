@@ -97,6 +97,7 @@ const (
 	Set     Kind = '~'
 	Verb    Kind = '='
 	BigNum  Kind = '('
+	Push    Kind = '>' // RESP3 out-of-band data: Pub/Sub messages
 )
 
 // Reply is one parsed RESP reply. A RESP2 null bulk or null array is Kind
@@ -115,7 +116,7 @@ func (r Reply) String() string {
 		return ":" + strconv.FormatInt(r.Int, 10)
 	case Null:
 		return "(nil)"
-	case Array, Set, Map:
+	case Array, Set, Map, Push:
 		parts := make([]string, len(r.Elems))
 		for i, e := range r.Elems {
 			parts[i] = e.String()
@@ -246,7 +247,7 @@ func ReadReply(rd *bufio.Reader) (Reply, error) {
 			kind, s = Bulk, strings.TrimPrefix(strings.TrimPrefix(s, "txt:"), "mkd:")
 		}
 		return Reply{Kind: kind, Str: s}, nil
-	case Array, Set, Map:
+	case Array, Set, Map, Push:
 		n, err := strconv.Atoi(body)
 		if err != nil {
 			return Reply{}, err
