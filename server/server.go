@@ -103,6 +103,31 @@ type Config struct {
 	// Now is the server's clock: key deadlines, and the idle and output
 	// timeouts and ages of clients; tests inject a fake one. Default time.Now.
 	Now func() time.Time
+
+	// Operations (SPEC §13); each is a directive in Directives.
+
+	// SlowlogLogSlowerThan is the slowlog threshold in microseconds:
+	// 0 means the default, 10000; -1 logs nothing; slowlogAll every command.
+	SlowlogLogSlowerThan int64
+	// SlowlogMaxLen is how many slow commands SLOWLOG keeps: 0 means the
+	// default, 128; negative keeps none.
+	SlowlogMaxLen int64
+	// LatencyMonitorThreshold is LATENCY's threshold in milliseconds; 0 off.
+	LatencyMonitorThreshold int64
+	// LogLevel, LogFile, PidFile and CPUProfile are the binary's: the
+	// server only reports them in CONFIG GET.
+	LogLevel, LogFile, PidFile, CPUProfile string
+	// ConfigFile is the configuration file the server was started with,
+	// which CONFIG REWRITE rewrites; empty when there is none.
+	ConfigFile string
+	// LogLevelVar, when set, is the level of Logger's handler, which
+	// CONFIG SET loglevel changes.
+	LogLevelVar *slog.LevelVar
+	// Extra holds the inert directives' values by name (see Directives).
+	// The map is never modified in place, so copies of a Config may share it.
+	Extra map[string]string
+
+	outputClasses outputLimits // client-output-buffer-limit's classes
 }
 
 const (
