@@ -81,18 +81,18 @@ func newClient(s *Server, conn net.Conn) *client {
 		addr:    conn.RemoteAddr().String(),
 		laddr:   conn.LocalAddr().String(),
 		created: s.nowFn(),
-		authed:  s.cfg.RequirePass == "",
+		authed:  s.requirePass() == "",
 		db:      s.store.DB(0),
 	}
 	c.multiLen.Store(-1)
 	out := io.Writer(conn)
-	if _, onLoop := conn.(gnet.Conn); !onLoop && s.cfg.OutputTimeout > 0 {
+	if _, onLoop := conn.(gnet.Conn); !onLoop && s.outputTimeout() > 0 {
 		out = progressWriter{c}
 	}
 	c.w = codec.NewWriter(out)
 	c.r.SetAuthenticated(c.authed)
-	c.r.SetMaxBulkLen(int(s.cfg.ProtoMaxBulkLen))
-	c.r.SetMaxQueryLen(int(s.cfg.QueryBufferLimit))
+	c.r.SetMaxBulkLen(int(s.protoMaxBulkLen()))
+	c.r.SetMaxQueryLen(int(s.queryBufferLimit()))
 	c.lastActive.Store(c.created.UnixMilli())
 	return c
 }
@@ -148,7 +148,6 @@ func (c *client) stop() {
 // loop stops reading from it meanwhile, which bounds its memory.
 func (c *client) serve() {
 	defer c.close()
-	outLimit := c.srv.cfg.OutputBufferLimit
 	for {
 		args, err := c.r.ReadCommand()
 		if err != nil {
@@ -164,7 +163,7 @@ func (c *client) serve() {
 			c.flush()
 			return
 		}
-		if c.w.Buffered() > outLimit {
+		if c.w.Buffered() > c.srv.outputBufferLimit() {
 			if !c.flush() || c.stopping.Load() {
 				return
 			}
@@ -242,7 +241,7 @@ func (c *client) exec(args [][]byte) {
 		c.reject(fmt.Sprintf(msgWrongArgs, cmd.lowerName()))
 	case !c.authed && cmd.flags&flagNoAuth == 0:
 		c.reject(msgNoAuth)
-	case cmd.flags&flagDenyOOM != 0 && c.srv.cfg.MaxMemory > 0 && !c.srv.freeMemory():
+	case cmd.flags&flagDenyOOM != 0 && c.srv.maxMemory() > 0 && !c.srv.freeMemory():
 		c.srv.stats.oom.Add(1)
 		c.reject(msgOOM)
 	case c.srv.scripts.active.Load() && c.whileScript(cmd, args):

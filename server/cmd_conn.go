@@ -83,7 +83,7 @@ func (c *client) dbN(n int) shard.DB {
 // checkPassword compares in constant time so the reply's timing does not
 // reveal how much of a guess was right.
 func (c *client) checkPassword(user, pass []byte) bool {
-	want := c.srv.cfg.RequirePass
+	want := c.srv.requirePass()
 	if user != nil && string(user) != "default" {
 		return false
 	}
@@ -102,7 +102,7 @@ func cmdAuth(c *client, args [][]byte) {
 	var user, pass []byte
 	switch len(args) {
 	case 2:
-		if c.srv.cfg.RequirePass == "" {
+		if c.srv.requirePass() == "" {
 			c.w.Error(msgAuthNotSet)
 			return
 		}
@@ -401,63 +401,6 @@ func writeCommandInfo(c *client, cmd *command) {
 	c.w.SetLen(0) // tips
 	c.w.ArrayLen(0)
 	c.w.ArrayLen(0)
-}
-
-// configParams lists the parameters CONFIG GET answers, computed from the
-// live configuration.
-func (s *Server) configParams() [][2]string {
-	cfg := s.cfg
-	return [][2]string{
-		{"bind", cfg.Host},
-		{"port", strconv.Itoa(cfg.Port)},
-		{"databases", "1"},
-		{"maxclients", strconv.Itoa(cfg.MaxClients)},
-		{"timeout", strconv.Itoa(int(cfg.Timeout / time.Second))},
-		{"requirepass", cfg.RequirePass},
-		{"hz", strconv.Itoa(cfg.Hz)},
-		{"save", ""},
-		{"appendonly", "no"},
-		{"maxmemory", strconv.FormatInt(cfg.MaxMemory, 10)},
-		{"maxmemory-policy", cfg.MaxMemoryPolicy.String()},
-		{"maxmemory-samples", strconv.Itoa(cfg.MaxMemorySamples)},
-		{"proto-max-bulk-len", strconv.FormatInt(cfg.ProtoMaxBulkLen, 10)},
-		{"client-query-buffer-limit", strconv.FormatInt(cfg.QueryBufferLimit, 10)},
-		{"client-output-buffer-limit", strconv.Itoa(cfg.OutputBufferLimit)},
-		{"client-output-timeout", strconv.Itoa(int(cfg.OutputTimeout / time.Second))},
-		{"default-ttl", strconv.FormatInt(int64(cfg.DefaultTTL/time.Second), 10)},
-		{"compat", cfg.Mode.String()},
-		{"shards", strconv.Itoa(cfg.Shards)},
-	}
-}
-
-func cmdConfig(c *client, args [][]byte) {
-	sub := args[1]
-	switch {
-	case equalFold(sub, "GET") && len(args) >= 3:
-		var match [][2]string
-		for _, p := range c.srv.configParams() {
-			for _, pat := range args[2:] {
-				if globMatch(pat, []byte(p[0]), true) {
-					match = append(match, p)
-					break
-				}
-			}
-		}
-		c.w.MapLen(len(match))
-		for _, p := range match {
-			c.w.BulkString(p[0])
-			c.w.BulkString(p[1])
-		}
-	case equalFold(sub, "GET"):
-		subArityError(c, args[0], sub)
-	case equalFold(sub, "RESETSTAT") && len(args) == 2:
-		c.srv.resetStats()
-		c.w.OK()
-	case equalFold(sub, "RESETSTAT"):
-		subArityError(c, args[0], sub)
-	default:
-		c.w.Error(fmt.Sprintf(msgUnknownSub, sub, "CONFIG"))
-	}
 }
 
 func cmdTime(c *client, args [][]byte) {

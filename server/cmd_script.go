@@ -66,7 +66,7 @@ func (r *scriptRun) isFunction() bool { return r.name != "" }
 // in which case other clients get BUSY for most commands.
 func (s *Server) busy() *scriptRun {
 	r := s.scripts.running.Load()
-	if r == nil || time.Since(r.start) < s.cfg.BusyReplyThreshold {
+	if r == nil || time.Since(r.start) < s.busyReplyThreshold() {
 		return nil
 	}
 	return r
@@ -144,7 +144,7 @@ func (c *client) scriptAllowed(flags scripting.Flags, ro bool) (noWrites, ok boo
 	case ro && !compat && !noWrites:
 		c.w.Error(scripting.MsgROWriteFunction)
 		return noWrites, false
-	case !compat && !noWrites && flags&scripting.FlagAllowOOM == 0 && c.srv.cfg.MaxMemory > 0 && !c.srv.freeMemory():
+	case !compat && !noWrites && flags&scripting.FlagAllowOOM == 0 && c.srv.maxMemory() > 0 && !c.srv.freeMemory():
 		c.w.Error(msgOOM)
 		return noWrites, false
 	}

@@ -249,7 +249,7 @@ func (c *client) releaseTmp() {
 // MaxInt64 (a SETRANGE offset), so add is compared with the room left
 // rather than summed, which could overflow.
 func (c *client) checkStringLength(size, add int64) bool {
-	if add > c.srv.cfg.ProtoMaxBulkLen-size {
+	if add > c.srv.protoMaxBulkLen()-size {
 		c.w.Error(msgStringTooLong)
 		return false
 	}

@@ -132,7 +132,7 @@ func (h *loopHandler) OnOpen(conn gnet.Conn) ([]byte, gnet.Action) {
 	if s.closing {
 		return nil, gnet.Close
 	}
-	if len(s.clients) >= s.cfg.MaxClients {
+	if len(s.clients) >= s.maxClients() {
 		s.stats.rejected.Add(1)
 		return []byte("-" + msgMaxClients + "\r\n"), gnet.Close
 	}
@@ -206,7 +206,7 @@ func (h *loopHandler) OnTraffic(conn gnet.Conn) gnet.Action {
 	if lc.state.Load() != loopOwned {
 		// The client is another goroutine's: its input waits in gnet's
 		// buffer, within the query buffer limit.
-		if int64(conn.InboundBuffered()) > c.srv.cfg.QueryBufferLimit {
+		if int64(conn.InboundBuffered()) > c.srv.queryBufferLimit() {
 			c.srv.log.Warn("closing client that reached the query buffer limit", "id", c.id, "addr", c.addr)
 			return gnet.Close
 		}
@@ -271,7 +271,7 @@ const maxOffLoopGrace = 100 * time.Millisecond
 // answer). A longer script delays the loop's other clients by this much at
 // most, where Redis would delay them for the whole script.
 func (s *Server) offLoopGrace() time.Duration {
-	return min(s.cfg.BusyReplyThreshold/2, maxOffLoopGrace)
+	return min(s.busyReplyThreshold()/2, maxOffLoopGrace)
 }
 
 // detach runs c.offLoop on a goroutine of its own, which owns the client
@@ -351,7 +351,7 @@ func (lc *loopConn) mayRun(conn gnet.Conn) bool {
 		return true
 	}
 	pending := conn.OutboundBuffered()
-	if pending <= lc.c.srv.cfg.OutputBufferLimit {
+	if pending <= lc.c.srv.outputBufferLimit() {
 		lc.paused = false
 		lc.c.writeSince.Store(0)
 		return true
@@ -371,7 +371,7 @@ func (lc *loopConn) mayRun(conn gnet.Conn) bool {
 // in gnet's outbound buffer.
 func (lc *loopConn) checkOutput(conn gnet.Conn) {
 	pending := conn.OutboundBuffered()
-	if pending <= lc.c.srv.cfg.OutputBufferLimit {
+	if pending <= lc.c.srv.outputBufferLimit() {
 		return
 	}
 	lc.paused, lc.pending, lc.delay = true, pending, minWakeDelay
@@ -418,7 +418,7 @@ func (h *loopHandler) OnClose(conn gnet.Conn, _ error) gnet.Action {
 func (c *client) runBuffered() bool {
 	c.startBatch()
 	defer func() { c.batchNow = 0 }()
-	limit := c.srv.cfg.OutputBufferLimit
+	limit := c.srv.outputBufferLimit()
 	for c.r.Ready() {
 		args, err := c.r.ReadCommand()
 		if err != nil {

@@ -59,16 +59,17 @@ const maxEvictionsPerCommand = 10000
 // is back under --maxmemory and reports whether a command that may grow
 // memory can run: false under noeviction, or when nothing could be evicted.
 func (s *Server) freeMemory() bool {
-	limit := s.cfg.MaxMemory
+	limit := s.maxMemory()
 	if s.store.UsedMemory() <= limit {
 		return true
 	}
-	if s.cfg.MaxMemoryPolicy == shard.NoEviction {
+	policy := s.maxMemoryPolicy()
+	if policy == shard.NoEviction {
 		return false
 	}
 	now := s.now()
 	for range maxEvictionsPerCommand {
-		if !s.store.Evict(s.cfg.MaxMemoryPolicy, now, s.cfg.MaxMemorySamples) {
+		if !s.store.Evict(policy, now, int(s.live.samples.Load())) {
 			return false
 		}
 		if s.store.UsedMemory() <= limit {

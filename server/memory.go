@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -41,13 +42,21 @@ func memoryLimit(maxMemory int64) int64 {
 // limit already set (GOMEMLIMIT) is kept, and with maxMemory 0 nothing
 // changes. The limit is process-wide: with several servers in one process
 // the lowest wins while they all serve.
-func applyMemoryLimit(maxMemory int64) (restore func()) {
-	if maxMemory <= 0 {
-		return func() {}
-	}
+//
+// base receives the limit there was before, while the server serves, so
+// that a live maxmemory change (setMemoryLimit) stays within it.
+func applyMemoryLimit(maxMemory int64, base *atomic.Int64) (restore func()) {
 	old := debug.SetMemoryLimit(-1)
-	debug.SetMemoryLimit(min(old, memoryLimit(maxMemory)))
-	return func() { debug.SetMemoryLimit(old) }
+	base.Store(old)
+	if maxMemory > 0 {
+		debug.SetMemoryLimit(min(old, memoryLimit(maxMemory)))
+	}
+	return func() {
+		base.Store(0)
+		if debug.SetMemoryLimit(-1) != old {
+			debug.SetMemoryLimit(old)
+		}
+	}
 }
 
 // memMetrics are the runtime/metrics INFO memory reads. Unlike
@@ -169,8 +178,8 @@ func (s *Server) infoMemory(b []byte) []byte {
 	b = infoInt(b, "used_memory_peak", int64(peak))
 	b = infoLine(b, "used_memory_peak_human", humanBytes(peak))
 	b = infoInt(b, "used_memory_dataset", s.store.Stats().UsedMemory)
-	b = infoInt(b, "maxmemory", s.cfg.MaxMemory)
-	b = infoLine(b, "maxmemory_human", humanBytes(uint64(s.cfg.MaxMemory)))
+	b = infoInt(b, "maxmemory", s.maxMemory())
+	b = infoLine(b, "maxmemory_human", humanBytes(uint64(s.maxMemory())))
 	b = infoLine(b, "maxmemory_policy", s.cfg.MaxMemoryPolicy.String())
 	frag := 0.0
 	if m.used > 0 {

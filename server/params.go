@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"log/slog"
 	"math"
 	"strconv"
 	"strings"
@@ -104,9 +105,16 @@ func init() {
 		{Name: "maxmemory-samples", Kind: config.Int, Min: 1, Max: 64, Default: strconv.Itoa(shard.DefaultSamples), Live: true,
 			Get: func(c *Config) string { return strconv.Itoa(c.MaxMemorySamples) },
 			Set: func(c *Config, v config.Value) error { c.MaxMemorySamples = int(v.Int); return nil }},
-		{Name: "proto-max-bulk-len", Kind: config.Memory, Min: 1 << 20, Max: math.MaxInt32, Default: "512mb", Live: true,
+		{Name: "proto-max-bulk-len", Kind: config.Memory, Min: 1 << 20, Max: math.MaxInt64, Default: "512mb", Live: true,
 			Get: func(c *Config) string { return itoa64(c.ProtoMaxBulkLen) },
-			Set: func(c *Config, v config.Value) error { c.ProtoMaxBulkLen = v.Int; return nil }},
+			Set: func(c *Config, v config.Value) error {
+				if v.Int > math.MaxInt32 {
+					// The store keeps string lengths in 32 bits.
+					return errors.New("argument must be between 1048576 and 2147483647 inclusive")
+				}
+				c.ProtoMaxBulkLen = v.Int
+				return nil
+			}},
 		{Name: "client-query-buffer-limit", Kind: config.Memory, Min: 1 << 20, Max: math.MaxInt64, Default: "1gb", Live: true,
 			Get: func(c *Config) string { return itoa64(c.QueryBufferLimit) },
 			Set: func(c *Config, v config.Value) error { c.QueryBufferLimit = v.Int; return nil }},
@@ -356,4 +364,19 @@ func setOutputLimits(c *Config, v config.Value) error {
 	c.OutputBufferLimit = int(l[0].hard)
 	c.outputClasses = l
 	return nil
+}
+
+// ParseLogLevel maps a loglevel directive, in Redis's names (debug,
+// verbose, notice, warning) or slog's (info, warn, error), onto slog's
+// levels.
+func ParseLogLevel(s string) slog.Level {
+	switch s {
+	case "debug", "verbose":
+		return slog.LevelDebug
+	case "warning", "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
 }

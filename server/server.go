@@ -161,6 +161,17 @@ type Server struct {
 	watches watchRegistry // WATCHed keys of every client
 	blocks  blockRegistry // keys clients are blocked on
 	scripts scriptState   // the Lua engine and the script in progress
+
+	// live holds the values CONFIG SET may change (see liveConfig).
+	live liveConfig
+	// confMu serialises CONFIG SET and REWRITE, and guards conf, the
+	// current configuration: cfg with every CONFIG SET applied.
+	confMu sync.Mutex
+	conf   Config
+	// memLimitBase is the runtime's soft memory limit before Serve set
+	// one, while serving; 0 otherwise.
+	memLimitBase atomic.Int64
+	slowlog      slowlog
 }
 
 // stats are server-wide counters reported by INFO and zeroed by CONFIG
@@ -230,6 +241,11 @@ func New(cfg Config) (*Server, error) {
 		started: time.Now(),
 		clients: make(map[*client]struct{}),
 	}
+	if cfg.LogLevel == "" {
+		cfg.LogLevel = "notice" // CONFIG GET and REWRITE show the default's name
+	}
+	s.conf = cfg
+	s.live.store(&cfg)
 	st.SetObserver(observer{s})
 	s.scripts.engine = scripting.New(scripting.Options{Log: s.scriptLog})
 	st.SetAccounting(shard.Accounting{
@@ -294,17 +310,16 @@ func (s *Server) Serve() error {
 		}
 		return nil
 	}
-	defer applyMemoryLimit(s.cfg.MaxMemory)() // before cancel is set, so a test can tell it ran
+	s.confMu.Lock()
+	defer applyMemoryLimit(s.maxMemory(), &s.memLimitBase)() // before cancel is set, so a test can tell it ran
+	s.confMu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	// Registered under mu, so a Shutdown that follows sees the cancel
 	// function and waits for these goroutines.
-	cron := s.cfg.Timeout > 0 || s.cfg.OutputTimeout > 0
-	if cron {
-		s.wg.Add(3)
-	} else {
-		s.wg.Add(2)
-	}
+	// clientsCron runs even with no timeout set, since CONFIG SET may set
+	// one; once a second it is no cost.
+	s.wg.Add(3)
 	s.mu.Unlock()
 
 	go func() {
@@ -315,12 +330,10 @@ func (s *Server) Serve() error {
 		defer s.wg.Done()
 		s.memoryCron(ctx)
 	}()
-	if cron {
-		go func() {
-			defer s.wg.Done()
-			s.clientsCron(ctx)
-		}()
-	}
+	go func() {
+		defer s.wg.Done()
+		s.clientsCron(ctx)
+	}()
 
 	if loop != nil {
 		// The event loops accept and serve; wait until Shutdown stops them.
@@ -382,7 +395,7 @@ func (s *Server) startClient(conn net.Conn) {
 		conn.Close()
 		return
 	}
-	if len(s.clients) >= s.cfg.MaxClients {
+	if len(s.clients) >= s.maxClients() {
 		s.mu.Unlock()
 		s.stats.rejected.Add(1)
 		_, _ = conn.Write([]byte("-" + msgMaxClients + "\r\n"))
@@ -475,16 +488,17 @@ func (s *Server) clientsCron(ctx context.Context) {
 // clock (Config.Now), the clock the clients stamp lastActive and
 // writeSince with.
 func (s *Server) checkClients(now time.Time) {
-	idleLimit := now.Add(-s.cfg.Timeout).UnixMilli()
-	writeLimit := now.Add(-s.cfg.OutputTimeout).UnixMilli()
+	idle, output := s.idleTimeout(), s.outputTimeout()
+	idleLimit := now.Add(-idle).UnixMilli()
+	writeLimit := now.Add(-output).UnixMilli()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.clients {
 		switch w := c.writeSince.Load(); {
-		case s.cfg.OutputTimeout > 0 && w != 0 && w < writeLimit:
+		case output > 0 && w != 0 && w < writeLimit:
 			s.log.Warn("closing client that does not read its replies", "id", c.id, "addr", c.addr)
 			s.stats.slowWriters.Add(1)
-		case s.cfg.Timeout > 0 && w == 0 && c.lastActive.Load() < idleLimit && c.blocked.Load() == nil:
+		case idle > 0 && w == 0 && c.lastActive.Load() < idleLimit && c.blocked.Load() == nil:
 			// A client whose replies are still going out is not idle;
 			// the output timeout governs it. Nor is a blocked client:
 			// its own timeout governs it, as in Redis.

@@ -84,19 +84,6 @@ func usage(w io.Writer) {
 	}
 }
 
-// logLevel maps Redis's and slog's level names onto slog's levels.
-func logLevel(s string) slog.Level {
-	switch s {
-	case "debug", "verbose":
-		return slog.LevelDebug
-	case "warning", "warn":
-		return slog.LevelWarn
-	case "error":
-		return slog.LevelError
-	}
-	return slog.LevelInfo
-}
-
 func run(argv []string) error {
 	cfg, help, err := load(argv)
 	if err != nil {
@@ -117,7 +104,7 @@ func run(argv []string) error {
 		logOut = f
 	}
 	cfg.LogLevelVar = new(slog.LevelVar)
-	cfg.LogLevelVar.Set(logLevel(cfg.LogLevel))
+	cfg.LogLevelVar.Set(server.ParseLogLevel(cfg.LogLevel))
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevelVar}))
 	cfg.Logger = log
 
