@@ -24,6 +24,9 @@ type Writer struct {
 	proto int
 	plain bool
 	err   error
+
+	errors  int64  // error replies written, for the server's failed-call count
+	lastErr string // the last of them
 }
 
 // NewWriter returns a Writer sending to w with RESP2. Call Release when done.
@@ -60,6 +63,8 @@ func (w *Writer) Simple(s string) {
 // "WRONGTYPE Operation against..."). The plain dialect writes
 // "Error: <msg>" without a leading "ERR ".
 func (w *Writer) Error(msg string) {
+	w.errors++
+	w.lastErr = msg
 	if w.plain {
 		if len(msg) >= 4 && msg[:4] == "ERR " {
 			msg = msg[4:]
@@ -70,6 +75,10 @@ func (w *Writer) Error(msg string) {
 	}
 	w.bb.B = AppendError(w.bb.B, msg)
 }
+
+// Errors returns how many error replies the Writer has written and the
+// last one's message, so that a server can tell a call that failed.
+func (w *Writer) Errors() (int64, string) { return w.errors, w.lastErr }
 
 // Int writes the integer n.
 func (w *Writer) Int(n int64) {

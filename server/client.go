@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,18 @@ type client struct {
 	keys   [][]byte // scratch for multi-key commands, reused across commands
 
 	batchNow int64 // the clock read once for the batch in hand; 0 outside one
+
+	// Statistics of the batch in hand, added into stripe by settle (see
+	// stats.go).
+	stripe    *statStripe
+	pend      [pendMax]pendStat
+	npend     int
+	markNanos int64    // nanotime when the time settle shares out began
+	lastArgs  [][]byte // the last command's args, for SLOWLOG; valid until the next read
+	hits      int64    // keyspace_hits of the batch
+	misses    int64
+	errs      int64 // error replies of the batch
+	netIn     int64 // the reader's BytesRead at the last settle
 
 	// loop is the client's event-loop state; nil on the std path.
 	loop *loopConn
@@ -85,6 +98,7 @@ func newClient(s *Server, conn net.Conn) *client {
 		db:      s.store.DB(0),
 	}
 	c.multiLen.Store(-1)
+	c.stripe = s.cmdStats.stripe(c.id)
 	out := io.Writer(conn)
 	if _, onLoop := conn.(gnet.Conn); !onLoop && s.outputTimeout() > 0 {
 		out = progressWriter{c}
@@ -182,17 +196,28 @@ func (c *client) serve() {
 }
 
 // startBatch reads the clock for the commands about to run.
+// One clock read serves both the batch's time of day and its timing.
 func (c *client) startBatch() {
-	c.batchNow = c.srv.now()
+	mono := nanotime()
+	c.markNanos = mono
+	c.batchNow = c.srv.nowAt(mono)
 	c.lastActive.Store(c.batchNow)
 }
 
 // flush writes the pending replies and reports whether the connection is
 // still usable.
 func (c *client) flush() bool {
-	c.srv.stats.commands.Add(c.cmds)
-	c.cmds = 0
-	return c.w.Flush() == nil
+	c.settle()
+	if c.cmds != 0 {
+		c.stripe.commands.Add(c.cmds)
+		c.cmds = 0
+	}
+	n := c.w.Buffered()
+	if c.w.Flush() != nil {
+		return false
+	}
+	c.noteOutput(int64(n))
+	return true
 }
 
 func (c *client) close() {
@@ -203,7 +228,8 @@ func (c *client) close() {
 // release unregisters the client and returns its buffers; the connection
 // must already be closed.
 func (c *client) release() {
-	c.srv.stats.commands.Add(c.cmds)
+	c.stripe.commands.Add(c.cmds)
+	c.cmds = 0
 	c.unwatchAll()
 	c.srv.removeClient(c)
 	c.r.Release()
@@ -238,12 +264,12 @@ func (c *client) exec(args [][]byte) {
 	case cmd == nil:
 		c.reject(unknownCommand(args))
 	case !cmd.arityOK(len(args)):
-		c.reject(fmt.Sprintf(msgWrongArgs, cmd.lowerName()))
+		c.rejectCmd(cmd, fmt.Sprintf(msgWrongArgs, cmd.lowerName()))
 	case !c.authed && cmd.flags&flagNoAuth == 0:
-		c.reject(msgNoAuth)
+		c.rejectCmd(cmd, msgNoAuth)
 	case cmd.flags&flagDenyOOM != 0 && c.srv.maxMemory() > 0 && !c.srv.freeMemory():
 		c.srv.stats.oom.Add(1)
-		c.reject(msgOOM)
+		c.rejectCmd(cmd, msgOOM)
 	case c.srv.scripts.active.Load() && c.whileScript(cmd, args):
 	case c.multi != nil && !multiImmediate(cmd):
 		c.queue(cmd, args)
@@ -278,6 +304,14 @@ func (c *client) reject(msg string) {
 		c.multi.abort = true
 	}
 	c.w.Error(msg)
+	c.errs++
+	c.srv.cmdStats.noteError(msg)
+}
+
+// rejectCmd is reject for a known command, counted in its rejected_calls.
+func (c *client) rejectCmd(cmd *command, msg string) {
+	c.stripe.cmds[cmd.idx].rejected.Add(1)
+	c.reject(msg)
 }
 
 // call runs the handler and turns a panic into an error reply to this
@@ -293,7 +327,30 @@ func (c *client) call(cmd *command, args [][]byte) {
 			c.quit = true
 		}
 	}()
+	errs, _ := c.w.Errors()
 	cmd.fn(c, args)
+	after, msg := c.w.Errors()
+	failed := after != errs
+	if failed {
+		c.errs++
+		c.srv.cmdStats.noteError(msg)
+		if isRejection(msg) {
+			// A container command's unknown subcommand or wrong arity:
+			// Redis refuses those before the call, so they count as
+			// rejected and stay out of SLOWLOG.
+			c.stripe.cmds[cmd.idx].rejected.Add(1)
+			return
+		}
+	}
+	c.note(cmd, failed)
+	c.lastArgs = args
+}
+
+// isRejection reports whether an error reply is one Redis gives before
+// running a command: a wrong argument count or an unknown subcommand.
+func isRejection(msg string) bool {
+	return strings.HasPrefix(msg, "ERR wrong number of arguments for '") ||
+		strings.HasPrefix(msg, "ERR unknown subcommand '")
 }
 
 // unknownCommand words the error as Redis does: the name and up to 128

@@ -87,8 +87,8 @@ func TestDiffConfig(t *testing.T) {
 
 func configSetGet(t *testing.T, r *rawConn, name, value string) {
 	t.Helper()
-	r.do(resp("CONFIG", "SET", name, value), "+OK\r\n")
-	r.do(resp("CONFIG", "GET", name), "*2\r\n$"+itoa(len(name))+"\r\n"+name+"\r\n$"+itoa(len(value))+"\r\n"+value+"\r\n")
+	expect(t, r, resp("CONFIG", "SET", name, value), "+OK\r\n")
+	expect(t, r, resp("CONFIG", "GET", name), "*2\r\n$"+itoa(len(name))+"\r\n"+name+"\r\n$"+itoa(len(value))+"\r\n"+value+"\r\n")
 }
 
 // TestConfigSetLive checks that what CONFIG SET changes takes effect on
@@ -100,34 +100,34 @@ func TestConfigSetLive(t *testing.T) {
 	t.Run("maxclients", func(t *testing.T) {
 		configSetGet(t, r, "maxclients", "1")
 		other := dial(t, s)
-		other.do(resp("PING"), "-ERR max number of clients reached\r\n")
+		expect(t, other, resp("PING"), "-ERR max number of clients reached\r\n")
 		configSetGet(t, r, "maxclients", "10000")
-		dial(t, s).do(resp("PING"), "+PONG\r\n")
+		expect(t, dial(t, s), resp("PING"), "+PONG\r\n")
 	})
 	t.Run("requirepass", func(t *testing.T) {
 		configSetGet(t, r, "requirepass", "sekret")
 		other := dial(t, s)
-		other.do(resp("GET", "k"), "-NOAUTH Authentication required.\r\n")
-		other.do(resp("AUTH", "sekret"), "+OK\r\n")
-		r.do(resp("PING"), "+PONG\r\n") // already authenticated, as in Redis
+		expect(t, other, resp("GET", "k"), "-NOAUTH Authentication required.\r\n")
+		expect(t, other, resp("AUTH", "sekret"), "+OK\r\n")
+		expect(t, r, resp("PING"), "+PONG\r\n") // already authenticated, as in Redis
 		configSetGet(t, r, "requirepass", "")
-		dial(t, s).do(resp("GET", "k"), "$-1\r\n")
+		expect(t, dial(t, s), resp("GET", "k"), "$-1\r\n")
 	})
 	t.Run("maxmemory", func(t *testing.T) {
 		// Well past the store's accounting grain (up to 64 KiB per shard
 		// when the server started without maxmemory).
-		r.do(resp("SET", "big", strings.Repeat("x", 4<<20)), "+OK\r\n")
+		expect(t, r, resp("SET", "big", strings.Repeat("x", 4<<20)), "+OK\r\n")
 		configSetGet(t, r, "maxmemory", "1048576")
-		r.do(resp("SET", "k", "v"), "-OOM command not allowed when used memory > 'maxmemory'.\r\n")
+		expect(t, r, resp("SET", "k", "v"), "-OOM command not allowed when used memory > 'maxmemory'.\r\n")
 		configSetGet(t, r, "maxmemory-policy", "allkeys-lru")
-		r.do(resp("SET", "k", "v"), "+OK\r\n")
-		r.do(resp("EXISTS", "big"), ":0\r\n")
-		r.do(resp("CONFIG", "SET", "maxmemory", "0", "maxmemory-policy", "noeviction"), "+OK\r\n")
+		expect(t, r, resp("SET", "k", "v"), "+OK\r\n")
+		expect(t, r, resp("EXISTS", "big"), ":0\r\n")
+		expect(t, r, resp("CONFIG", "SET", "maxmemory", "0", "maxmemory-policy", "noeviction"), "+OK\r\n")
 	})
 	t.Run("proto-max-bulk-len", func(t *testing.T) {
 		configSetGet(t, r, "proto-max-bulk-len", "1048576")
-		r.do(resp("APPEND", "p", strings.Repeat("x", 1<<20)), ":1048576\r\n")
-		r.do(resp("APPEND", "p", "y"), "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n")
+		expect(t, r, resp("APPEND", "p", strings.Repeat("x", 1<<20)), ":1048576\r\n")
+		expect(t, r, resp("APPEND", "p", "y"), "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n")
 		configSetGet(t, r, "proto-max-bulk-len", "536870912")
 	})
 	t.Run("hz and timeout", func(t *testing.T) {
@@ -142,11 +142,11 @@ func TestConfigSetLive(t *testing.T) {
 		assert.Equal(t, 250*time.Millisecond, s.busyReplyThreshold())
 	})
 	t.Run("immutable", func(t *testing.T) {
-		r.do(resp("CONFIG", "SET", "port", "1"), "-ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config\r\n")
-		r.do(resp("CONFIG", "SET", "compat", "mini"), "-ERR CONFIG SET failed (possibly related to argument 'compat') - can't set immutable config\r\n")
+		expect(t, r, resp("CONFIG", "SET", "port", "1"), "-ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config\r\n")
+		expect(t, r, resp("CONFIG", "SET", "compat", "mini"), "-ERR CONFIG SET failed (possibly related to argument 'compat') - can't set immutable config\r\n")
 	})
 	t.Run("rewrite without a file", func(t *testing.T) {
-		r.do(resp("CONFIG", "REWRITE"), "-ERR The server is running without a config file\r\n")
+		expect(t, r, resp("CONFIG", "REWRITE"), "-ERR The server is running without a config file\r\n")
 	})
 }
 
@@ -182,8 +182,8 @@ save 900 1
 	assert.Equal(t, int64(20<<20), cfg.MaxMemory)
 	s := startServer(t, cfg)
 	r := dial(t, s)
-	r.do(resp("CONFIG", "SET", "maxmemory", "1gb", "maxmemory-policy", "volatile-ttl", "hz", "10", "slowlog-max-len", "7", "requirepass", "a b"), "+OK\r\n")
-	r.do(resp("CONFIG", "REWRITE"), "+OK\r\n")
+	expect(t, r, resp("CONFIG", "SET", "maxmemory", "1gb", "maxmemory-policy", "volatile-ttl", "hz", "10", "slowlog-max-len", "7", "requirepass", "a b"), "+OK\r\n")
+	expect(t, r, resp("CONFIG", "REWRITE"), "+OK\r\n")
 	b, err := os.ReadFile(file)
 	require.NoError(t, err)
 	assert.Equal(t, `# miniredis for the tests
@@ -209,4 +209,10 @@ slowlog-max-len 7
 	assert.Equal(t, "a b", again.RequirePass)
 	assert.Equal(t, int64(7), again.slowlogMaxLen())
 	assert.Equal(t, ModeRedis, again.Mode)
+}
+
+// expect sends req and requires exactly want back.
+func expect(t *testing.T, r *rawConn, req, want string) {
+	t.Helper()
+	require.Equal(t, want, r.do(req, want), "reply to %q", req)
 }

@@ -4,12 +4,8 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"github.com/miniredis/miniredis/shard"
-	"net"
-	"os"
-	"runtime"
 	"strconv"
 	"strings"
-	"time"
 )
 
 const (
@@ -410,92 +406,6 @@ func cmdTime(c *client, args [][]byte) {
 	c.w.BulkString(strconv.FormatInt(int64(now.Nanosecond()/1000), 10))
 }
 
-// infoSections lists INFO's sections in Redis's order with their writers.
-var infoSections = []struct {
-	name string
-	fn   func(s *Server, b []byte) []byte
-}{
-	{"server", (*Server).infoServer},
-	{"clients", (*Server).infoClients},
-	{"memory", (*Server).infoMemory},
-	{"stats", (*Server).infoStats},
-	{"keyspace", (*Server).infoKeyspace},
-}
-
-// cmdInfo implements INFO [section ...]; "all", "default" and "everything"
-// select every section.
-func cmdInfo(c *client, args [][]byte) {
-	var b []byte
-	for _, sec := range infoSections {
-		want := len(args) == 1
-		for _, a := range args[1:] {
-			if equalFold(a, strings.ToUpper(sec.name)) || equalFold(a, "ALL") || equalFold(a, "DEFAULT") || equalFold(a, "EVERYTHING") {
-				want = true
-			}
-		}
-		if !want {
-			continue
-		}
-		if len(b) > 0 {
-			b = append(b, "\r\n"...)
-		}
-		b = append(b, "# "...)
-		b = append(b, strings.ToUpper(sec.name[:1])+sec.name[1:]...)
-		b = append(b, "\r\n"...)
-		b = sec.fn(c.srv, b)
-	}
-	c.w.Verbatim(string(b))
-}
-
-func infoLine(b []byte, k, v string) []byte {
-	b = append(b, k...)
-	b = append(b, ':')
-	b = append(b, v...)
-	return append(b, "\r\n"...)
-}
-
-func infoInt(b []byte, k string, v int64) []byte {
-	b = append(b, k...)
-	b = append(b, ':')
-	b = strconv.AppendInt(b, v, 10)
-	return append(b, "\r\n"...)
-}
-
-func (s *Server) infoServer(b []byte) []byte {
-	up := time.Since(s.started)
-	exe, _ := os.Executable()
-	b = infoLine(b, "redis_version", redisVersion)
-	b = infoLine(b, "miniredis_version", Version)
-	b = infoLine(b, "redis_mode", "standalone")
-	b = infoLine(b, "compat", s.cfg.Mode.String())
-	b = infoLine(b, "os", runtime.GOOS+" "+runtime.GOARCH)
-	b = infoInt(b, "arch_bits", strconv.IntSize)
-	b = infoLine(b, "go_version", runtime.Version())
-	b = infoInt(b, "process_id", int64(os.Getpid()))
-	b = infoInt(b, "tcp_port", int64(s.port()))
-	b = infoInt(b, "uptime_in_seconds", int64(up/time.Second))
-	b = infoInt(b, "uptime_in_days", int64(up/(24*time.Hour)))
-	b = infoInt(b, "hz", int64(s.cfg.Hz))
-	b = infoInt(b, "shards", int64(s.store.Shards()))
-	return infoLine(b, "executable", exe)
-}
-
-func (s *Server) port() int {
-	if a, ok := s.Addr().(*net.TCPAddr); ok {
-		return a.Port
-	}
-	return s.cfg.Port
-}
-
-func (s *Server) infoClients(b []byte) []byte {
-	s.mu.Lock()
-	n := len(s.clients)
-	s.mu.Unlock()
-	b = infoInt(b, "connected_clients", int64(n))
-	b = infoInt(b, "maxclients", int64(s.cfg.MaxClients))
-	return infoInt(b, "blocked_clients", s.blocks.clients.Load())
-}
-
 func humanBytes(n uint64) string {
 	const unit = 1024
 	if n < unit {
@@ -508,23 +418,6 @@ func humanBytes(n uint64) string {
 		i++
 	}
 	return strconv.FormatFloat(f, 'f', 2, 64) + string(suffix[i])
-}
-
-func (s *Server) infoStats(b []byte) []byte {
-	st := s.store.Stats()
-	cs := s.cycle.Stats()
-	b = infoInt(b, "total_connections_received", s.stats.connections.Load())
-	b = infoInt(b, "total_commands_processed", s.stats.commands.Load())
-	b = infoInt(b, "rejected_connections", s.stats.rejected.Load())
-	b = infoInt(b, "expired_keys", int64(st.ExpiredKeys-s.stats.expiredBase.Load()))
-	b = infoLine(b, "expired_stale_perc", strconv.FormatFloat(cs.StalePerc, 'f', 2, 64))
-	b = infoInt(b, "expired_time_cap_reached_count", int64(cs.TimeCapReached))
-	b = infoInt(b, "expire_cycles", int64(cs.Cycles))
-	b = infoInt(b, "evicted_keys", int64(st.EvictedKeys-s.stats.evictedBase.Load()))
-	b = infoInt(b, "oom_rejected_commands", s.stats.oom.Load())
-	b = infoInt(b, "client_output_timeouts", s.stats.slowWriters.Load())
-	b = infoInt(b, "client_output_buffer_limit_disconnections", s.stats.outputLimit.Load())
-	return infoInt(b, "command_panics", s.stats.panics.Load())
 }
 
 // evictedKeys is INFO's evicted_keys: evictions since the last RESETSTAT.
@@ -542,12 +435,12 @@ func (s *Server) resetStats() {
 	s.stats.evictedBase.Store(st.EvictedKeys)
 	s.stats.connections.Store(0)
 	s.stats.rejected.Store(0)
-	s.stats.commands.Store(0)
 	s.stats.panics.Store(0)
 	s.stats.oom.Store(0)
 	s.stats.slowWriters.Store(0)
 	s.stats.outputLimit.Store(0)
 	s.cycle.ResetStats()
+	s.cmdStats.reset()
 }
 
 // infoKeyspace prints a line per database that holds keys, as Redis does.

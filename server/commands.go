@@ -42,6 +42,9 @@ type command struct {
 	// keysFn, when set, finds the keys of a call whose key positions the
 	// first/last/step triple cannot describe (EVAL's numkeys, ZUNIONSTORE).
 	keysFn func(dst, args [][]byte) [][]byte
+	// idx is the row's position in the table, set by buildIndex: it
+	// indexes per-command statistics.
+	idx int
 }
 
 // commands is the whole command table. Dispatch checks arity and
@@ -198,6 +201,10 @@ func init() {
 		{name: "BZPOPMAX", arity: -3, flags: flagWrite | flagNoScript | flagFast, firstKey: 1, lastKey: -2, step: 1, group: "sorted-set", summary: "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.", fn: cmdBZPopMax},
 		{name: "BZMPOP", arity: -5, flags: flagWrite, group: "sorted-set", summary: "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last member was popped.", fn: cmdBZMPop, keysFn: bmpopKeys},
 		{name: "ZMPOP", arity: -4, flags: flagWrite, group: "sorted-set", summary: "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", fn: cmdZMPop, keysFn: mpopKeys},
+
+		// operations (issue 16)
+		{name: "SLOWLOG", arity: -2, flags: flagAdmin, group: "server", summary: "A container for slow log commands.", fn: cmdSlowlog},
+		{name: "LATENCY", arity: -2, flags: flagAdmin, group: "server", summary: "A container for latency diagnostics commands.", fn: cmdLatency},
 	}
 	byName = buildIndex(commands)
 }
@@ -206,6 +213,7 @@ func buildIndex(table []command) map[string]*command {
 	m := make(map[string]*command, len(table))
 	for i := range table {
 		c := &table[i]
+		c.idx = i
 		if c.name != strings.ToUpper(c.name) {
 			panic(fmt.Sprintf("server: command %q is not upper case", c.name))
 		}

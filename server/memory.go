@@ -5,6 +5,7 @@ import (
 	"context"
 	"math"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
@@ -126,6 +127,10 @@ func (s *Server) memoryCron(ctx context.Context) {
 			return
 		case <-t.C:
 			s.notePeak(readMemMetrics(3).used)
+			if s.wall != nil {
+				s.wall.rebase()
+			}
+			s.sampleOps()
 		}
 	}
 }
@@ -177,10 +182,17 @@ func (s *Server) infoMemory(b []byte) []byte {
 	b = infoLine(b, "used_memory_rss_human", humanBytes(rss))
 	b = infoInt(b, "used_memory_peak", int64(peak))
 	b = infoLine(b, "used_memory_peak_human", humanBytes(peak))
-	b = infoInt(b, "used_memory_dataset", s.store.Stats().UsedMemory)
+	dataset := s.store.Stats().UsedMemory
+	b = infoLine(b, "used_memory_peak_perc", strconv.FormatFloat(percent(m.used, peak), 'f', 2, 64)+"%")
+	b = infoInt(b, "used_memory_dataset", dataset)
+	b = infoLine(b, "used_memory_dataset_perc", strconv.FormatFloat(percent(uint64(max(dataset, 0)), m.used), 'f', 2, 64)+"%")
+	sys := totalSystemMemory()
+	b = infoInt(b, "total_system_memory", sys)
+	b = infoLine(b, "total_system_memory_human", humanBytes(uint64(sys)))
+	b = infoLine(b, "mem_allocator", "go-"+runtime.Version())
 	b = infoInt(b, "maxmemory", s.maxMemory())
 	b = infoLine(b, "maxmemory_human", humanBytes(uint64(s.maxMemory())))
-	b = infoLine(b, "maxmemory_policy", s.cfg.MaxMemoryPolicy.String())
+	b = infoLine(b, "maxmemory_policy", s.maxMemoryPolicy().String())
 	frag := 0.0
 	if m.used > 0 {
 		frag = float64(rss) / float64(m.used)
@@ -196,4 +208,12 @@ func (s *Server) infoMemory(b []byte) []byte {
 		limit = 0 // none, as maxmemory prints it
 	}
 	return infoInt(b, "gc_memory_limit", limit)
+}
+
+// percent is part/whole in percent, 0 when whole is 0.
+func percent(part, whole uint64) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return float64(part) * 100 / float64(whole)
 }

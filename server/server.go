@@ -172,6 +172,13 @@ type Server struct {
 	// one, while serving; 0 otherwise.
 	memLimitBase atomic.Int64
 	slowlog      slowlog
+	latency      latencyMonitor
+	ops          opsMeter
+	cmdStats     cmdStats
+	// wall, when the server runs on the real clock (Config.Now unset),
+	// turns nanotime readings into the time of day, so that a batch's one
+	// clock read serves both (see nowAt).
+	wall *wallClock
 }
 
 // stats are server-wide counters reported by INFO and zeroed by CONFIG
@@ -179,7 +186,7 @@ type Server struct {
 type stats struct {
 	connections atomic.Int64 // total_connections_received
 	rejected    atomic.Int64 // rejected_connections
-	commands    atomic.Int64 // total_commands_processed, added once per batch
+
 	panics      atomic.Int64 // commands that panicked and were recovered
 	oom         atomic.Int64 // commands refused with -OOM
 	slowWriters atomic.Int64 // clients closed by client-output-timeout
@@ -223,7 +230,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.BusyReplyThreshold == 0 {
 		cfg.BusyReplyThreshold = 5 * time.Second
 	}
-	if cfg.Now == nil {
+	realClock := cfg.Now == nil
+	if realClock {
 		cfg.Now = time.Now
 	}
 	if cfg.Databases == 0 {
@@ -240,6 +248,10 @@ func New(cfg Config) (*Server, error) {
 		nowFn:   cfg.Now,
 		started: time.Now(),
 		clients: make(map[*client]struct{}),
+	}
+	s.cmdStats.init(len(commands))
+	if realClock {
+		s.wall = newWallClock()
 	}
 	if cfg.LogLevel == "" {
 		cfg.LogLevel = "notice" // CONFIG GET and REWRITE show the default's name
@@ -512,4 +524,17 @@ func (s *Server) checkClients(now time.Time) {
 }
 
 // now returns the current time in unix milliseconds, the unit of deadlines.
-func (s *Server) now() int64 { return s.nowFn().UnixMilli() }
+func (s *Server) now() int64 {
+	if s.wall != nil {
+		return s.wall.at(nanotime())
+	}
+	return s.nowFn().UnixMilli()
+}
+
+// nowAt is now for a nanotime reading mono just taken.
+func (s *Server) nowAt(mono int64) int64 {
+	if s.wall != nil {
+		return s.wall.at(mono)
+	}
+	return s.nowFn().UnixMilli()
+}

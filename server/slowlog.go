@@ -40,6 +40,8 @@ func (l *slowlog) add(args [][]byte, at, usec int64, addr, name string, maxLen i
 	for i := range n {
 		a := args[i]
 		switch {
+		case redacted(args, i):
+			kept[i] = "(redacted)"
 		case i == slowlogMaxArgc-1 && len(args) > slowlogMaxArgc:
 			kept[i] = "... (" + strconv.Itoa(len(args)-slowlogMaxArgc+1) + " more arguments)"
 		case len(a) > slowlogMaxArgLen:
@@ -53,6 +55,24 @@ func (l *slowlog) add(args [][]byte, at, usec int64, addr, name string, maxLen i
 	l.entries = append(l.entries, slowlogEntry{id: l.nextID, time: at, duration: usec, args: kept, addr: addr, name: name})
 	l.nextID++
 	l.trimLocked(maxLen)
+}
+
+// redacted reports whether argument i is a password Redis keeps out of
+// SLOWLOG: AUTH's arguments, and the two after HELLO's AUTH.
+func redacted(args [][]byte, i int) bool {
+	switch {
+	case i == 0:
+		return false
+	case equalFold(args[0], "AUTH"):
+		return true
+	case equalFold(args[0], "HELLO"):
+		for j := 2; j < len(args); j++ {
+			if equalFold(args[j], "AUTH") && (i == j+1 || i == j+2) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // trim drops the oldest entries past maxLen (a lowered slowlog-max-len).
