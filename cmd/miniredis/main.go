@@ -120,6 +120,10 @@ func run(argv []string) error {
 		defer pprof.StopCPUProfile()
 	}
 
+	// Signals are caught from before the port opens, so a SIGTERM sent
+	// as soon as the server answers stops it cleanly.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
 	srv, err := server.New(cfg)
 	if err != nil {
 		return err
@@ -143,8 +147,6 @@ func run(argv []string) error {
 		"default_ttl", cfg.DefaultTTL.String(), "maxmemory", cfg.MaxMemory, "maxmemory_policy", cfg.MaxMemoryPolicy.String(),
 		"config_file", cfg.ConfigFile, "version", server.Version)
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve() }()
 	select {
