@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/miniredis/miniredis/codec"
@@ -48,6 +49,12 @@ type client struct {
 	misses    int64
 	errs      int64 // error replies of the batch
 	netIn     int64 // the reader's BytesRead at the last settle
+
+	// For CLIENT LIST on other goroutines: the last command settled, the
+	// protocol, the socket's descriptor.
+	lastCmd atomic.Pointer[command]
+	resp    atomic.Int32
+	fd      int
 
 	// loop is the client's event-loop state; nil on the std path.
 	loop *loopConn
@@ -99,6 +106,8 @@ func newClient(s *Server, conn net.Conn) *client {
 	}
 	c.multiLen.Store(-1)
 	c.stripe = s.cmdStats.stripe(c.id)
+	c.resp.Store(2)
+	c.fd = connFd(conn)
 	out := io.Writer(conn)
 	if _, onLoop := conn.(gnet.Conn); !onLoop && s.outputTimeout() > 0 {
 		out = progressWriter{c}
@@ -397,4 +406,22 @@ func (c *client) getName() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.name
+}
+
+// connFd is the connection's file descriptor for CLIENT LIST, -1 when it
+// has none.
+func connFd(conn net.Conn) int {
+	switch cn := conn.(type) {
+	case gnet.Conn:
+		return cn.Fd()
+	case syscall.Conn:
+		rc, err := cn.SyscallConn()
+		if err != nil {
+			return -1
+		}
+		fd := -1
+		_ = rc.Control(func(f uintptr) { fd = int(f) })
+		return fd
+	}
+	return -1
 }

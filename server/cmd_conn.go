@@ -168,6 +168,7 @@ func cmdHello(c *client, args [][]byte) {
 		c.setName(string(name))
 	}
 	c.w.SetProto(proto)
+	c.resp.Store(int32(proto))
 	c.w.MapLen(7)
 	c.w.BulkString("server")
 	c.w.BulkString("redis")
@@ -233,14 +234,14 @@ func cmdClient(c *client, args [][]byte) {
 		now := c.now()
 		c.srv.mu.Lock()
 		for other := range c.srv.clients {
-			b = other.appendInfo(b, now)
+			b = other.appendInfo(b, now, other == c)
 		}
 		c.srv.mu.Unlock()
 		c.w.Verbatim(string(b))
 	case equalFold(sub, "UNBLOCK") && (len(args) == 3 || len(args) == 4):
 		c.clientUnblock(args)
 	case equalFold(sub, "INFO") && len(args) == 2:
-		c.w.Verbatim(string(c.appendInfo(nil, c.now())))
+		c.w.Verbatim(string(c.appendInfo(nil, c.now(), true)))
 	case equalFold(sub, "HELP") && len(args) == 2:
 		help := []string{
 			"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -266,19 +267,32 @@ func cmdClient(c *client, args [][]byte) {
 }
 
 // appendInfo appends this client's CLIENT LIST line as of now (unix ms on
-// the server's clock).
-func (c *client) appendInfo(b []byte, now int64) []byte {
+// the server's clock), with Redis 7.0's fields in its order. self is true
+// when the client describes itself (CLIENT INFO, or its own line in CLIENT
+// LIST): then its buffers are read exactly; another client's are its own
+// goroutine's, and show as of its last batch or as 0.
+func (c *client) appendInfo(b []byte, now int64, self bool) []byte {
 	c.mu.Lock()
 	name := c.name
 	c.mu.Unlock()
 	age := (now - c.created.UnixMilli()) / 1000
 	idle := (now - c.lastActive.Load()) / 1000
+	var qbuf, qfree, argvMem, obl int64
+	if self {
+		qbuf = int64(c.r.Buffered())
+		obl = int64(c.w.Buffered())
+		for _, a := range c.lastArgs {
+			argvMem += int64(len(a))
+		}
+	}
 	b = append(b, "id="...)
 	b = strconv.AppendInt(b, c.id, 10)
 	b = append(b, " addr="...)
 	b = append(b, c.addr...)
 	b = append(b, " laddr="...)
 	b = append(b, c.laddr...)
+	b = append(b, " fd="...)
+	b = strconv.AppendInt(b, int64(c.fd), 10)
 	b = append(b, " name="...)
 	b = append(b, name...)
 	b = append(b, " age="...)
@@ -286,15 +300,37 @@ func (c *client) appendInfo(b []byte, now int64) []byte {
 	b = append(b, " idle="...)
 	b = strconv.AppendInt(b, max(idle, 0), 10)
 	multi := c.multiLen.Load()
-	if multi >= 0 {
-		b = append(b, " flags=x db="...)
-	} else {
-		b = append(b, " flags=N db="...)
+	b = append(b, " flags="...)
+	switch {
+	case multi >= 0:
+		b = append(b, 'x')
+	case c.blocked.Load() != nil:
+		b = append(b, 'b')
+	default:
+		b = append(b, 'N')
 	}
+	b = append(b, " db="...)
 	b = strconv.AppendInt(b, int64(c.dbNum.Load()), 10)
 	b = append(b, " sub=0 psub=0 ssub=0 multi="...)
 	b = strconv.AppendInt(b, int64(multi), 10)
-	b = append(b, " user=default"...)
+	b = append(b, " qbuf="...)
+	b = strconv.AppendInt(b, qbuf, 10)
+	b = append(b, " qbuf-free="...)
+	b = strconv.AppendInt(b, qfree, 10)
+	b = append(b, " argv-mem="...)
+	b = strconv.AppendInt(b, argvMem, 10)
+	b = append(b, " multi-mem=0 rbs=0 rbp=0 obl="...)
+	b = strconv.AppendInt(b, obl, 10)
+	b = append(b, " oll=0 omem=0 tot-mem="...)
+	b = strconv.AppendInt(b, qbuf+argvMem+obl, 10)
+	b = append(b, " events=r cmd="...)
+	if cmd := c.lastCmd.Load(); cmd != nil {
+		b = append(b, cmd.lowerName()...)
+	} else {
+		b = append(b, "NULL"...)
+	}
+	b = append(b, " user=default redir=-1 resp="...)
+	b = strconv.AppendInt(b, int64(c.resp.Load()), 10)
 	return append(b, '\n')
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"github.com/miniredis/miniredis/shard"
 	"math"
 	"slices"
 	"strings"
@@ -251,4 +252,181 @@ func (s *Server) latencyDoctor() string {
 	}
 	b.WriteString("\nI have a few advices for you:\n\n- Check SLOWLOG GET for the commands that ran longest, and INFO commandstats for where the time goes.\n")
 	return b.String()
+}
+
+var memoryHelp = []string{
+	"MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+	"DOCTOR",
+	"    Return memory problems reports.",
+	"STATS",
+	"    Return information about the memory usage of the server.",
+	"USAGE <key> [SAMPLES <count>]",
+	"    Return memory in bytes used by <key> and its value. Nested values are",
+	"    sampled up to <count> times (default: 5, 0 means sample all).",
+	"HELP",
+	"    Prints this help.",
+}
+
+// Per-object overheads MEMORY USAGE adds, in bytes: a key's entry in the
+// store's table and a collection's header, an element's own header. They
+// are estimates of this implementation's layout (a Go map entry, a slice
+// header), the way Redis's objectComputeSize estimates its own.
+const (
+	memKeyOverhead  = 48
+	memCollOverhead = 64
+	memElemOverhead = 24
+)
+
+// cmdMemory implements MEMORY USAGE/STATS/DOCTOR/HELP.
+func cmdMemory(c *client, args [][]byte) {
+	sub := args[1]
+	switch {
+	case equalFold(sub, "USAGE") && len(args) >= 3:
+		samples := int64(5)
+		for i := 3; i < len(args); i++ {
+			if equalFold(args[i], "SAMPLES") && i+1 < len(args) {
+				n, ok := parseInt(args[i+1])
+				if !ok || n < 0 {
+					c.w.Error(msgNotInteger)
+					return
+				}
+				samples = n
+				i++
+				continue
+			}
+			c.w.Error(msgSyntax)
+			return
+		}
+		var size int64
+		if !c.db.View(args[2], c.now(), func(v shard.Value) { size = valueUsage(v, int(samples)) }) {
+			c.w.Null()
+			return
+		}
+		c.w.Int(int64(len(args[2])) + memKeyOverhead + size)
+	case equalFold(sub, "STATS") && len(args) == 2:
+		c.memoryStats()
+	case equalFold(sub, "DOCTOR") && len(args) == 2:
+		c.w.Verbatim(c.srv.memoryDoctor())
+	case equalFold(sub, "HELP") && len(args) == 2:
+		writeHelp(c, memoryHelp)
+	case equalFold(sub, "USAGE") || equalFold(sub, "STATS") || equalFold(sub, "DOCTOR") || equalFold(sub, "HELP"):
+		subArityError(c, args[0], sub)
+	default:
+		c.w.Error(fmt.Sprintf(msgUnknownSub, sub, "MEMORY"))
+	}
+}
+
+// valueUsage estimates a value's bytes: a string's length, or for a
+// collection its header plus its length times the average size of up to
+// samples elements (all with 0), as Redis samples nested values.
+func valueUsage(v shard.Value, samples int) int64 {
+	var n, seen, bytes int64
+	take := func(b ...[]byte) bool {
+		for _, x := range b {
+			bytes += int64(len(x))
+		}
+		bytes += memElemOverhead
+		seen++
+		return samples == 0 || seen < int64(samples)
+	}
+	switch v.Kind() {
+	case shard.KindString:
+		return int64(len(v.Bytes()))
+	case shard.KindList:
+		l := v.List()
+		n = int64(l.Len())
+		l.Range(0, -1, func(x []byte) bool { return take(x) })
+	case shard.KindHash:
+		h := v.Hash()
+		n = int64(h.Len())
+		h.Each(func(f, x []byte) bool { return take(f, x) })
+	case shard.KindSet:
+		s := v.Set()
+		n = int64(s.Len())
+		s.Each(func(x []byte) bool { return take(x) })
+	case shard.KindZSet:
+		z := v.ZSet()
+		n = int64(z.Len())
+		z.Range(0, -1, false, func(x []byte, _ float64) bool { return take(x, make([]byte, 8)) })
+	}
+	if seen == 0 {
+		return memCollOverhead
+	}
+	return memCollOverhead + bytes*n/seen
+}
+
+// memoryStats writes MEMORY STATS's map with the fields that apply, in
+// Redis's names.
+func (c *client) memoryStats() {
+	s := c.srv
+	m := readMemMetrics(len(memMetrics))
+	peak := s.notePeak(m.used)
+	dataset := s.store.Stats().UsedMemory
+	var keys int64
+	for n := range s.store.DBs() {
+		k, _ := s.store.DB(n).Size()
+		keys += int64(k)
+	}
+	rss := processRSS()
+	type field struct {
+		name string
+		i    int64
+		f    float64
+		isF  bool
+	}
+	fields := []field{
+		{name: "peak.allocated", i: int64(peak)},
+		{name: "total.allocated", i: int64(m.used)},
+		{name: "startup.allocated", i: 0},
+		{name: "replication.backlog", i: 0},
+		{name: "clients.slaves", i: 0},
+		{name: "clients.normal", i: 0},
+		{name: "aof.buffer", i: 0},
+		{name: "keys.count", i: keys},
+		{name: "dataset.bytes", i: dataset},
+		{name: "dataset.percentage", f: percent(uint64(max(dataset, 0)), m.used), isF: true},
+		{name: "peak.percentage", f: percent(m.used, peak), isF: true},
+		{name: "fragmentation", f: float64(rss) / float64(max(m.used, 1)), isF: true},
+		{name: "fragmentation.bytes", i: int64(rss) - int64(m.used)},
+	}
+	if keys > 0 {
+		fields = append(fields, field{name: "keys.bytes-per-key", i: int64(m.used) / keys})
+	}
+	c.w.MapLen(len(fields))
+	for _, f := range fields {
+		c.w.BulkString(f.name)
+		if f.isF {
+			c.w.Double(f.f)
+		} else {
+			c.w.Int(f.i)
+		}
+	}
+}
+
+// memoryDoctor is MEMORY DOCTOR's report, in Redis's words where they fit.
+func (s *Server) memoryDoctor() string {
+	m := readMemMetrics(len(memMetrics))
+	if m.used < 5<<20 {
+		return "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n"
+	}
+	var issues []string
+	peak := s.notePeak(m.used)
+	if peak > 0 && float64(peak)/float64(m.used) > 1.5 {
+		issues = append(issues, " * Peak memory: In the past this instance used more than 150% the memory that is currently using. The Go runtime returns freed pages to the system over time; RSS may stay high until it does.")
+	}
+	if rss := processRSS(); rss > 0 && float64(rss)/float64(m.used) > 1.4 {
+		issues = append(issues, " * High total RSS: This instance has a memory fragmentation and RSS overhead greater than 1.4 (this means that the Resident Set Size of the process is much larger than the heap in use). The Go garbage collector's headroom (GOGC) accounts for most of it.")
+	}
+	if len(issues) == 0 {
+		return "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n"
+	}
+	return "Sam, I detected a few issues in this Redis instance memory implants:\n\n" + strings.Join(issues, "\n\n") + "\n\nI'm here to keep you safe, Sam. I want to help you.\n"
+}
+
+// memoryKeys finds MEMORY USAGE's key; the other subcommands have none.
+func memoryKeys(dst, args [][]byte) [][]byte {
+	if len(args) >= 3 && equalFold(args[1], "USAGE") {
+		return append(dst, args[2])
+	}
+	return dst
 }

@@ -195,3 +195,58 @@ func TestLatencyMonitor(t *testing.T) {
 	require.NotEmpty(t, buckets)
 	assert.Equal(t, int64(1), buckets[len(buckets)-1].Int, "cumulative: the last bucket holds every call")
 }
+
+// TestDiffClientFields compares the field names of CLIENT INFO and CLIENT
+// LIST lines, in order, with redis-server's.
+func TestDiffClientFields(t *testing.T) {
+	miniAddr, redisAddr := startDiff(t)
+	p := redistest.NewPair(t, miniAddr, redisAddr)
+	names := func(line string) []string {
+		var out []string
+		for _, f := range strings.Fields(line) {
+			k, _, _ := strings.Cut(f, "=")
+			out = append(out, k)
+		}
+		return out
+	}
+	for _, sub := range []string{"INFO", "LIST"} {
+		want, err := p.Redis.Do("CLIENT", sub)
+		require.NoError(t, err)
+		got, err := p.Mini.Do("CLIENT", sub)
+		require.NoError(t, err)
+		assert.Equal(t, names(want.Str), names(got.Str), sub)
+	}
+	got, err := p.Mini.Do("CLIENT", "INFO")
+	require.NoError(t, err)
+	assert.Regexp(t, ` fd=\d+ `, got.Str)
+	assert.Contains(t, got.Str, " resp=2")
+}
+
+// TestDiffMemory compares MEMORY's errors and the reply shapes that do not
+// depend on the allocator.
+func TestDiffMemory(t *testing.T) {
+	miniAddr, redisAddr := startDiff(t)
+	p := redistest.NewPair(t, miniAddr, redisAddr)
+	for _, call := range [][]string{
+		{"SET", "k", "v"},
+		{"MEMORY", "USAGE", "nokey"},
+		{"MEMORY", "USAGE", "k", "SAMPLES", "x"},
+		{"MEMORY", "USAGE", "k", "BOGUS"},
+		{"MEMORY", "USAGE"},
+		{"MEMORY", "NOPE"},
+		{"MEMORY", "STATS", "x"},
+	} {
+		p.Compare(false, call...)
+	}
+	r, err := p.Mini.Do("MEMORY", "USAGE", "k")
+	require.NoError(t, err)
+	assert.Greater(t, r.Int, int64(2))
+	_, err = p.Mini.Do("RPUSH", "l", strings.Repeat("x", 1000), strings.Repeat("y", 1000))
+	require.NoError(t, err)
+	r, err = p.Mini.Do("MEMORY", "USAGE", "l", "SAMPLES", "0")
+	require.NoError(t, err)
+	assert.Greater(t, r.Int, int64(2000))
+	st, err := p.Mini.Do("MEMORY", "STATS")
+	require.NoError(t, err)
+	assert.Contains(t, st.String(), "keys.count")
+}

@@ -263,6 +263,11 @@ var keyShapeExtras = map[string][]struct{ setup, args []string }{
 		{nil, []string{"ZMPOP", "2", "key:2", "key:3", "MIN"}},
 	},
 	"SMOVE": {{[]string{"SADD", "key:1", "a", "b"}, []string{"SMOVE", "key:1", "key:2", "a"}}},
+	"MEMORY": {
+		{[]string{"RPUSH", "key:1", "a", "b"}, []string{"MEMORY", "USAGE", "key:1", "SAMPLES", "0"}},
+		{[]string{"SET", "key:2", "v"}, []string{"MEMORY", "USAGE", "key:2"}},
+		{nil, []string{"MEMORY", "STATS"}},
+	},
 }
 
 // keyShapes returns a few calls of cmd: its minimum arity and a longer one,
@@ -293,6 +298,10 @@ func keyShapes(cmd *command) []keyShape {
 		probe := make([][]byte, len(args))
 		for i := range args {
 			probe[i] = []byte(args[i])
+		}
+		if cmd.keysFn != nil && len(args) < 3 {
+			// Too short for numkeys: the extras above cover it.
+			continue
 		}
 		if cmd.keysFn != nil {
 			// numkeys-style: say all remaining arguments are keys.

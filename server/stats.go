@@ -222,6 +222,7 @@ func (c *client) settle() {
 			}
 			h.add(each, p.calls)
 		}
+		c.lastCmd.Store(c.pend[c.npend-1].cmd)
 		if n == 1 && c.lastArgs != nil {
 			c.checkSlow(c.pend[0].cmd, c.lastArgs, elapsed)
 		}
