@@ -250,3 +250,66 @@ func TestDiffMemory(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, st.String(), "keys.count")
 }
+
+// TestDiffCommand compares COMMAND GETKEYS, COUNT/LIST errors, FILTERBY
+// and the INFO entries of common commands with redis-server. GETKEYS runs
+// for every command in the table that has keys, from its table data.
+func TestDiffCommand(t *testing.T) {
+	miniAddr, redisAddr := startDiff(t)
+	p := redistest.NewPair(t, miniAddr, redisAddr)
+	for _, call := range [][]string{
+		{"COMMAND", "GETKEYS"},
+		{"COMMAND", "GETKEYS", "nosuch", "a"},
+		{"COMMAND", "GETKEYS", "get"},
+		{"COMMAND", "GETKEYS", "get", "a", "b"},
+		{"COMMAND", "GETKEYS", "ping", "x"},
+		{"COMMAND", "GETKEYS", "mset", "a", "1", "b", "2"},
+		{"COMMAND", "GETKEYS", "eval", "return 1", "2", "x", "y", "z"},
+		{"COMMAND", "GETKEYS", "lmpop", "2", "a", "b", "LEFT"},
+		{"COMMAND", "GETKEYS", "blmpop", "0", "2", "a", "b", "LEFT"},
+		{"COMMAND", "GETKEYSANDFLAGS", "get", "k"},
+		{"COMMAND", "COUNT", "x"},
+		{"COMMAND", "LIST", "FILTERBY", "bogus", "x"},
+		{"COMMAND", "LIST", "FILTERBY", "pattern"},
+		{"COMMAND", "LIST", "FILTERBY", "module", "x"},
+		{"COMMAND", "NOPE"},
+		{"COMMAND", "INFO", "nosuch"},
+		// Commands whose key flags and tips follow from the table alone
+		// (Redis's per-command key-spec notes, such as SET's OW, are not
+		// in it).
+		{"COMMAND", "INFO", "get", "hset", "hget", "zadd", "expire", "persist"},
+	} {
+		p.Compare(false, call...)
+	}
+	// Every command with keys, in a shape of its arity, gets the keys
+	// Redis finds in it.
+	for i := range commands {
+		cmd := &commands[i]
+		if cmd.firstKey <= 0 || cmd.flags&flagMini != 0 {
+			continue
+		}
+		n := cmd.arity
+		if n < 0 {
+			n = -n + 1
+		}
+		args := []string{"COMMAND", "GETKEYS", cmd.lowerName()}
+		for j := 1; j < n; j++ {
+			args = append(args, "k"+strconv.Itoa(j))
+		}
+		if cmd.name == "BLMOVE" {
+			args = []string{"COMMAND", "GETKEYS", "blmove", "a", "b", "LEFT", "RIGHT", "0"}
+		}
+		p.Compare(false, args...)
+	}
+	want, err := p.Redis.Do("COMMAND", "LIST", "FILTERBY", "pattern", "z*")
+	require.NoError(t, err)
+	got, err := p.Mini.Do("COMMAND", "LIST", "FILTERBY", "pattern", "z*")
+	require.NoError(t, err)
+	have := make(map[string]bool)
+	for _, e := range want.Elems {
+		have[e.Str] = true
+	}
+	for _, e := range got.Elems {
+		assert.True(t, have[e.Str], "%s is a Redis command matching z*", e.Str)
+	}
+}
