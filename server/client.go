@@ -52,6 +52,7 @@ type client struct {
 
 	// For CLIENT LIST on other goroutines: the last command settled, the
 	// protocol, the socket's descriptor.
+	monitor *monitorSink // set by MONITOR
 	lastCmd atomic.Pointer[command]
 	resp    atomic.Int32
 	fd      int
@@ -240,6 +241,7 @@ func (c *client) release() {
 	c.stripe.commands.Add(c.cmds)
 	c.cmds = 0
 	c.unwatchAll()
+	c.stopMonitor()
 	c.srv.removeClient(c)
 	c.r.Release()
 	c.w.Release()
@@ -353,6 +355,9 @@ func (c *client) call(cmd *command, args [][]byte) {
 	}
 	c.note(cmd, failed)
 	c.lastArgs = args
+	if c.srv.monitors.n.Load() != 0 {
+		c.feedMonitors(cmd, args)
+	}
 }
 
 // isRejection reports whether an error reply is one Redis gives before

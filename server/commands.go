@@ -205,6 +205,7 @@ func init() {
 		// operations (issue 16)
 		{name: "SLOWLOG", arity: -2, flags: flagAdmin, group: "server", summary: "A container for slow log commands.", fn: cmdSlowlog},
 		{name: "LATENCY", arity: -2, flags: flagAdmin, group: "server", summary: "A container for latency diagnostics commands.", fn: cmdLatency},
+		{name: "MONITOR", arity: 1, flags: flagAdmin | flagNoScript, group: "server", summary: "Listens for all requests received by the server in real-time.", fn: cmdMonitor},
 		{name: "MEMORY", arity: -2, flags: flagRead, group: "server", summary: "A container for memory diagnostics commands.", fn: cmdMemory, keysFn: memoryKeys},
 	}
 	byName = buildIndex(commands)

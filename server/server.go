@@ -173,6 +173,7 @@ type Server struct {
 	memLimitBase atomic.Int64
 	slowlog      slowlog
 	latency      latencyMonitor
+	monitors     monitorRegistry
 	ops          opsMeter
 	cmdStats     cmdStats
 	// wall, when the server runs on the real clock (Config.Now unset),
