@@ -1,7 +1,6 @@
 package server
 
 import (
-	"math"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -89,6 +88,3 @@ func (s *Server) setMemoryLimit(maxMemory int64) {
 	}
 	debug.SetMemoryLimit(min(base, memoryLimit(maxMemory)))
 }
-
-// noMemoryLimit is what debug.SetMemoryLimit reports when no limit is set.
-const noMemoryLimit = math.MaxInt64

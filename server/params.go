@@ -43,7 +43,7 @@ func init() {
 				// One address is served: the first, without Redis's
 				// "-" (optional) mark.
 				if len(v.Args) == 0 || v.Args[0] == "" {
-					return errors.New("Too many bind addresses specified.")
+					return reason("Too many bind addresses specified.")
 				}
 				c.Host = strings.TrimPrefix(v.Args[0], "-")
 				if c.Host == "*" {
@@ -233,7 +233,7 @@ func inert(p config.Param[Config]) config.Param[Config] {
 	}
 	p.Set = func(c *Config, v config.Value) error {
 		if name == "save" && len(v.Args)%2 != 0 && !(len(v.Args) == 1 && v.Args[0] == "") {
-			return errors.New("Invalid save parameters")
+			return reason("Invalid save parameters")
 		}
 		s := v.Str
 		if p.Kind == config.Memory || p.Kind == config.Int {
@@ -333,7 +333,7 @@ func setOutputLimits(c *Config, v config.Value) error {
 		return nil
 	}
 	if len(v.Args) == 0 || len(v.Args)%4 != 0 {
-		return errors.New("Wrong number of arguments in buffer limit configuration.")
+		return reason("Wrong number of arguments in buffer limit configuration.")
 	}
 	l := c.outputLimits()
 	for i := 0; i < len(v.Args); i += 4 {
@@ -346,13 +346,13 @@ func setOutputLimits(c *Config, v config.Value) error {
 		case "pubsub":
 			k = 2
 		default:
-			return errors.New("Invalid client class specified in buffer limit configuration.")
+			return reason("Invalid client class specified in buffer limit configuration.")
 		}
 		hard, err1 := config.ParseMemory(v.Args[i+1])
 		soft, err2 := config.ParseMemory(v.Args[i+2])
 		secs, err3 := strconv.ParseInt(v.Args[i+3], 10, 64)
 		if err1 != nil || err2 != nil || err3 != nil || secs < 0 || k == 0 && hard > math.MaxInt32 {
-			return errors.New("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
+			return reason("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
 		}
 		l[k].hard, l[k].soft, l[k].seconds = hard, soft, secs
 	}
@@ -380,3 +380,9 @@ func ParseLogLevel(s string) slog.Level {
 	}
 	return slog.LevelInfo
 }
+
+// reason is a reason for refusing a value in Redis's own words, which
+// start with a capital and may end in a full stop.
+type reason string
+
+func (r reason) Error() string { return string(r) }

@@ -188,9 +188,6 @@ func (c *client) note(cmd *command, failed bool) {
 	c.npend++
 }
 
-// startTiming marks the start of the time the next settle shares out.
-func (c *client) startTiming() { c.markNanos = nanotime() }
-
 // settle adds the batch's counts since the last settle into the client's
 // stripe, sharing the time since then evenly among its commands, and
 // notes a slow command. One clock read.
