@@ -338,6 +338,12 @@ func (c *client) call(cmd *command, args [][]byte) {
 			c.quit = true
 		}
 	}()
+	monitored := c.srv.monitors.n.Load() != 0
+	if monitored && cmd.flags&flagScript != 0 {
+		// A script's line comes before the lines of the commands it
+		// runs, as Redis shows them.
+		c.feedMonitors(cmd, args)
+	}
 	errs, _ := c.w.Errors()
 	cmd.fn(c, args)
 	after, msg := c.w.Errors()
@@ -355,7 +361,7 @@ func (c *client) call(cmd *command, args [][]byte) {
 	}
 	c.note(cmd, failed)
 	c.lastArgs = args
-	if c.srv.monitors.n.Load() != 0 {
+	if monitored && cmd.flags&flagScript == 0 {
 		c.feedMonitors(cmd, args)
 	}
 }

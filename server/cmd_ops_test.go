@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/miniredis/miniredis/internal/redistest"
 	"github.com/stretchr/testify/assert"
@@ -312,4 +313,28 @@ func TestDiffCommand(t *testing.T) {
 	for _, e := range got.Elems {
 		assert.True(t, have[e.Str], "%s is a Redis command matching z*", e.Str)
 	}
+}
+
+// TestScriptCommandsCounted checks that commands a script runs are counted
+// in INFO commandstats and shown to MONITOR as Redis shows them ("lua"),
+// with more distinct commands than a batch adds up before settling.
+func TestScriptCommandsCounted(t *testing.T) {
+	s := startServer(t, redisConfig())
+	mon := dial(t, s)
+	expect(t, mon, resp("MONITOR"), "+OK\r\n")
+	r := dial(t, s)
+	script := "redis.call('SET','a','1') redis.call('INCR','a') redis.call('GET','a') redis.call('APPEND','b','x') redis.call('STRLEN','b') redis.call('EXISTS','a') return redis.call('GET','a')"
+	expect(t, r, resp("EVAL", script, "0"), "$1\r\n2\r\n")
+	cs := infoFields(t, r, "commandstats")
+	for _, name := range []string{"set", "incr", "append", "strlen", "exists", "eval"} {
+		assert.Contains(t, cs, "cmdstat_"+name)
+	}
+	assert.Regexp(t, `^calls=2,`, cs["cmdstat_get"])
+	require.NoError(t, mon.conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	first, err := mon.rd.ReadString('\n')
+	require.NoError(t, err)
+	assert.Contains(t, first, `"EVAL"`)
+	second, err := mon.rd.ReadString('\n')
+	require.NoError(t, err)
+	assert.Regexp(t, `^\+\d+\.\d{6} \[0 lua\] "SET" "a" "1"\r\n$`, second)
 }

@@ -258,11 +258,20 @@ func newScriptCaller(c *client, h *shard.Held, run *scriptRun, ro, retry bool) *
 		authed:   true,
 		batchNow: c.now(), // time stands still inside a script, as in Redis 7
 		db:       h.DB(c.db.Index()),
+		// The script's commands are counted in its client's stripe,
+		// sharing the script's time when the caller is released.
+		stripe:    c.stripe,
+		markNanos: nanotime(),
+		addr:      "lua",
 	}
 	return &scriptCaller{c: c, sc: sc, h: h, run: run, ro: ro, retry: retry}
 }
 
-func (s *scriptCaller) release() { s.sc.w.Release() }
+func (s *scriptCaller) release() {
+	s.sc.lastArgs = nil // the script's arguments are gone by now
+	s.sc.settle()
+	s.sc.w.Release()
+}
 
 // Call implements scripting.Caller.
 func (s *scriptCaller) Call(args [][]byte, resp int) []byte {

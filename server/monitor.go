@@ -197,7 +197,9 @@ func (c *client) monitorLine(args [][]byte) []byte {
 	b = append(b, " ["...)
 	b = strconv.AppendInt(b, int64(c.dbNum.Load()), 10)
 	b = append(b, ' ')
-	if _, unix := c.conn.RemoteAddr().(*net.UnixAddr); unix {
+	if c.conn == nil {
+		// A script's command: Redis shows "lua" as the address.
+	} else if _, unix := c.conn.RemoteAddr().(*net.UnixAddr); unix {
 		b = append(b, "unix:"...)
 	}
 	b = append(b, c.addr...)

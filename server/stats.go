@@ -238,6 +238,9 @@ func (c *client) settle() {
 		st.errRepl.Add(c.errs)
 		c.errs = 0
 	}
+	if c.r == nil {
+		return // a script's caller: no connection of its own
+	}
 	if in := c.r.BytesRead(); in != c.netIn {
 		st.netIn.Add(in - c.netIn)
 		c.netIn = in
