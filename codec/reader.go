@@ -109,6 +109,7 @@ type Reader struct {
 	maxBulkLen   int
 	maxQueryLen  int
 	unauthorized bool
+	total        int64 // bytes taken in, for BytesRead
 }
 
 // NewReader returns a Reader reading from rd. Call Release when done with it.
@@ -250,6 +251,7 @@ func (r *Reader) fill() error {
 	for range maxEmptyReads {
 		n, err := r.rd.Read(r.buf[r.end:])
 		r.end += n
+		r.total += int64(n)
 		if r.end-r.start > r.maxQueryLen {
 			r.err = ErrQueryBufferLimit
 			return r.err
@@ -499,6 +501,10 @@ func ParseInt(b []byte) (int64, bool) {
 	return int64(v), true
 }
 
+// BytesRead is how many bytes the Reader has taken in since NewReader
+// (INFO's total_net_input_bytes). Not safe for concurrent use.
+func (r *Reader) BytesRead() int64 { return r.total }
+
 // Feed appends p to the bytes waiting to be parsed, for callers that read
 // the connection themselves (an event loop) instead of giving the Reader an
 // io.Reader; such callers then take commands with Ready and ReadCommand and
@@ -512,6 +518,7 @@ func (r *Reader) Feed(p []byte) error {
 		r.err = ErrQueryBufferLimit
 		return r.err
 	}
+	r.total += int64(len(p))
 	if r.start == r.end && r.state == stateIdle && !r.pending {
 		r.start, r.end = 0, 0
 	}

@@ -24,7 +24,9 @@ type Writer struct {
 	proto int
 	plain bool
 	err   error
-	errs  uint64 // error replies written, for callers that must know whether a command failed
+
+	errors  int64  // error replies written, for the server's failed-call count
+	lastErr string // the last of them
 }
 
 // NewWriter returns a Writer sending to w with RESP2. Call Release when done.
@@ -34,9 +36,6 @@ func NewWriter(w io.Writer) *Writer {
 
 // SetProto selects RESP2 (p == 2) or RESP3 (p == 3) for the next replies.
 func (w *Writer) SetProto(p int) { w.proto = p }
-
-// Errors is the number of error replies written so far.
-func (w *Writer) Errors() uint64 { return w.errs }
 
 // Proto returns the protocol version in use, 2 or 3.
 func (w *Writer) Proto() int { return w.proto }
@@ -64,7 +63,8 @@ func (w *Writer) Simple(s string) {
 // "WRONGTYPE Operation against..."). The plain dialect writes
 // "Error: <msg>" without a leading "ERR ".
 func (w *Writer) Error(msg string) {
-	w.errs++
+	w.errors++
+	w.lastErr = msg
 	if w.plain {
 		if len(msg) >= 4 && msg[:4] == "ERR " {
 			msg = msg[4:]
@@ -75,6 +75,10 @@ func (w *Writer) Error(msg string) {
 	}
 	w.bb.B = AppendError(w.bb.B, msg)
 }
+
+// Errors returns how many error replies the Writer has written and the
+// last one's message, so that a server can tell a call that failed.
+func (w *Writer) Errors() (int64, string) { return w.errors, w.lastErr }
 
 // Int writes the integer n.
 func (w *Writer) Int(n int64) {

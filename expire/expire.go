@@ -86,8 +86,8 @@ type Stats struct {
 type Cycle struct {
 	t      Target
 	now    func() time.Time
-	period time.Duration
-	budget time.Duration
+	period atomic.Int64 // time.Duration; SetHz changes it
+	budget atomic.Int64 // time.Duration
 
 	mu   sync.Mutex // serialises cycles; guards next
 	next int        // shard the next cycle starts at
@@ -117,13 +117,22 @@ func New(t Target, opts Options) (*Cycle, error) {
 	if now == nil {
 		now = time.Now
 	}
+	c := &Cycle{t: t, now: now}
+	c.setPeriod(hz)
+	return c, nil
+}
+
+func (c *Cycle) setPeriod(hz int) {
 	period := time.Second / time.Duration(hz)
-	return &Cycle{
-		t:      t,
-		now:    now,
-		period: period,
-		budget: period * SlowTimePercent / 100,
-	}, nil
+	c.period.Store(int64(period))
+	c.budget.Store(int64(period * SlowTimePercent / 100))
+}
+
+// SetHz changes how many cycles Run starts a second (CONFIG SET hz),
+// clamped to MinHz..MaxHz; a running Run follows from its next tick. Safe
+// for concurrent use.
+func (c *Cycle) SetHz(hz int) {
+	c.setPeriod(min(max(hz, MinHz), MaxHz))
 }
 
 // RunOnce runs one expiry cycle and returns what it did. It spends at most
@@ -160,7 +169,7 @@ func (c *Cycle) RunOnce() CycleResult {
 			if !repeat && v == n-1 {
 				break // the cycle is complete: no budget check, no cap hit
 			}
-			if c.now().Sub(start) > c.budget {
+			if c.now().Sub(start) > time.Duration(c.budget.Load()) {
 				r.TimeCapped = true
 				break
 			}
@@ -190,7 +199,8 @@ func (c *Cycle) RunOnce() CycleResult {
 // A cycle that overruns its period delays the next tick rather than queueing
 // ticks. Run blocks; start it in its own goroutine.
 func (c *Cycle) Run(ctx context.Context) {
-	tk := time.NewTicker(c.period)
+	period := time.Duration(c.period.Load())
+	tk := time.NewTicker(period)
 	defer tk.Stop()
 	for {
 		select {
@@ -203,6 +213,10 @@ func (c *Cycle) Run(ctx context.Context) {
 				return
 			}
 			c.RunOnce()
+			if p := time.Duration(c.period.Load()); p != period {
+				period = p
+				tk.Reset(period)
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -397,4 +398,25 @@ func BenchmarkRunOnce(b *testing.B) {
 	st := c.Stats()
 	b.ReportMetric(float64(st.Sampled)/float64(st.Cycles), "keys-sampled/cycle")
 	b.ReportMetric(float64(st.ExpiredKeys)/float64(st.Cycles), "keys-expired/cycle")
+}
+
+// TestSetHz checks that a changed hz moves the time budget of the next
+// cycle (CONFIG SET hz), clamped to MinHz..MaxHz.
+func TestSetHz(t *testing.T) {
+	for _, tt := range []struct {
+		hz          int
+		wantSamples int
+	}{
+		{hz: 40, wantSamples: 7},   // budget 6.25ms at 1ms a sample
+		{hz: 100, wantSamples: 3},  // 2.5ms
+		{hz: 0, wantSamples: 251},  // clamped to 1: 250ms
+		{hz: 9999, wantSamples: 1}, // clamped to 500: the first sample always runs
+	} {
+		t.Run(strconv.Itoa(tt.hz), func(t *testing.T) {
+			f := &fakeTarget{shards: shardsOf(keys(100_000, all)), cost: time.Millisecond}
+			c, _ := newCycle(t, f, 10)
+			c.SetHz(tt.hz)
+			assert.Equal(t, tt.wantSamples, c.RunOnce().Samples)
+		})
+	}
 }

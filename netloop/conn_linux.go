@@ -156,6 +156,10 @@ func (c *Conn) Read(p []byte) (int, error) {
 	return copy(p, b), nil
 }
 
+// Fd is the connection's file descriptor (for CLIENT LIST); it is not to
+// be read, written or closed by the caller.
+func (c *Conn) Fd() int { return c.fd }
+
 // Context returns the value set by SetContext.
 func (c *Conn) Context() any { return c.ctx }
 

@@ -43,6 +43,9 @@ func (c *Conn) Wake(AsyncCallback) error { return ErrUnsupported }
 // AsyncWrite is never reached (see Listen).
 func (c *Conn) AsyncWrite([]byte, AsyncCallback) error { return ErrUnsupported }
 
+// Fd is never reached (see Listen).
+func (c *Conn) Fd() int { return -1 }
+
 // Context is never reached (see Listen).
 func (c *Conn) Context() any { return nil }
 

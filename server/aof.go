@@ -203,7 +203,7 @@ func (c *client) callLogged(cmd *command, args [][]byte) {
 			c.aofUnlock()
 		}
 	}()
-	errs := c.w.Errors()
+	errs, _ := c.w.Errors()
 	cmd.fn(c, args)
 	if c.aofHeld {
 		c.aofAfter(cmd, args, errs)
@@ -283,12 +283,12 @@ func (c *client) effect(args ...[]byte) {
 // aofAfter logs a write command that has run (under aofLock): its effects
 // if it recorded any, else its arguments, followed by the key's absolute
 // deadline when the command set a relative one.
-func (c *client) aofAfter(cmd *command, args [][]byte, errsBefore uint64) {
+func (c *client) aofAfter(cmd *command, args [][]byte, errsBefore int64) {
 	if c.effects {
 		c.effects = false
 		return
 	}
-	if cmd.flags&(flagEffects|flagScript) != 0 || c.w.Errors() != errsBefore {
+	if errs, _ := c.w.Errors(); cmd.flags&(flagEffects|flagScript) != 0 || errs != errsBefore {
 		return
 	}
 	c.aofRecord(args)

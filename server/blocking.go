@@ -339,7 +339,7 @@ func (c *client) watchConn(b *blockWait) func() {
 				}
 				return
 			}
-			if int64(len(buf)) > c.srv.cfg.QueryBufferLimit {
+			if int64(len(buf)) > c.srv.queryBufferLimit() {
 				b.end(blockClosed)
 				return
 			}

@@ -6,8 +6,10 @@ import (
 	"io"
 	"net"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/miniredis/miniredis/codec"
@@ -36,6 +38,25 @@ type client struct {
 	script bool     // the client of a script's redis.call, not of a connection
 
 	batchNow int64 // the clock read once for the batch in hand; 0 outside one
+
+	// Statistics of the batch in hand, added into stripe by settle (see
+	// stats.go).
+	stripe    *statStripe
+	pend      [pendMax]pendStat
+	npend     int
+	markNanos int64    // nanotime when the time settle shares out began
+	lastArgs  [][]byte // the last command's args, for SLOWLOG; valid until the next read
+	hits      int64    // keyspace_hits of the batch
+	misses    int64
+	errs      int64 // error replies of the batch
+	netIn     int64 // the reader's BytesRead at the last settle
+
+	// For CLIENT LIST on other goroutines: the last command settled, the
+	// protocol, the socket's descriptor.
+	monitor *monitorSink // set by MONITOR
+	lastCmd atomic.Pointer[command]
+	resp    atomic.Int32
+	fd      int
 
 	// loop is the client's event-loop state; nil on the std path.
 	loop *loopConn
@@ -103,18 +124,21 @@ func newClient(s *Server, conn net.Conn) *client {
 		addr:    conn.RemoteAddr().String(),
 		laddr:   conn.LocalAddr().String(),
 		created: s.nowFn(),
-		authed:  s.cfg.RequirePass == "",
+		authed:  s.requirePass() == "",
 		db:      s.store.DB(0),
 	}
 	c.multiLen.Store(-1)
+	c.stripe = s.cmdStats.stripe(c.id)
+	c.resp.Store(2)
+	c.fd = connFd(conn)
 	out := io.Writer(conn)
-	if _, onLoop := conn.(*netloop.Conn); !onLoop && s.cfg.OutputTimeout > 0 {
+	if _, onLoop := conn.(*netloop.Conn); !onLoop && s.outputTimeout() > 0 {
 		out = progressWriter{c}
 	}
 	c.w = codec.NewWriter(out)
 	c.r.SetAuthenticated(c.authed)
-	c.r.SetMaxBulkLen(int(s.cfg.ProtoMaxBulkLen))
-	c.r.SetMaxQueryLen(int(s.cfg.QueryBufferLimit))
+	c.r.SetMaxBulkLen(int(s.protoMaxBulkLen()))
+	c.r.SetMaxQueryLen(int(s.queryBufferLimit()))
 	c.lastActive.Store(c.created.UnixMilli())
 	return c
 }
@@ -170,7 +194,6 @@ func (c *client) stop() {
 // loop stops reading from it meanwhile, which bounds its memory.
 func (c *client) serve() {
 	defer c.close()
-	outLimit := c.srv.cfg.OutputBufferLimit
 	for {
 		args, err := c.r.ReadCommand()
 		if err != nil {
@@ -186,7 +209,7 @@ func (c *client) serve() {
 			c.flush()
 			return
 		}
-		if c.w.Buffered() > outLimit {
+		if c.w.Buffered() > c.srv.outputBufferLimit() {
 			if !c.flush() || c.stopping.Load() {
 				return
 			}
@@ -205,20 +228,31 @@ func (c *client) serve() {
 }
 
 // startBatch reads the clock for the commands about to run.
+// One clock read serves both the batch's time of day and its timing.
 func (c *client) startBatch() {
-	c.batchNow = c.srv.now()
+	mono := nanotime()
+	c.markNanos = mono
+	c.batchNow = c.srv.nowAt(mono)
 	c.lastActive.Store(c.batchNow)
 }
 
 // flush writes the pending replies and reports whether the connection is
 // still usable.
 func (c *client) flush() bool {
-	c.srv.stats.commands.Add(c.cmds)
-	c.cmds = 0
+	c.settle()
+	if c.cmds != 0 {
+		c.stripe.commands.Add(c.cmds)
+		c.cmds = 0
+	}
 	if !c.aofFlush() {
 		return false
 	}
-	return c.w.Flush() == nil
+	n := c.w.Buffered()
+	if c.w.Flush() != nil {
+		return false
+	}
+	c.noteOutput(int64(n))
+	return true
 }
 
 func (c *client) close() {
@@ -235,9 +269,11 @@ func (c *client) close() {
 // release unregisters the client and returns its buffers; the connection
 // must already be closed.
 func (c *client) release() {
-	c.srv.stats.commands.Add(c.cmds)
+	c.stripe.commands.Add(c.cmds)
+	c.cmds = 0
 	c.unwatchAll()
 	c.releasePubSub()
+	c.stopMonitor()
 	c.srv.removeClient(c)
 	c.r.Release()
 	c.w.Release()
@@ -275,14 +311,14 @@ func (c *client) exec(args [][]byte) {
 	case cmd == nil:
 		c.reject(unknownCommand(args))
 	case !cmd.arityOK(len(args)):
-		c.reject(fmt.Sprintf(msgWrongArgs, cmd.lowerName()))
+		c.rejectCmd(cmd, fmt.Sprintf(msgWrongArgs, cmd.lowerName()))
 	case !c.authed && cmd.flags&flagNoAuth == 0:
-		c.reject(msgNoAuth)
-	case cmd.flags&flagDenyOOM != 0 && c.srv.cfg.MaxMemory > 0 && !c.srv.freeMemory():
+		c.rejectCmd(cmd, msgNoAuth)
+	case cmd.flags&flagDenyOOM != 0 && c.srv.maxMemory() > 0 && !c.srv.freeMemory():
 		c.srv.stats.oom.Add(1)
-		c.reject(msgOOM)
+		c.rejectCmd(cmd, msgOOM)
 	case c.ps.subscribed() && c.w.Proto() == 2 && !subscribedModeOK(cmd):
-		c.reject(fmt.Sprintf(msgSubscribedMode, fullName(cmd, args)))
+		c.rejectCmd(cmd, fmt.Sprintf(msgSubscribedMode, fullName(cmd, args)))
 	case c.srv.pause.active.Load() && c.paused(cmd, args):
 	case c.srv.scripts.active.Load() && c.whileScript(cmd, args):
 	case c.multi != nil && !multiImmediate(cmd):
@@ -318,6 +354,14 @@ func (c *client) reject(msg string) {
 		c.multi.abort = true
 	}
 	c.w.Error(msg)
+	c.errs++
+	c.srv.cmdStats.noteError(msg)
+}
+
+// rejectCmd is reject for a known command, counted in its rejected_calls.
+func (c *client) rejectCmd(cmd *command, msg string) {
+	c.stripe.cmds[cmd.idx].rejected.Add(1)
+	c.reject(msg)
 }
 
 // call runs the handler and turns a panic into an error reply to this
@@ -333,11 +377,43 @@ func (c *client) call(cmd *command, args [][]byte) {
 			c.quit = true
 		}
 	}()
+	monitored := c.srv.monitors.n.Load() != 0
+	if monitored && cmd.flags&flagScript != 0 {
+		// A script's line comes before the lines of the commands it
+		// runs, as Redis shows them.
+		c.feedMonitors(cmd, args)
+	}
+	errs, _ := c.w.Errors()
 	if c.srv.aof == nil || cmd.flags&flagWrite == 0 || c.loading {
 		cmd.fn(c, args)
-		return
+	} else {
+		c.callLogged(cmd, args)
 	}
-	c.callLogged(cmd, args)
+	after, msg := c.w.Errors()
+	failed := after != errs
+	if failed {
+		c.errs++
+		c.srv.cmdStats.noteError(msg)
+		if isRejection(msg) {
+			// A container command's unknown subcommand or wrong arity:
+			// Redis refuses those before the call, so they count as
+			// rejected and stay out of SLOWLOG.
+			c.stripe.cmds[cmd.idx].rejected.Add(1)
+			return
+		}
+	}
+	c.note(cmd, failed)
+	c.lastArgs = args
+	if monitored && cmd.flags&flagScript == 0 {
+		c.feedMonitors(cmd, args)
+	}
+}
+
+// isRejection reports whether an error reply is one Redis gives before
+// running a command: a wrong argument count or an unknown subcommand.
+func isRejection(msg string) bool {
+	return strings.HasPrefix(msg, "ERR wrong number of arguments for '") ||
+		strings.HasPrefix(msg, "ERR unknown subcommand '")
 }
 
 // unknownCommand words the error as Redis does: the name and up to 128
@@ -384,4 +460,22 @@ func (c *client) getName() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.name
+}
+
+// connFd is the connection's file descriptor for CLIENT LIST, -1 when it
+// has none.
+func connFd(conn net.Conn) int {
+	switch cn := conn.(type) {
+	case *netloop.Conn:
+		return cn.Fd()
+	case syscall.Conn:
+		rc, err := cn.SyscallConn()
+		if err != nil {
+			return -1
+		}
+		fd := -1
+		_ = rc.Control(func(f uintptr) { fd = int(f) })
+		return fd
+	}
+	return -1
 }

@@ -3,14 +3,9 @@ package server
 import (
 	"crypto/subtle"
 	"fmt"
-	"net"
-	"os"
-	"runtime"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/miniredis/miniredis/pubsub"
 	"github.com/miniredis/miniredis/shard"
 )
 
@@ -96,7 +91,7 @@ func (c *client) dbN(n int) shard.DB {
 // checkPassword compares in constant time so the reply's timing does not
 // reveal how much of a guess was right.
 func (c *client) checkPassword(user, pass []byte) bool {
-	want := c.srv.cfg.RequirePass
+	want := c.srv.requirePass()
 	if user != nil && string(user) != "default" {
 		return false
 	}
@@ -115,7 +110,7 @@ func cmdAuth(c *client, args [][]byte) {
 	var user, pass []byte
 	switch len(args) {
 	case 2:
-		if c.srv.cfg.RequirePass == "" {
+		if c.srv.requirePass() == "" {
 			c.w.Error(msgAuthNotSet)
 			return
 		}
@@ -185,6 +180,7 @@ func cmdHello(c *client, args [][]byte) {
 		c.setName(string(name))
 	}
 	c.w.SetProto(proto)
+	c.resp.Store(int32(proto))
 	c.w.MapLen(7)
 	c.w.BulkString("server")
 	c.w.BulkString("redis")
@@ -250,14 +246,14 @@ func cmdClient(c *client, args [][]byte) {
 		now := c.now()
 		c.srv.mu.Lock()
 		for other := range c.srv.clients {
-			b = other.appendInfo(b, now)
+			b = other.appendInfo(b, now, other == c)
 		}
 		c.srv.mu.Unlock()
 		c.w.Verbatim(string(b))
 	case equalFold(sub, "UNBLOCK") && (len(args) == 3 || len(args) == 4):
 		c.clientUnblock(args)
 	case equalFold(sub, "INFO") && len(args) == 2:
-		c.w.Verbatim(string(c.appendInfo(nil, c.now())))
+		c.w.Verbatim(string(c.appendInfo(nil, c.now(), true)))
 	case equalFold(sub, "HELP") && len(args) == 2:
 		help := []string{
 			"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -284,19 +280,32 @@ func cmdClient(c *client, args [][]byte) {
 }
 
 // appendInfo appends this client's CLIENT LIST line as of now (unix ms on
-// the server's clock).
-func (c *client) appendInfo(b []byte, now int64) []byte {
+// the server's clock), with Redis 7.0's fields in its order. self is true
+// when the client describes itself (CLIENT INFO, or its own line in CLIENT
+// LIST): then its buffers are read exactly; another client's are its own
+// goroutine's, and show as of its last batch or as 0.
+func (c *client) appendInfo(b []byte, now int64, self bool) []byte {
 	c.mu.Lock()
 	name := c.name
 	c.mu.Unlock()
 	age := (now - c.created.UnixMilli()) / 1000
 	idle := (now - c.lastActive.Load()) / 1000
+	var qbuf, qfree, argvMem, obl int64
+	if self {
+		qbuf = int64(c.r.Buffered())
+		obl = int64(c.w.Buffered())
+		for _, a := range c.lastArgs {
+			argvMem += int64(len(a))
+		}
+	}
 	b = append(b, "id="...)
 	b = strconv.AppendInt(b, c.id, 10)
 	b = append(b, " addr="...)
 	b = append(b, c.addr...)
 	b = append(b, " laddr="...)
 	b = append(b, c.laddr...)
+	b = append(b, " fd="...)
+	b = strconv.AppendInt(b, int64(c.fd), 10)
 	b = append(b, " name="...)
 	b = append(b, name...)
 	b = append(b, " age="...)
@@ -304,177 +313,38 @@ func (c *client) appendInfo(b []byte, now int64) []byte {
 	b = append(b, " idle="...)
 	b = strconv.AppendInt(b, max(idle, 0), 10)
 	multi := c.multiLen.Load()
-	if multi >= 0 {
-		b = append(b, " flags=x db="...)
-	} else {
-		b = append(b, " flags=N db="...)
+	b = append(b, " flags="...)
+	switch {
+	case multi >= 0:
+		b = append(b, 'x')
+	case c.blocked.Load() != nil:
+		b = append(b, 'b')
+	default:
+		b = append(b, 'N')
 	}
+	b = append(b, " db="...)
 	b = strconv.AppendInt(b, int64(c.dbNum.Load()), 10)
 	b = append(b, " sub=0 psub=0 ssub=0 multi="...)
 	b = strconv.AppendInt(b, int64(multi), 10)
-	b = append(b, " user=default"...)
+	b = append(b, " qbuf="...)
+	b = strconv.AppendInt(b, qbuf, 10)
+	b = append(b, " qbuf-free="...)
+	b = strconv.AppendInt(b, qfree, 10)
+	b = append(b, " argv-mem="...)
+	b = strconv.AppendInt(b, argvMem, 10)
+	b = append(b, " multi-mem=0 rbs=0 rbp=0 obl="...)
+	b = strconv.AppendInt(b, obl, 10)
+	b = append(b, " oll=0 omem=0 tot-mem="...)
+	b = strconv.AppendInt(b, qbuf+argvMem+obl, 10)
+	b = append(b, " events=r cmd="...)
+	if cmd := c.lastCmd.Load(); cmd != nil {
+		b = append(b, cmd.lowerName()...)
+	} else {
+		b = append(b, "NULL"...)
+	}
+	b = append(b, " user=default redir=-1 resp="...)
+	b = strconv.AppendInt(b, int64(c.resp.Load()), 10)
 	return append(b, '\n')
-}
-
-// cmdCommand implements COMMAND, COMMAND COUNT/LIST/INFO/DOCS: enough for
-// redis-cli's hints and for clients that read command metadata.
-func cmdCommand(c *client, args [][]byte) {
-	if len(args) == 1 {
-		c.w.ArrayLen(len(commands))
-		for i := range commands {
-			writeCommandInfo(c, &commands[i])
-		}
-		return
-	}
-	sub := args[1]
-	switch {
-	case equalFold(sub, "COUNT") && len(args) == 2:
-		c.w.Int(int64(len(commands)))
-	case equalFold(sub, "LIST") && len(args) == 2:
-		c.w.ArrayLen(len(commands))
-		for i := range commands {
-			c.w.BulkString(commands[i].lowerName())
-		}
-	case equalFold(sub, "INFO"):
-		if len(args) == 2 {
-			c.w.ArrayLen(len(commands))
-			for i := range commands {
-				writeCommandInfo(c, &commands[i])
-			}
-			return
-		}
-		c.w.ArrayLen(len(args) - 2)
-		for _, name := range args[2:] {
-			if cmd := lookup(name); cmd != nil {
-				writeCommandInfo(c, cmd)
-			} else {
-				c.w.NullArray()
-			}
-		}
-	case equalFold(sub, "DOCS"):
-		var found []*command
-		if len(args) == 2 {
-			for i := range commands {
-				found = append(found, &commands[i])
-			}
-		} else {
-			for _, name := range args[2:] {
-				if cmd := lookup(name); cmd != nil {
-					found = append(found, cmd)
-				}
-			}
-		}
-		c.w.MapLen(len(found))
-		for _, cmd := range found {
-			c.w.BulkString(cmd.lowerName())
-			c.w.MapLen(4)
-			c.w.BulkString("summary")
-			c.w.BulkString(cmd.summary)
-			c.w.BulkString("since")
-			c.w.BulkString("1.0.0")
-			c.w.BulkString("group")
-			c.w.BulkString(cmd.group)
-			c.w.BulkString("complexity")
-			c.w.BulkString(complexity(cmd))
-		}
-	default:
-		c.w.Error(fmt.Sprintf(msgUnknownSub, sub, "COMMAND"))
-	}
-}
-
-func complexity(cmd *command) string {
-	if cmd.flags&flagFast != 0 {
-		return "O(1)"
-	}
-	return "O(N)"
-}
-
-// writeCommandInfo writes one COMMAND INFO entry in Redis 7's ten-field form.
-func writeCommandInfo(c *client, cmd *command) {
-	c.w.ArrayLen(10)
-	c.w.BulkString(cmd.lowerName())
-	c.w.Int(int64(cmd.arity))
-	var fl []string
-	for _, f := range []struct {
-		bit  flag
-		name string
-	}{{flagWrite, "write"}, {flagRead, "readonly"}, {flagDenyOOM, "denyoom"}, {flagAdmin, "admin"}, {flagNoAuth, "no_auth"}, {flagFast, "fast"}} {
-		if cmd.flags&f.bit != 0 {
-			fl = append(fl, f.name)
-		}
-	}
-	c.w.SetLen(len(fl))
-	for _, f := range fl {
-		c.w.Simple(f)
-	}
-	c.w.Int(int64(cmd.firstKey))
-	c.w.Int(int64(cmd.lastKey))
-	c.w.Int(int64(cmd.step))
-	c.w.SetLen(1)
-	c.w.Simple("@" + cmd.group)
-	c.w.SetLen(0) // tips
-	c.w.ArrayLen(0)
-	c.w.ArrayLen(0)
-}
-
-// configParams lists the parameters CONFIG GET answers, computed from the
-// live configuration.
-func (s *Server) configParams() [][2]string {
-	cfg := s.cfg
-	return [][2]string{
-		{"bind", cfg.Host},
-		{"port", strconv.Itoa(cfg.Port)},
-		{"databases", "1"},
-		{"maxclients", strconv.Itoa(cfg.MaxClients)},
-		{"timeout", strconv.Itoa(int(cfg.Timeout / time.Second))},
-		{"requirepass", cfg.RequirePass},
-		{"hz", strconv.Itoa(cfg.Hz)},
-		{"save", ""},
-		{"appendonly", "no"},
-		{"maxmemory", strconv.FormatInt(cfg.MaxMemory, 10)},
-		{"maxmemory-policy", cfg.MaxMemoryPolicy.String()},
-		{"maxmemory-samples", strconv.Itoa(cfg.MaxMemorySamples)},
-		{"proto-max-bulk-len", strconv.FormatInt(cfg.ProtoMaxBulkLen, 10)},
-		{"client-query-buffer-limit", strconv.FormatInt(cfg.QueryBufferLimit, 10)},
-		{"client-output-buffer-limit", strconv.Itoa(cfg.OutputBufferLimit)},
-		{"client-output-timeout", strconv.Itoa(int(cfg.OutputTimeout / time.Second))},
-		{"default-ttl", strconv.FormatInt(int64(cfg.DefaultTTL/time.Second), 10)},
-		{"compat", cfg.Mode.String()},
-		{"shards", strconv.Itoa(cfg.Shards)},
-		{"notify-keyspace-events", formatNotify(s.notifyFlags.Load())},
-	}
-}
-
-func cmdConfig(c *client, args [][]byte) {
-	sub := args[1]
-	switch {
-	case equalFold(sub, "GET") && len(args) >= 3:
-		var match [][2]string
-		for _, p := range c.srv.configParams() {
-			for _, pat := range args[2:] {
-				if globMatch(pat, []byte(p[0]), true) {
-					match = append(match, p)
-					break
-				}
-			}
-		}
-		c.w.MapLen(len(match))
-		for _, p := range match {
-			c.w.BulkString(p[0])
-			c.w.BulkString(p[1])
-		}
-	case equalFold(sub, "GET"):
-		subArityError(c, args[0], sub)
-	case equalFold(sub, "SET"):
-		cmdConfigSet(c, args)
-	case equalFold(sub, "RESETSTAT") && len(args) == 2:
-		c.srv.resetStats()
-		c.w.OK()
-	case equalFold(sub, "RESETSTAT"):
-		subArityError(c, args[0], sub)
-	default:
-		c.w.Error(fmt.Sprintf(msgUnknownSub, sub, "CONFIG"))
-	}
 }
 
 func cmdTime(c *client, args [][]byte) {
@@ -482,92 +352,6 @@ func cmdTime(c *client, args [][]byte) {
 	c.w.ArrayLen(2)
 	c.w.BulkString(strconv.FormatInt(now.Unix(), 10))
 	c.w.BulkString(strconv.FormatInt(int64(now.Nanosecond()/1000), 10))
-}
-
-// infoSections lists INFO's sections in Redis's order with their writers.
-var infoSections = []struct {
-	name string
-	fn   func(s *Server, b []byte) []byte
-}{
-	{"server", (*Server).infoServer},
-	{"clients", (*Server).infoClients},
-	{"memory", (*Server).infoMemory},
-	{"stats", (*Server).infoStats},
-	{"keyspace", (*Server).infoKeyspace},
-}
-
-// cmdInfo implements INFO [section ...]; "all", "default" and "everything"
-// select every section.
-func cmdInfo(c *client, args [][]byte) {
-	var b []byte
-	for _, sec := range infoSections {
-		want := len(args) == 1
-		for _, a := range args[1:] {
-			if equalFold(a, strings.ToUpper(sec.name)) || equalFold(a, "ALL") || equalFold(a, "DEFAULT") || equalFold(a, "EVERYTHING") {
-				want = true
-			}
-		}
-		if !want {
-			continue
-		}
-		if len(b) > 0 {
-			b = append(b, "\r\n"...)
-		}
-		b = append(b, "# "...)
-		b = append(b, strings.ToUpper(sec.name[:1])+sec.name[1:]...)
-		b = append(b, "\r\n"...)
-		b = sec.fn(c.srv, b)
-	}
-	c.w.Verbatim(string(b))
-}
-
-func infoLine(b []byte, k, v string) []byte {
-	b = append(b, k...)
-	b = append(b, ':')
-	b = append(b, v...)
-	return append(b, "\r\n"...)
-}
-
-func infoInt(b []byte, k string, v int64) []byte {
-	b = append(b, k...)
-	b = append(b, ':')
-	b = strconv.AppendInt(b, v, 10)
-	return append(b, "\r\n"...)
-}
-
-func (s *Server) infoServer(b []byte) []byte {
-	up := time.Since(s.started)
-	exe, _ := os.Executable()
-	b = infoLine(b, "redis_version", redisVersion)
-	b = infoLine(b, "miniredis_version", Version)
-	b = infoLine(b, "redis_mode", "standalone")
-	b = infoLine(b, "compat", s.cfg.Mode.String())
-	b = infoLine(b, "os", runtime.GOOS+" "+runtime.GOARCH)
-	b = infoInt(b, "arch_bits", strconv.IntSize)
-	b = infoLine(b, "go_version", runtime.Version())
-	b = infoInt(b, "process_id", int64(os.Getpid()))
-	b = infoInt(b, "tcp_port", int64(s.port()))
-	b = infoInt(b, "uptime_in_seconds", int64(up/time.Second))
-	b = infoInt(b, "uptime_in_days", int64(up/(24*time.Hour)))
-	b = infoInt(b, "hz", int64(s.cfg.Hz))
-	b = infoInt(b, "shards", int64(s.store.Shards()))
-	return infoLine(b, "executable", exe)
-}
-
-func (s *Server) port() int {
-	if a, ok := s.Addr().(*net.TCPAddr); ok {
-		return a.Port
-	}
-	return s.cfg.Port
-}
-
-func (s *Server) infoClients(b []byte) []byte {
-	s.mu.Lock()
-	n := len(s.clients)
-	s.mu.Unlock()
-	b = infoInt(b, "connected_clients", int64(n))
-	b = infoInt(b, "maxclients", int64(s.cfg.MaxClients))
-	return infoInt(b, "blocked_clients", s.blocks.clients.Load())
 }
 
 func humanBytes(n uint64) string {
@@ -582,26 +366,6 @@ func humanBytes(n uint64) string {
 		i++
 	}
 	return strconv.FormatFloat(f, 'f', 2, 64) + string(suffix[i])
-}
-
-func (s *Server) infoStats(b []byte) []byte {
-	st := s.store.Stats()
-	cs := s.cycle.Stats()
-	b = infoInt(b, "total_connections_received", s.stats.connections.Load())
-	b = infoInt(b, "total_commands_processed", s.stats.commands.Load())
-	b = infoInt(b, "rejected_connections", s.stats.rejected.Load())
-	b = infoInt(b, "expired_keys", int64(st.ExpiredKeys-s.stats.expiredBase.Load()))
-	b = infoLine(b, "expired_stale_perc", strconv.FormatFloat(cs.StalePerc, 'f', 2, 64))
-	b = infoInt(b, "expired_time_cap_reached_count", int64(cs.TimeCapReached))
-	b = infoInt(b, "expire_cycles", int64(cs.Cycles))
-	b = infoInt(b, "evicted_keys", int64(st.EvictedKeys-s.stats.evictedBase.Load()))
-	b = infoInt(b, "pubsub_channels", int64(s.hub.Len(pubsub.Channel)))
-	b = infoInt(b, "pubsub_patterns", int64(s.hub.NumPat()))
-	b = infoInt(b, "pubsubshard_channels", int64(s.hub.Len(pubsub.Shard)))
-	b = infoInt(b, "oom_rejected_commands", s.stats.oom.Load())
-	b = infoInt(b, "client_output_timeouts", s.stats.slowWriters.Load())
-	b = infoInt(b, "client_output_buffer_limit_disconnections", s.stats.outputLimit.Load())
-	return infoInt(b, "command_panics", s.stats.panics.Load())
 }
 
 // evictedKeys is INFO's evicted_keys: evictions since the last RESETSTAT.
@@ -619,12 +383,12 @@ func (s *Server) resetStats() {
 	s.stats.evictedBase.Store(st.EvictedKeys)
 	s.stats.connections.Store(0)
 	s.stats.rejected.Store(0)
-	s.stats.commands.Store(0)
 	s.stats.panics.Store(0)
 	s.stats.oom.Store(0)
 	s.stats.slowWriters.Store(0)
 	s.stats.outputLimit.Store(0)
 	s.cycle.ResetStats()
+	s.cmdStats.reset()
 }
 
 // infoKeyspace prints a line per database that holds keys, as Redis does.

@@ -22,6 +22,7 @@ func (c *client) viewKind(key []byte, kind shard.Kind, fn func(v shard.Value)) b
 	if wrong {
 		c.w.Error(msgWrongType)
 	}
+	c.keyspace(found)
 	return found
 }
 

@@ -66,7 +66,7 @@ func (r *scriptRun) isFunction() bool { return r.name != "" }
 // in which case other clients get BUSY for most commands.
 func (s *Server) busy() *scriptRun {
 	r := s.scripts.running.Load()
-	if r == nil || time.Since(r.start) < s.cfg.BusyReplyThreshold {
+	if r == nil || time.Since(r.start) < s.busyReplyThreshold() {
 		return nil
 	}
 	return r
@@ -144,7 +144,7 @@ func (c *client) scriptAllowed(flags scripting.Flags, ro bool) (noWrites, ok boo
 	case ro && !compat && !noWrites:
 		c.w.Error(scripting.MsgROWriteFunction)
 		return noWrites, false
-	case !compat && !noWrites && flags&scripting.FlagAllowOOM == 0 && c.srv.cfg.MaxMemory > 0 && !c.srv.freeMemory():
+	case !compat && !noWrites && flags&scripting.FlagAllowOOM == 0 && c.srv.maxMemory() > 0 && !c.srv.freeMemory():
 		c.w.Error(msgOOM)
 		return noWrites, false
 	}
@@ -275,11 +275,20 @@ func newScriptCaller(c *client, h *shard.Held, run *scriptRun, ro, retry bool) *
 		batchNow: c.now(), // time stands still inside a script, as in Redis 7
 		db:       h.DB(c.db.Index()),
 		script:   true,
+		// The script's commands are counted in its client's stripe,
+		// sharing the script's time when the caller is released.
+		stripe:    c.stripe,
+		markNanos: nanotime(),
+		addr:      "lua",
 	}
 	return &scriptCaller{c: c, sc: sc, h: h, run: run, ro: ro, retry: retry}
 }
 
-func (s *scriptCaller) release() { s.sc.w.Release() }
+func (s *scriptCaller) release() {
+	s.sc.lastArgs = nil // the script's arguments are gone by now
+	s.sc.settle()
+	s.sc.w.Release()
+}
 
 // Call implements scripting.Caller.
 func (s *scriptCaller) Call(args [][]byte, resp int) []byte {

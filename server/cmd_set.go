@@ -247,7 +247,7 @@ func cmdSRandMember(c *client, args [][]byte) {
 // larger, so such a reply never costs more memory than a GET of the largest
 // value can.
 func (c *client) randomReplyLimit() int {
-	return max(c.srv.cfg.OutputBufferLimit, int(c.srv.cfg.ProtoMaxBulkLen))
+	return max(c.srv.outputBufferLimit(), int(c.srv.protoMaxBulkLen()))
 }
 
 // repeatPicks writes a reply of n random picks with repetition as Redis

@@ -26,9 +26,11 @@ func (c *client) writeValue(v shard.Value) {
 }
 
 func cmdGet(c *client, args [][]byte) {
-	if !c.db.View(args[1], c.now(), c.writeValue) {
+	found := c.db.View(args[1], c.now(), c.writeValue)
+	if !found {
 		c.w.Null()
 	}
+	c.keyspace(found)
 }
 
 // setOpts is SET's parsed option set.
@@ -254,7 +256,7 @@ func (c *client) releaseTmp() {
 // MaxInt64 (a SETRANGE offset), so add is compared with the room left
 // rather than summed, which could overflow.
 func (c *client) checkStringLength(size, add int64) bool {
-	if add > c.srv.cfg.ProtoMaxBulkLen-size {
+	if add > c.srv.protoMaxBulkLen()-size {
 		c.w.Error(msgStringTooLong)
 		return false
 	}
@@ -317,11 +319,13 @@ func cmdMGet(c *client, args [][]byte) {
 	c.w.ArrayLen(len(keys))
 	c.db.ViewMulti(keys, c.now(), func(tx *shard.Tx) {
 		for _, k := range keys {
-			if v := tx.Entry(k).Value(); v.Kind() == shard.KindString {
+			v := tx.Entry(k).Value()
+			if v.Kind() == shard.KindString {
 				c.w.Bulk(v.Bytes())
 			} else {
 				c.w.Null()
 			}
+			c.keyspace(v.Kind() != shard.KindNone)
 		}
 	})
 }

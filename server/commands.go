@@ -47,6 +47,9 @@ type command struct {
 	// arguments do not name (SORT's BY and GET patterns), so that a
 	// transaction or script must hold every shard for it.
 	reaches func(args [][]byte) bool
+	// idx is the row's position in the table, set by buildIndex: it
+	// indexes per-command statistics.
+	idx int
 }
 
 // commands is the whole command table. Dispatch checks arity and
@@ -295,6 +298,11 @@ func init() {
 		{name: "XAUTOCLAIM", arity: -6, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member.", fn: cmdXAutoClaim},
 		{name: "XINFO", arity: -2, flags: flagRead, firstKey: 2, lastKey: 2, step: 1, group: "stream", summary: "A container for stream introspection commands.", fn: cmdXInfo},
 		{name: "XSETID", arity: -3, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, step: 1, group: "stream", summary: "An internal command for replicating stream values.", fn: cmdXSetID},
+		// operations (issue 16)
+		{name: "SLOWLOG", arity: -2, flags: flagAdmin, group: "server", summary: "A container for slow log commands.", fn: cmdSlowlog},
+		{name: "LATENCY", arity: -2, flags: flagAdmin, group: "server", summary: "A container for latency diagnostics commands.", fn: cmdLatency},
+		{name: "MONITOR", arity: 1, flags: flagAdmin | flagNoScript, group: "server", summary: "Listens for all requests received by the server in real-time.", fn: cmdMonitor},
+		{name: "MEMORY", arity: -2, flags: flagRead, group: "server", summary: "A container for memory diagnostics commands.", fn: cmdMemory, keysFn: memoryKeys},
 	}
 	byName = buildIndex(commands)
 }
@@ -303,6 +311,7 @@ func buildIndex(table []command) map[string]*command {
 	m := make(map[string]*command, len(table))
 	for i := range table {
 		c := &table[i]
+		c.idx = i
 		if c.name != strings.ToUpper(c.name) {
 			panic(fmt.Sprintf("server: command %q is not upper case", c.name))
 		}

@@ -293,6 +293,11 @@ var keyShapeExtras = map[string][]struct{ setup, args []string }{
 		{[]string{"XADD", "key:2", "1-1", "f", "v"}, []string{"XGROUP", "CREATECONSUMER", "key:2", "g", "c"}},
 	},
 	"XINFO": {{[]string{"XADD", "key:2", "1-1", "f", "v"}, []string{"XINFO", "STREAM", "key:2", "FULL"}}},
+	"MEMORY": {
+		{[]string{"RPUSH", "key:1", "a", "b"}, []string{"MEMORY", "USAGE", "key:1", "SAMPLES", "0"}},
+		{[]string{"SET", "key:2", "v"}, []string{"MEMORY", "USAGE", "key:2"}},
+		{nil, []string{"MEMORY", "STATS"}},
+	},
 }
 
 // keyShapes returns a few calls of cmd: its minimum arity and a longer one,
@@ -323,6 +328,10 @@ func keyShapes(cmd *command) []keyShape {
 		probe := make([][]byte, len(args))
 		for i := range args {
 			probe[i] = []byte(args[i])
+		}
+		if cmd.keysFn != nil && len(args) < 3 {
+			// Too short for numkeys: the extras above cover it.
+			continue
 		}
 		if cmd.keysFn != nil {
 			// numkeys-style: say all remaining arguments are keys.

@@ -103,7 +103,7 @@ func (h *loopHandler) OnOpen(conn *netloop.Conn) ([]byte, netloop.Action) {
 	if s.closing {
 		return nil, netloop.Close
 	}
-	if len(s.clients) >= s.cfg.MaxClients {
+	if len(s.clients) >= s.maxClients() {
 		s.stats.rejected.Add(1)
 		return []byte("-" + msgMaxClients + "\r\n"), netloop.Close
 	}
@@ -178,7 +178,7 @@ func (h *loopHandler) OnTraffic(conn *netloop.Conn) netloop.Action {
 	if lc.state.Load() != loopOwned {
 		// The client is another goroutine's: its input waits in the
 		// connection's buffer, within the query buffer limit.
-		if int64(conn.InboundBuffered()) > c.srv.cfg.QueryBufferLimit {
+		if int64(conn.InboundBuffered()) > c.srv.queryBufferLimit() {
 			c.srv.log.Warn("closing client that reached the query buffer limit", "id", c.id, "addr", c.addr)
 			return netloop.Close
 		}
@@ -250,7 +250,7 @@ const maxOffLoopGrace = 100 * time.Millisecond
 // answer). A longer script delays the loop's other clients by this much at
 // most, where Redis would delay them for the whole script.
 func (s *Server) offLoopGrace() time.Duration {
-	return min(s.cfg.BusyReplyThreshold/2, maxOffLoopGrace)
+	return min(s.busyReplyThreshold()/2, maxOffLoopGrace)
 }
 
 // detach runs c.offLoop on a goroutine of its own, which owns the client
@@ -330,7 +330,7 @@ func (lc *loopConn) mayRun(conn *netloop.Conn) bool {
 		return true
 	}
 	pending := conn.OutboundBuffered()
-	if pending <= lc.c.srv.cfg.OutputBufferLimit {
+	if pending <= lc.c.srv.outputBufferLimit() {
 		lc.paused = false
 		lc.c.writeSince.Store(0)
 		return true
@@ -350,7 +350,7 @@ func (lc *loopConn) mayRun(conn *netloop.Conn) bool {
 // in the connection's outbound buffer.
 func (lc *loopConn) checkOutput(conn *netloop.Conn) {
 	pending := conn.OutboundBuffered()
-	if pending <= lc.c.srv.cfg.OutputBufferLimit {
+	if pending <= lc.c.srv.outputBufferLimit() {
 		return
 	}
 	lc.paused, lc.pending, lc.delay = true, pending, minWakeDelay
@@ -396,7 +396,7 @@ func (h *loopHandler) OnClose(conn *netloop.Conn, _ error) {
 func (c *client) runBuffered() bool {
 	c.startBatch()
 	defer func() { c.batchNow = 0 }()
-	limit := c.srv.cfg.OutputBufferLimit
+	limit := c.srv.outputBufferLimit()
 	for c.r.Ready() {
 		args, err := c.r.ReadCommand()
 		if err != nil {

@@ -4,10 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
 
 	"github.com/miniredis/miniredis/codec"
+	"github.com/miniredis/miniredis/config"
 	"github.com/miniredis/miniredis/shard"
 )
 
@@ -60,16 +59,17 @@ const maxEvictionsPerCommand = 10000
 // is back under --maxmemory and reports whether a command that may grow
 // memory can run: false under noeviction, or when nothing could be evicted.
 func (s *Server) freeMemory() bool {
-	limit := s.cfg.MaxMemory
+	limit := s.maxMemory()
 	if s.store.UsedMemory() <= limit {
 		return true
 	}
-	if s.cfg.MaxMemoryPolicy == shard.NoEviction {
+	policy := s.maxMemoryPolicy()
+	if policy == shard.NoEviction {
 		return false
 	}
 	now := s.now()
 	for range maxEvictionsPerCommand {
-		if !s.store.Evict(s.cfg.MaxMemoryPolicy, now, s.cfg.MaxMemorySamples) {
+		if !s.store.Evict(policy, now, int(s.live.samples.Load())) {
 			return false
 		}
 		if s.store.UsedMemory() <= limit {
@@ -81,22 +81,5 @@ func (s *Server) freeMemory() bool {
 
 // ParseMemory parses a byte count the way Redis's configuration does: a
 // plain number of bytes, or a number followed by k, kb, m, mb, g or gb in any
-// case (k = 1000, kb = 1024, and so on).
-func ParseMemory(s string) (int64, error) {
-	num := strings.ToLower(strings.TrimSpace(s))
-	mul := int64(1)
-	for _, u := range []struct {
-		suffix string
-		mul    int64
-	}{{"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30}, {"k", 1e3}, {"m", 1e6}, {"g", 1e9}, {"b", 1}} {
-		if strings.HasSuffix(num, u.suffix) {
-			num, mul = strings.TrimSuffix(num, u.suffix), u.mul
-			break
-		}
-	}
-	n, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || n < 0 || n > math.MaxInt64/mul {
-		return 0, fmt.Errorf("server: bad memory amount %q (want e.g. 1048576, 100mb, 2gb)", s)
-	}
-	return n * mul, nil
-}
+// case (k = 1000, kb = 1024, and so on). It is config.ParseMemory.
+func ParseMemory(s string) (int64, error) { return config.ParseMemory(s) }

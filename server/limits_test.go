@@ -487,8 +487,10 @@ func TestConfigGetLimits(t *testing.T) {
 	w := dial(t, s)
 	for name, want := range map[string]string{
 		"maxmemory": "104857600", "maxmemory-policy": "volatile-ttl", "proto-max-bulk-len": "536870912",
-		"client-query-buffer-limit": "1073741824", "client-output-buffer-limit": "2097152",
-		"client-output-timeout": "30", "maxmemory-samples": "5",
+		"client-query-buffer-limit": "1073741824",
+		// Redis 7's class form; the normal class is OutputBufferLimit.
+		"client-output-buffer-limit": "normal 2097152 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+		"client-output-timeout":      "30", "maxmemory-samples": "5",
 	} {
 		assert.Equal(t, want, configGet(t, w, name), name)
 	}

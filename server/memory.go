@@ -5,9 +5,11 @@ import (
 	"context"
 	"math"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -41,13 +43,21 @@ func memoryLimit(maxMemory int64) int64 {
 // limit already set (GOMEMLIMIT) is kept, and with maxMemory 0 nothing
 // changes. The limit is process-wide: with several servers in one process
 // the lowest wins while they all serve.
-func applyMemoryLimit(maxMemory int64) (restore func()) {
-	if maxMemory <= 0 {
-		return func() {}
-	}
+//
+// base receives the limit there was before, while the server serves, so
+// that a live maxmemory change (setMemoryLimit) stays within it.
+func applyMemoryLimit(maxMemory int64, base *atomic.Int64) (restore func()) {
 	old := debug.SetMemoryLimit(-1)
-	debug.SetMemoryLimit(min(old, memoryLimit(maxMemory)))
-	return func() { debug.SetMemoryLimit(old) }
+	base.Store(old)
+	if maxMemory > 0 {
+		debug.SetMemoryLimit(min(old, memoryLimit(maxMemory)))
+	}
+	return func() {
+		base.Store(0)
+		if debug.SetMemoryLimit(-1) != old {
+			debug.SetMemoryLimit(old)
+		}
+	}
 }
 
 // memMetrics are the runtime/metrics INFO memory reads. Unlike
@@ -117,6 +127,10 @@ func (s *Server) memoryCron(ctx context.Context) {
 			return
 		case <-t.C:
 			s.notePeak(readMemMetrics(3).used)
+			if s.wall != nil {
+				s.wall.rebase()
+			}
+			s.sampleOps()
 		}
 	}
 }
@@ -168,10 +182,17 @@ func (s *Server) infoMemory(b []byte) []byte {
 	b = infoLine(b, "used_memory_rss_human", humanBytes(rss))
 	b = infoInt(b, "used_memory_peak", int64(peak))
 	b = infoLine(b, "used_memory_peak_human", humanBytes(peak))
-	b = infoInt(b, "used_memory_dataset", s.store.Stats().UsedMemory)
-	b = infoInt(b, "maxmemory", s.cfg.MaxMemory)
-	b = infoLine(b, "maxmemory_human", humanBytes(uint64(s.cfg.MaxMemory)))
-	b = infoLine(b, "maxmemory_policy", s.cfg.MaxMemoryPolicy.String())
+	dataset := s.store.Stats().UsedMemory
+	b = infoLine(b, "used_memory_peak_perc", strconv.FormatFloat(percent(m.used, peak), 'f', 2, 64)+"%")
+	b = infoInt(b, "used_memory_dataset", dataset)
+	b = infoLine(b, "used_memory_dataset_perc", strconv.FormatFloat(percent(uint64(max(dataset, 0)), m.used), 'f', 2, 64)+"%")
+	sys := totalSystemMemory()
+	b = infoInt(b, "total_system_memory", sys)
+	b = infoLine(b, "total_system_memory_human", humanBytes(uint64(sys)))
+	b = infoLine(b, "mem_allocator", "go-"+runtime.Version())
+	b = infoInt(b, "maxmemory", s.maxMemory())
+	b = infoLine(b, "maxmemory_human", humanBytes(uint64(s.maxMemory())))
+	b = infoLine(b, "maxmemory_policy", s.maxMemoryPolicy().String())
 	frag := 0.0
 	if m.used > 0 {
 		frag = float64(rss) / float64(m.used)
@@ -187,4 +208,12 @@ func (s *Server) infoMemory(b []byte) []byte {
 		limit = 0 // none, as maxmemory prints it
 	}
 	return infoInt(b, "gc_memory_limit", limit)
+}
+
+// percent is part/whole in percent, 0 when whole is 0.
+func percent(part, whole uint64) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return float64(part) * 100 / float64(whole)
 }

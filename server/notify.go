@@ -1,9 +1,7 @@
 package server
 
 import (
-	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/miniredis/miniredis/shard"
 )
@@ -143,46 +141,6 @@ func (s *Server) notifyTouched(db int, key []byte, ev shard.Event) {
 	case shard.Evicted:
 		s.notify(nil, db, notifyEvicted, "evicted", key)
 	}
-}
-
-// notifyConfig is CONFIG GET and SET of notify-keyspace-events; it reports
-// whether name was that parameter, and on a SET with a bad value, the error.
-func (s *Server) notifyConfig(name string, value *string) (known bool, err string) {
-	if !strings.EqualFold(name, "notify-keyspace-events") {
-		return false, ""
-	}
-	if value == nil {
-		return true, ""
-	}
-	f, ok := parseNotify(*value)
-	if !ok {
-		return true, fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - %s", name, msgNotifyClass)
-	}
-	s.notifyFlags.Store(f)
-	return true, ""
-}
-
-// cmdConfigSet is CONFIG SET name value [name value ...] for the
-// parameters that can change at run time: notify-keyspace-events so far.
-func cmdConfigSet(c *client, args [][]byte) {
-	if len(args) < 4 || len(args)%2 != 0 {
-		subArityError(c, args[0], args[1])
-		return
-	}
-	for i := 2; i < len(args); i += 2 {
-		if known, _ := c.srv.notifyConfig(string(args[i]), nil); !known {
-			c.w.Error("ERR Unknown option or number of arguments for CONFIG SET - '" + string(args[i]) + "'")
-			return
-		}
-	}
-	for i := 2; i < len(args); i += 2 {
-		v := string(args[i+1])
-		if _, msg := c.srv.notifyConfig(string(args[i]), &v); msg != "" {
-			c.w.Error(msg)
-			return
-		}
-	}
-	c.w.OK()
 }
 
 // notifyPairs publishes "set" for each key of MSET's key/value pairs.

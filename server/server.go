@@ -134,6 +134,30 @@ type Config struct {
 	// NotifyKeyspaceEvents selects the keyspace notifications published, in
 	// Redis's letters ("KEA", "Ex"); empty, the default, means none.
 	NotifyKeyspaceEvents string
+	// Operations (SPEC §13); each is a directive in Directives.
+
+	// SlowlogLogSlowerThan is the slowlog threshold in microseconds:
+	// 0 means the default, 10000; -1 logs nothing; slowlogAll every command.
+	SlowlogLogSlowerThan int64
+	// SlowlogMaxLen is how many slow commands SLOWLOG keeps: 0 means the
+	// default, 128; negative keeps none.
+	SlowlogMaxLen int64
+	// LatencyMonitorThreshold is LATENCY's threshold in milliseconds; 0 off.
+	LatencyMonitorThreshold int64
+	// LogLevel, LogFile, PidFile and CPUProfile are the binary's: the
+	// server only reports them in CONFIG GET.
+	LogLevel, LogFile, PidFile, CPUProfile string
+	// ConfigFile is the configuration file the server was started with,
+	// which CONFIG REWRITE rewrites; empty when there is none.
+	ConfigFile string
+	// LogLevelVar, when set, is the level of Logger's handler, which
+	// CONFIG SET loglevel changes.
+	LogLevelVar *slog.LevelVar
+	// Extra holds the inert directives' values by name (see Directives).
+	// The map is never modified in place, so copies of a Config may share it.
+	Extra map[string]string
+
+	outputClasses outputLimits // client-output-buffer-limit's classes
 }
 
 const (
@@ -174,6 +198,25 @@ type Server struct {
 	pause       pauseState           // CLIENT PAUSE
 	hub         *pubsub.Hub[*client] // Pub/Sub subscriptions
 	notifyFlags atomic.Uint32        // notify-keyspace-events classes
+
+	// live holds the values CONFIG SET may change (see liveConfig).
+	live liveConfig
+	// confMu serialises CONFIG SET and REWRITE, and guards conf, the
+	// current configuration: cfg with every CONFIG SET applied.
+	confMu sync.Mutex
+	conf   Config
+	// memLimitBase is the runtime's soft memory limit before Serve set
+	// one, while serving; 0 otherwise.
+	memLimitBase atomic.Int64
+	slowlog      slowlog
+	latency      latencyMonitor
+	monitors     monitorRegistry
+	ops          opsMeter
+	cmdStats     cmdStats
+	// wall, when the server runs on the real clock (Config.Now unset),
+	// turns nanotime readings into the time of day, so that a batch's one
+	// clock read serves both (see nowAt).
+	wall *wallClock
 }
 
 // stats are server-wide counters reported by INFO and zeroed by CONFIG
@@ -181,7 +224,7 @@ type Server struct {
 type stats struct {
 	connections atomic.Int64 // total_connections_received
 	rejected    atomic.Int64 // rejected_connections
-	commands    atomic.Int64 // total_commands_processed, added once per batch
+
 	panics      atomic.Int64 // commands that panicked and were recovered
 	oom         atomic.Int64 // commands refused with -OOM
 	slowWriters atomic.Int64 // clients closed by client-output-timeout
@@ -234,7 +277,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.BusyReplyThreshold == 0 {
 		cfg.BusyReplyThreshold = 5 * time.Second
 	}
-	if cfg.Now == nil {
+	realClock := cfg.Now == nil
+	if realClock {
 		cfg.Now = time.Now
 	}
 	if cfg.PubSubHardLimit == 0 {
@@ -267,6 +311,15 @@ func New(cfg Config) (*Server, error) {
 	} else {
 		return nil, fmt.Errorf("server: notify-keyspace-events %q: %s", cfg.NotifyKeyspaceEvents, msgNotifyClass)
 	}
+	s.cmdStats.init(len(commands))
+	if realClock {
+		s.wall = newWallClock()
+	}
+	if cfg.LogLevel == "" {
+		cfg.LogLevel = "notice" // CONFIG GET and REWRITE show the default's name
+	}
+	s.conf = cfg
+	s.live.store(&cfg)
 	st.SetObserver(observer{s})
 	s.scripts.engine = scripting.New(scripting.Options{Log: s.scriptLog})
 	st.SetAccounting(shard.Accounting{
@@ -337,17 +390,17 @@ func (s *Server) Serve() error {
 		}
 		return nil
 	}
-	defer applyMemoryLimit(s.cfg.MaxMemory)() // before cancel is set, so a test can tell it ran
+	s.confMu.Lock()
+	defer applyMemoryLimit(s.maxMemory(), &s.memLimitBase)() // before cancel is set, so a test can tell it ran
+	s.confMu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	// Registered under mu, so a Shutdown that follows sees the cancel
 	// function and waits for these goroutines.
-	cron := s.cfg.Timeout > 0 || s.cfg.OutputTimeout > 0
 	everysec := s.aof != nil && s.aof.log.Policy() == aof.FsyncEverySec
-	s.wg.Add(2)
-	if cron {
-		s.wg.Add(1)
-	}
+	// clientsCron runs even with no timeout set, since CONFIG SET may set
+	// one; once a second it is no cost.
+	s.wg.Add(3)
 	if everysec {
 		s.wg.Add(1)
 	}
@@ -361,12 +414,10 @@ func (s *Server) Serve() error {
 		defer s.wg.Done()
 		s.memoryCron(ctx)
 	}()
-	if cron {
-		go func() {
-			defer s.wg.Done()
-			s.clientsCron(ctx)
-		}()
-	}
+	go func() {
+		defer s.wg.Done()
+		s.clientsCron(ctx)
+	}()
 	if everysec {
 		go func() {
 			defer s.wg.Done()
@@ -434,7 +485,7 @@ func (s *Server) startClient(conn net.Conn) {
 		conn.Close()
 		return
 	}
-	if len(s.clients) >= s.cfg.MaxClients {
+	if len(s.clients) >= s.maxClients() {
 		s.mu.Unlock()
 		s.stats.rejected.Add(1)
 		_, _ = conn.Write([]byte("-" + msgMaxClients + "\r\n"))
@@ -531,16 +582,17 @@ func (s *Server) clientsCron(ctx context.Context) {
 // clock (Config.Now), the clock the clients stamp lastActive and
 // writeSince with.
 func (s *Server) checkClients(now time.Time) {
-	idleLimit := now.Add(-s.cfg.Timeout).UnixMilli()
-	writeLimit := now.Add(-s.cfg.OutputTimeout).UnixMilli()
+	idle, output := s.idleTimeout(), s.outputTimeout()
+	idleLimit := now.Add(-idle).UnixMilli()
+	writeLimit := now.Add(-output).UnixMilli()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.clients {
 		switch w := c.writeSince.Load(); {
-		case s.cfg.OutputTimeout > 0 && w != 0 && w < writeLimit:
+		case output > 0 && w != 0 && w < writeLimit:
 			s.log.Warn("closing client that does not read its replies", "id", c.id, "addr", c.addr)
 			s.stats.slowWriters.Add(1)
-		case s.cfg.Timeout > 0 && w == 0 && c.lastActive.Load() < idleLimit && c.blocked.Load() == nil && !c.subscribed.Load():
+		case idle > 0 && w == 0 && c.lastActive.Load() < idleLimit && c.blocked.Load() == nil && !c.subscribed.Load():
 			// A client whose replies are still going out is not idle;
 			// the output timeout governs it. Nor is a blocked client:
 			// its own timeout governs it, as in Redis. A subscriber
@@ -555,4 +607,17 @@ func (s *Server) checkClients(now time.Time) {
 }
 
 // now returns the current time in unix milliseconds, the unit of deadlines.
-func (s *Server) now() int64 { return s.nowFn().UnixMilli() }
+func (s *Server) now() int64 {
+	if s.wall != nil {
+		return s.wall.at(nanotime())
+	}
+	return s.nowFn().UnixMilli()
+}
+
+// nowAt is now for a nanotime reading mono just taken.
+func (s *Server) nowAt(mono int64) int64 {
+	if s.wall != nil {
+		return s.wall.at(mono)
+	}
+	return s.nowFn().UnixMilli()
+}

@@ -1,28 +1,35 @@
 // Command miniredis runs the miniredis server: an in-memory key-value store
-// that speaks the Redis protocol. It only parses flags and wires packages;
-// everything else lives in the server, shard, codec and expire packages.
+// that speaks the Redis protocol. It only reads its configuration and wires
+// packages; everything else lives in the server, shard, codec and expire
+// packages.
+//
+// Usage, as redis-server's:
+//
+//	miniredis [/path/to/miniredis.conf] [--directive value ...]
+//
+// The file is in redis.conf syntax; every directive (server.Directives) is
+// also a flag, "--name value" with several words for a directive that
+// takes several ("--save 900 1"), or "--name=value"; flags override the file.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
+	"io"
 	"log/slog"
-	"math"
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/miniredis/miniredis/aof"
-	"github.com/miniredis/miniredis/codec"
+	"github.com/miniredis/miniredis/config"
 	"github.com/miniredis/miniredis/server"
-	"github.com/miniredis/miniredis/shard"
 )
 
 func main() {
@@ -32,85 +39,77 @@ func main() {
 	}
 }
 
-func run(argv []string) error {
-	fs := flag.NewFlagSet("miniredis", flag.ContinueOnError)
-	var (
-		cfg      server.Config
-		compat   string
-		netMode  string
-		cpuProf  string
-		logLevel string
-	)
-	fs.StringVar(&cfg.Host, "host", "127.0.0.1", "address to bind")
-	fs.IntVar(&cfg.Port, "port", 6379, "TCP port")
-	fs.IntVar(&cfg.Shards, "shards", shard.DefaultShards, "number of lock stripes (a power of two)")
-	fs.IntVar(&cfg.Databases, "databases", shard.DefaultDBs, "number of databases (SELECT 0 to databases-1)")
-	fs.DurationVar(&cfg.DefaultTTL, "default-ttl", 60*time.Second, "TTL for SET/UPDATE without one in mini mode; 0 means none")
-	fs.StringVar(&compat, "compat", "mini", "mini (Mini-Redis dialect) or redis (behave as Redis)")
-	fs.IntVar(&cfg.MaxClients, "maxclients", 10000, "maximum number of connected clients")
-	fs.StringVar(&cfg.RequirePass, "requirepass", "", "password clients must AUTH with; empty means none")
-	fs.DurationVar(&cfg.Timeout, "timeout", 0, "close clients idle this long; 0 never")
-	fs.IntVar(&cfg.Hz, "hz", 10, "active-expiry cycles per second")
-	fs.StringVar(&netMode, "net", "eventloop", "network layer: eventloop (epoll event loops) or std (a goroutine per connection)")
-	fs.IntVar(&cfg.EventLoops, "event-loops", 0, "event loops for --net eventloop; 0 means half the CPUs, at least 1")
-	fs.DurationVar(&cfg.BusyReplyThreshold, "busy-reply-threshold", 5*time.Second, "how long a Lua script runs before other clients get BUSY and SCRIPT KILL may stop it")
-	fs.StringVar(&cpuProf, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file until shutdown")
-	fs.StringVar(&logLevel, "loglevel", "info", "debug, info, warn or error")
-	cfg.ProtoMaxBulkLen = codec.DefaultMaxBulkLen
-	fs.Var((*memFlag)(&cfg.ProtoMaxBulkLen), "proto-max-bulk-len", "largest bulk argument accepted (bytes; units as Redis: 512mb, 1gb)")
-	cfg.QueryBufferLimit = codec.DefaultMaxQueryLen
-	fs.Var((*memFlag)(&cfg.QueryBufferLimit), "client-query-buffer-limit", "most request bytes buffered per client; past it the client is closed")
-	outLimit := int64(4 << 20)
-	fs.Var((*memFlag)(&outLimit), "client-output-buffer-limit", "most reply bytes waiting per client before the server runs none of its further commands until it reads them")
-	fs.DurationVar(&cfg.OutputTimeout, "client-output-timeout", time.Minute, "close a client whose replies have taken no bytes for this long; 0 never")
-	fs.Var((*memFlag)(&cfg.MaxMemory), "maxmemory", "bound on the estimated bytes of keys and values (100mb, 2gb...), also setting the Go runtime's soft memory limit at 1.5x plus 64mb; 0 means none")
-	pubsubLimit := fs.String("client-output-buffer-limit-pubsub", "32mb 8mb 60", "a subscribed client's output limits, \"hard soft seconds\" as Redis's pubsub class: closed past hard, or past soft for seconds; 0 turns one off")
-	fs.StringVar(&cfg.NotifyKeyspaceEvents, "notify-keyspace-events", "", "keyspace notifications to publish, in Redis's letters (KEA for all); empty for none")
-	policy := "noeviction"
-	fs.StringVar(&cfg.Dir, "dir", ".", "working directory of the persistence files")
-	fs.Var((*yesNo)(&cfg.AppendOnly), "appendonly", "yes: log every write to the append-only files under --dir and replay them at start")
-	fs.Var((*fsyncFlag)(&cfg.AppendFsync), "appendfsync", "always (no acknowledged write is lost), everysec or no")
-	fs.StringVar(&cfg.AppendDirName, "appenddirname", "appendonlydir", "directory of the append-only files, under --dir")
-	fs.StringVar(&cfg.AppendFilename, "appendfilename", "appendonly.aof", "prefix of the append-only files' names")
-	aofTruncated := true
-	fs.Var((*yesNo)(&aofTruncated), "aof-load-truncated", "yes: cut a last command that a crash left half-written, instead of refusing to start")
-	fs.StringVar(&policy, "maxmemory-policy", policy, "what to do past maxmemory: noeviction, allkeys-lru or volatile-ttl")
-	if err := fs.Parse(argv); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
+// load reads the configuration from argv: defaults, then the file, then
+// the flags.
+func load(argv []string) (cfg server.Config, help bool, err error) {
+	for _, a := range argv {
+		if a == "-h" || a == "-help" || a == "--help" {
+			return cfg, true, nil
 		}
+	}
+	file, flags, err := config.ParseArgs(argv)
+	if err != nil {
+		return cfg, false, err
+	}
+	server.Directives.SetDefaults(&cfg)
+	var dirs []config.Directive
+	if file != "" {
+		if dirs, err = config.ReadFile(file); err != nil {
+			return cfg, false, fatalConfig(err)
+		}
+		if cfg.ConfigFile, err = filepath.Abs(file); err != nil {
+			return cfg, false, err
+		}
+	}
+	if err := server.Directives.Load(&cfg, append(dirs, flags...)); err != nil {
+		return cfg, false, fatalConfig(err)
+	}
+	return cfg, false, nil
+}
+
+// fatalConfig words a refused directive as redis-server does.
+func fatalConfig(err error) error {
+	var fe *config.FileError
+	if errors.As(err, &fe) {
+		return fmt.Errorf("\n*** FATAL CONFIG FILE ERROR (miniredis %s) ***\n%w", server.Version, err)
+	}
+	return err
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: miniredis [/path/to/miniredis.conf] [--directive value ...]")
+	fmt.Fprintln(w, "Directives (redis.conf names; flags override the file):")
+	for _, p := range server.Directives.Params() {
+		fmt.Fprintf(w, "  --%s (default %s)\n", p.Name, p.Default)
+	}
+}
+
+func run(argv []string) error {
+	cfg, help, err := load(argv)
+	if err != nil {
 		return err
 	}
-	cfg.AOFStrictLoad = !aofTruncated
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if help {
+		usage(os.Stdout)
+		return nil
 	}
-	var err error
-	if cfg.Mode, err = server.ParseMode(compat); err != nil {
-		return err
+
+	logOut := io.Writer(os.Stderr)
+	if cfg.LogFile != "" {
+		f, err := os.OpenFile(cfg.LogFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			return fmt.Errorf("can't open the log file: %w", err)
+		}
+		defer f.Close()
+		logOut = f
 	}
-	if cfg.MaxMemoryPolicy, err = shard.ParsePolicy(policy); err != nil {
-		return err
-	}
-	if outLimit > math.MaxInt32 {
-		return fmt.Errorf("client-output-buffer-limit %d too large", outLimit)
-	}
-	cfg.OutputBufferLimit = int(outLimit)
-	if cfg.PubSubHardLimit, cfg.PubSubSoftLimit, cfg.PubSubSoftTime, err = server.ParseOutputLimit(*pubsubLimit); err != nil {
-		return err
-	}
-	if cfg.Net, err = server.ParseNet(netMode); err != nil {
-		return err
-	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
-		return fmt.Errorf("bad -loglevel: %w", err)
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	cfg.LogLevelVar = new(slog.LevelVar)
+	cfg.LogLevelVar.Set(server.ParseLogLevel(cfg.LogLevel))
+	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevelVar}))
 	cfg.Logger = log
 
-	if cpuProf != "" {
-		f, err := os.Create(cpuProf)
+	if cfg.CPUProfile != "" {
+		f, err := os.Create(cfg.CPUProfile)
 		if err != nil {
 			return err
 		}
@@ -121,23 +120,32 @@ func run(argv []string) error {
 		defer pprof.StopCPUProfile()
 	}
 
+	// Signals are caught from before the port opens, so a SIGTERM sent
+	// as soon as the server answers stops it cleanly.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
 	srv, err := server.New(cfg)
 	if err != nil {
 		return err
 	}
-	// Before Listen: the event loops serve from Listen on, so a client can
-	// be answered, and a SIGTERM sent, before the lines below have run.
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
+	// The pid file is there before clients can connect, so whoever
+	// waits for the port can read it.
+	if cfg.PidFile != "" {
+		if err := os.WriteFile(cfg.PidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			log.Warn("failed to write the pid file", "path", cfg.PidFile, "err", err)
+		} else {
+			defer os.Remove(cfg.PidFile)
+		}
+	}
 	if err := srv.Listen(); err != nil {
 		return err
 	}
 	if cfg.RequirePass == "" && !isLoopback(cfg.Host) {
 		log.Warn("listening on a non-loopback address with no password: anyone who can reach it can read and write every key; set --requirepass")
 	}
-	log.Info("miniredis ready", "addr", srv.Addr().String(), "shards", cfg.Shards, "compat", compat, "net", cfg.Net.String(),
-		"default_ttl", cfg.DefaultTTL.String(), "maxmemory", cfg.MaxMemory, "maxmemory_policy", policy,
-		"version", server.Version)
+	log.Info("miniredis ready", "addr", srv.Addr().String(), "shards", cfg.Shards, "compat", cfg.Mode.String(), "net", cfg.Net.String(),
+		"default_ttl", cfg.DefaultTTL.String(), "maxmemory", cfg.MaxMemory, "maxmemory_policy", cfg.MaxMemoryPolicy.String(),
+		"config_file", cfg.ConfigFile, "version", server.Version)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve() }()
@@ -155,57 +163,10 @@ func run(argv []string) error {
 	return <-errc
 }
 
-// memFlag is a byte count flag accepting Redis's units (100mb, 2gb).
-type memFlag int64
-
-func (m *memFlag) String() string { return strconv.FormatInt(int64(*m), 10) }
-
-func (m *memFlag) Set(s string) error {
-	n, err := server.ParseMemory(s)
-	if err != nil {
-		return err
-	}
-	*m = memFlag(n)
-	return nil
-}
-
 func isLoopback(host string) bool {
 	if host == "localhost" {
 		return true
 	}
-	ip := net.ParseIP(host)
+	ip := net.ParseIP(strings.Trim(host, "[]"))
 	return ip != nil && ip.IsLoopback()
-}
-
-// yesNo is a boolean flag in redis-server's form: yes or no.
-type yesNo bool
-
-func (b *yesNo) String() string {
-	if b != nil && *b {
-		return "yes"
-	}
-	return "no"
-}
-
-func (b *yesNo) Set(s string) error {
-	switch strings.ToLower(s) {
-	case "yes":
-		*b = true
-	case "no":
-		*b = false
-	default:
-		return fmt.Errorf("argument must be 'yes' or 'no'")
-	}
-	return nil
-}
-
-// fsyncFlag is --appendfsync.
-type fsyncFlag aof.Fsync
-
-func (f *fsyncFlag) String() string { return aof.Fsync(*f).String() }
-
-func (f *fsyncFlag) Set(s string) error {
-	p, err := aof.ParseFsync(strings.ToLower(s))
-	*f = fsyncFlag(p)
-	return err
 }

@@ -1,0 +1,94 @@
+package server
+
+import (
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+
+	"github.com/miniredis/miniredis/shard"
+)
+
+// liveConfig holds the values of the directives CONFIG SET may change while
+// the server serves, each in an atomic so that clients on any goroutine
+// read the current one without a lock. Code reads these, never the same
+// fields of Server.cfg, which keeps the values the server started with.
+type liveConfig struct {
+	maxMemory        atomic.Int64
+	policy           atomic.Int32 // shard.Policy
+	samples          atomic.Int32
+	maxClients       atomic.Int64
+	timeout          atomic.Int64 // time.Duration
+	requirePass      atomic.Pointer[string]
+	protoMaxBulkLen  atomic.Int64
+	queryLimit       atomic.Int64
+	outputLimit      atomic.Int64
+	outputTimeout    atomic.Int64 // time.Duration
+	busyThreshold    atomic.Int64 // time.Duration
+	slowlogSlower    atomic.Int64 // µs; -1 off
+	slowlogMaxLen    atomic.Int64
+	latencyThreshold atomic.Int64 // ms; 0 off
+}
+
+// store publishes cfg's live values.
+func (l *liveConfig) store(cfg *Config) {
+	l.maxMemory.Store(cfg.MaxMemory)
+	l.policy.Store(int32(cfg.MaxMemoryPolicy))
+	l.samples.Store(int32(cfg.MaxMemorySamples))
+	l.maxClients.Store(int64(cfg.MaxClients))
+	l.timeout.Store(int64(cfg.Timeout))
+	pass := cfg.RequirePass
+	l.requirePass.Store(&pass)
+	l.protoMaxBulkLen.Store(cfg.ProtoMaxBulkLen)
+	l.queryLimit.Store(cfg.QueryBufferLimit)
+	l.outputLimit.Store(int64(cfg.OutputBufferLimit))
+	l.outputTimeout.Store(int64(cfg.OutputTimeout))
+	l.busyThreshold.Store(int64(cfg.BusyReplyThreshold))
+	l.slowlogSlower.Store(cfg.slowlogSlowerThan())
+	l.slowlogMaxLen.Store(cfg.slowlogMaxLen())
+	l.latencyThreshold.Store(cfg.LatencyMonitorThreshold)
+}
+
+func (s *Server) maxMemory() int64              { return s.live.maxMemory.Load() }
+func (s *Server) maxMemoryPolicy() shard.Policy { return shard.Policy(s.live.policy.Load()) }
+func (s *Server) maxClients() int               { return int(s.live.maxClients.Load()) }
+func (s *Server) idleTimeout() time.Duration    { return time.Duration(s.live.timeout.Load()) }
+func (s *Server) requirePass() string           { return *s.live.requirePass.Load() }
+func (s *Server) protoMaxBulkLen() int64        { return s.live.protoMaxBulkLen.Load() }
+func (s *Server) queryBufferLimit() int64       { return s.live.queryLimit.Load() }
+func (s *Server) outputBufferLimit() int        { return int(s.live.outputLimit.Load()) }
+func (s *Server) outputTimeout() time.Duration  { return time.Duration(s.live.outputTimeout.Load()) }
+func (s *Server) busyReplyThreshold() time.Duration {
+	return time.Duration(s.live.busyThreshold.Load())
+}
+
+// applyLive makes the running server follow next, the configuration after
+// a CONFIG SET; prev is the one before. Called with confMu held.
+func (s *Server) applyLive(prev, next *Config) {
+	s.live.store(next)
+	if next.Hz != prev.Hz {
+		s.cycle.SetHz(next.Hz)
+	}
+	if next.MaxMemory != prev.MaxMemory {
+		s.setMemoryLimit(next.MaxMemory)
+	}
+	if next.LogLevelVar != nil && next.LogLevel != prev.LogLevel {
+		next.LogLevelVar.Set(ParseLogLevel(next.LogLevel))
+	}
+	if n := next.slowlogMaxLen(); n != prev.slowlogMaxLen() {
+		s.slowlog.trim(int(n))
+	}
+	if next.NotifyKeyspaceEvents != prev.NotifyKeyspaceEvents {
+		f, _ := parseNotify(next.NotifyKeyspaceEvents)
+		s.notifyFlags.Store(f)
+	}
+}
+
+// setMemoryLimit follows a live maxmemory change with the runtime's soft
+// memory limit (see memoryLimit), within the limit there was before Serve.
+func (s *Server) setMemoryLimit(maxMemory int64) {
+	base := s.memLimitBase.Load()
+	if base == 0 {
+		return // not serving: Serve sets the limit when it starts
+	}
+	debug.SetMemoryLimit(min(base, memoryLimit(maxMemory)))
+}
