@@ -25,10 +25,10 @@ func TestKeySlot(t *testing.T) {
 		{"06S", 0},
 		{"{06S}x", 0},
 		{"{a}", 15495},
-		{"{}a", 10875},   // empty tag: the whole key
-		{"{a}}", 15495},  // tag ends at the first '}'
-		{"a{b", 13340},   // no '}': the whole key
-		{"k37999", 1},    // found by search, as in the Redis test suite
+		{"{}a", 10875},  // empty tag: the whole key
+		{"{a}}", 15495}, // tag ends at the first '}'
+		{"a{b", 13340},  // no '}': the whole key
+		{"k37999", 1},   // found by search, as in the Redis test suite
 		{"x{a}{b}", 15495},
 		{"", 0},
 	}
