@@ -779,7 +779,7 @@ func (s *State) gossipLocked(m *Message, sender *Node) {
 				delete(n.failReports, sender.Name)
 			}
 		}
-		if g.Flags&(FlagFail|FlagPFail) == 0 && n.PingSent == 0 && s.failReportsLocked(n) == 0 {
+		if n != s.myself && g.Flags&(FlagFail|FlagPFail) == 0 && n.PingSent == 0 && s.failReportsLocked(n) == 0 {
 			pong := int64(g.PongRecv) * 1000
 			if pong <= now+500 && pong > n.PongRecv {
 				n.PongRecv = pong

@@ -779,3 +779,22 @@ func (s *State) Links() []LinkInfo {
 	}
 	return out
 }
+
+// Replicas runs CLUSTER REPLICAS: the CLUSTER NODES lines of a master's
+// replicas.
+func (s *State) Replicas(nodeID string) ([]string, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n := s.lookupLocked(nodeID)
+	if n == nil {
+		return nil, Error("Unknown node " + nodeID)
+	}
+	if n.Flags&FlagSlave != 0 {
+		return nil, Error("The specified node is not a master")
+	}
+	var out []string
+	for _, r := range s.replicasLocked(n, true) {
+		out = append(out, string(r.appendDescription(nil, n.ConfigEpoch)))
+	}
+	return out, nil
+}

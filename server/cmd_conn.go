@@ -41,6 +41,13 @@ func cmdQuit(c *client, args [][]byte) {
 }
 
 func cmdSelect(c *client, args [][]byte) {
+	if c.srv.cluster != nil {
+		// Redis parses the index as an int, then refuses all but 0.
+		if n, ok := parseInt(args[1]); ok && n != 0 && n == int64(int32(n)) {
+			c.w.Error(msgSelectCluster)
+			return
+		}
+	}
 	n, ok := c.dbArg(args[1])
 	if !ok {
 		return
@@ -476,6 +483,7 @@ var infoSections = []struct {
 	{"clients", (*Server).infoClients},
 	{"memory", (*Server).infoMemory},
 	{"stats", (*Server).infoStats},
+	{"cluster", (*Server).infoCluster},
 	{"keyspace", (*Server).infoKeyspace},
 }
 
@@ -523,7 +531,7 @@ func (s *Server) infoServer(b []byte) []byte {
 	exe, _ := os.Executable()
 	b = infoLine(b, "redis_version", redisVersion)
 	b = infoLine(b, "miniredis_version", Version)
-	b = infoLine(b, "redis_mode", "standalone")
+	b = infoLine(b, "redis_mode", s.redisMode())
 	b = infoLine(b, "compat", s.cfg.Mode.String())
 	b = infoLine(b, "os", runtime.GOOS+" "+runtime.GOARCH)
 	b = infoInt(b, "arch_bits", strconv.IntSize)

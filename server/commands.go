@@ -198,6 +198,12 @@ func init() {
 		{name: "BZPOPMAX", arity: -3, flags: flagWrite | flagNoScript | flagFast, firstKey: 1, lastKey: -2, step: 1, group: "sorted-set", summary: "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.", fn: cmdBZPopMax},
 		{name: "BZMPOP", arity: -5, flags: flagWrite, group: "sorted-set", summary: "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last member was popped.", fn: cmdBZMPop, keysFn: bmpopKeys},
 		{name: "ZMPOP", arity: -4, flags: flagWrite, group: "sorted-set", summary: "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", fn: cmdZMPop, keysFn: mpopKeys},
+
+		// cluster (issue 15): CLUSTER and the per-connection routing flags
+		{name: "CLUSTER", arity: -2, flags: flagConn | flagNoScript, group: "cluster", summary: "A container for Redis Cluster commands.", fn: cmdCluster},
+		{name: "ASKING", arity: 1, flags: flagConn | flagFast, group: "cluster", summary: "Signals that a cluster client is following an -ASK redirect.", fn: cmdAsking},
+		{name: "READONLY", arity: 1, flags: flagConn | flagFast, group: "cluster", summary: "Enables read-only queries for a connection to a Redis Cluster replica node.", fn: cmdReadOnly},
+		{name: "READWRITE", arity: 1, flags: flagConn | flagFast, group: "cluster", summary: "Enables read-write queries for a connection to a Redis Cluster replica node.", fn: cmdReadWrite},
 	}
 	byName = buildIndex(commands)
 }

@@ -128,6 +128,9 @@ type observer struct{ s *Server }
 func (o observer) Touched(db int, key []byte, ev shard.Event) {
 	o.s.watches.touched(db, key, ev)
 	o.s.blocks.touched(db, key)
+	if o.s.slotKeys != nil && db == 0 {
+		o.s.slotKeys.touch(key, ev)
+	}
 }
 func (o observer) Flushed(db int, had func([]byte) bool) { o.s.watches.flushed(db, had) }
 

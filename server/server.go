@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/miniredis/miniredis/cluster"
 	"github.com/miniredis/miniredis/expire"
 	"github.com/miniredis/miniredis/scripting"
 	"github.com/miniredis/miniredis/shard"
@@ -103,6 +104,29 @@ type Config struct {
 	// Now is the server's clock: key deadlines, and the idle and output
 	// timeouts and ages of clients; tests inject a fake one. Default time.Now.
 	Now func() time.Time
+
+	// Cluster mode (SPEC §12), redis-server's cluster-* directives.
+	// ClusterEnabled turns it on: keyed commands are routed by hash slot,
+	// CLUSTER works, and the cluster bus listens on ClusterPort (default
+	// Port+10000).
+	ClusterEnabled bool
+	// ClusterConfigFile is nodes.conf, loaded at start and rewritten on
+	// every topology change; default "nodes.conf".
+	ClusterConfigFile string
+	// ClusterNodeTimeout is how long a node may not answer before it is
+	// suspected failing; default 15 s.
+	ClusterNodeTimeout time.Duration
+	// ClusterAnnounceIP, ClusterAnnouncePort and ClusterAnnounceBusPort
+	// are the address other nodes and clients are told, when it differs
+	// from the one they would see (NAT, containers).
+	ClusterAnnounceIP      string
+	ClusterAnnouncePort    int
+	ClusterAnnounceBusPort int
+	// ClusterPort is the bus port (cluster-port); 0 means Port+10000.
+	ClusterPort int
+	// ClusterAllowPartialCoverage is cluster-require-full-coverage no: the
+	// cluster stays up while some slots are not served.
+	ClusterAllowPartialCoverage bool
 }
 
 const (
@@ -136,6 +160,11 @@ type Server struct {
 	watches watchRegistry // WATCHed keys of every client
 	blocks  blockRegistry // keys clients are blocked on
 	scripts scriptState   // the Lua engine and the script in progress
+
+	// cluster is the cluster state in cluster mode, nil otherwise; set by
+	// Listen before any client is served and never changed after.
+	cluster  *cluster.State
+	slotKeys *slotIndex // keys by hash slot, in cluster mode only
 }
 
 // stats are server-wide counters reported by INFO and zeroed by CONFIG
@@ -205,6 +234,9 @@ func New(cfg Config) (*Server, error) {
 		started: time.Now(),
 		clients: make(map[*client]struct{}),
 	}
+	if cfg.ClusterEnabled {
+		s.slotKeys = new(slotIndex)
+	}
 	st.SetObserver(observer{s})
 	s.scripts.engine = scripting.New(scripting.Options{Log: s.scriptLog})
 	st.SetAccounting(shard.Accounting{
@@ -235,8 +267,14 @@ func (s *Server) Addr() net.Addr {
 	return s.ln.Addr()
 }
 
-// Listen binds the configured host and port.
+// Listen binds the configured host and port; in cluster mode it first
+// loads or creates nodes.conf and starts the cluster bus.
 func (s *Server) Listen() error {
+	if s.cfg.ClusterEnabled {
+		if err := s.listenCluster(); err != nil {
+			return err
+		}
+	}
 	if s.cfg.Net == NetEventLoop {
 		return s.listenEventLoop()
 	}
@@ -408,6 +446,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	loop := s.loop
 	s.mu.Unlock()
+	if s.cluster != nil {
+		if err := s.cluster.Close(); err != nil {
+			s.log.Warn("cluster: saving nodes.conf at shutdown failed", "err", err)
+		}
+	}
 	if loop != nil {
 		// Stop closes every connection once its event loop is done with
 		// the batch in hand.

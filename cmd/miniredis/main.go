@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -62,6 +63,16 @@ func run(argv []string) error {
 	fs.Var((*memFlag)(&outLimit), "client-output-buffer-limit", "most reply bytes waiting per client before the server runs none of its further commands until it reads them")
 	fs.DurationVar(&cfg.OutputTimeout, "client-output-timeout", time.Minute, "close a client whose replies have taken no bytes for this long; 0 never")
 	fs.Var((*memFlag)(&cfg.MaxMemory), "maxmemory", "bound on the estimated bytes of keys and values (100mb, 2gb...), also setting the Go runtime's soft memory limit at 1.5x plus 64mb; 0 means none")
+	// Cluster mode, in redis-server's flag form (--cluster-enabled yes).
+	fs.Var((*yesNo)(&cfg.ClusterEnabled), "cluster-enabled", "yes runs this node in Redis Cluster mode (bus on port+10000)")
+	fs.StringVar(&cfg.ClusterConfigFile, "cluster-config-file", "nodes.conf", "the cluster's node table, written on every change and loaded at start")
+	fs.Var((*msFlag)(&cfg.ClusterNodeTimeout), "cluster-node-timeout", "milliseconds a node may not answer before it is suspected failing (Redis's unit)")
+	fs.StringVar(&cfg.ClusterAnnounceIP, "cluster-announce-ip", "", "IP other nodes and clients are told to use for this node")
+	fs.IntVar(&cfg.ClusterAnnouncePort, "cluster-announce-port", 0, "client port announced to the cluster; 0 means --port")
+	fs.IntVar(&cfg.ClusterAnnounceBusPort, "cluster-announce-bus-port", 0, "bus port announced to the cluster; 0 means the bus port")
+	fs.IntVar(&cfg.ClusterPort, "cluster-port", 0, "cluster bus port; 0 means port+10000")
+	fullCoverage := true
+	fs.Var((*yesNo)(&fullCoverage), "cluster-require-full-coverage", "yes stops serving when any slot is unserved; no serves the slots that are")
 	policy := "noeviction"
 	fs.StringVar(&policy, "maxmemory-policy", policy, "what to do past maxmemory: noeviction, allkeys-lru or volatile-ttl")
 	if err := fs.Parse(argv); err != nil {
@@ -73,6 +84,7 @@ func run(argv []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	cfg.ClusterAllowPartialCoverage = !fullCoverage
 	var err error
 	if cfg.Mode, err = server.ParseMode(compat); err != nil {
 		return err
@@ -149,6 +161,48 @@ func (m *memFlag) Set(s string) error {
 		return err
 	}
 	*m = memFlag(n)
+	return nil
+}
+
+// yesNo is a boolean flag in redis-server's form: it takes a value, yes or
+// no, so "--cluster-enabled yes" parses as redis-server's does.
+type yesNo bool
+
+func (y *yesNo) String() string {
+	if y != nil && *y {
+		return "yes"
+	}
+	return "no"
+}
+
+func (y *yesNo) Set(s string) error {
+	switch strings.ToLower(s) {
+	case "yes":
+		*y = true
+	case "no":
+		*y = false
+	default:
+		return fmt.Errorf("argument must be 'yes' or 'no', not %q", s)
+	}
+	return nil
+}
+
+// msFlag is a duration given in milliseconds, as Redis's cluster-node-timeout.
+type msFlag time.Duration
+
+func (m *msFlag) String() string {
+	if m == nil {
+		return "0"
+	}
+	return strconv.FormatInt(time.Duration(*m).Milliseconds(), 10)
+}
+
+func (m *msFlag) Set(s string) error {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("want a positive number of milliseconds, not %q", s)
+	}
+	*m = msFlag(time.Duration(n) * time.Millisecond)
 	return nil
 }
 
