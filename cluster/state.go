@@ -56,6 +56,8 @@ type State struct {
 	currentEpoch  uint64
 	lastVoteEpoch uint64
 	size          int              // masters serving at least one slot
+	firstUpdate   int64            // unix ms of the first state update, for the writable delay
+	minorityTime  int64            // unix ms this node last saw itself in a minority partition
 	blacklist     map[string]int64 // forgotten node names → unix ms until which gossip may not re-add them
 	dirty         bool             // nodes.conf needs saving
 	pingsSent     uint64           // pings built, for gossip deduplication
@@ -71,6 +73,9 @@ type State struct {
 const (
 	DefaultNodeTimeout = 15 * time.Second
 	blacklistTTL       = 60 * time.Second
+	writableDelay      = 2000 // ms a master stays down after start (CLUSTER_WRITABLE_DELAY)
+	minRejoinDelay     = 500  // ms, CLUSTER_MIN_REJOIN_DELAY
+	maxRejoinDelay     = 5000 // ms, CLUSTER_MAX_REJOIN_DELAY
 	failReportMult     = 2 // CLUSTER_FAIL_REPORT_VALIDITY_MULT
 	failUndoMult       = 2 // CLUSTER_FAIL_UNDO_TIME_MULT
 )
@@ -104,6 +109,7 @@ func New(cfg Config) (*State, error) {
 		nodes:     make(map[string]*Node),
 		blacklist: make(map[string]int64),
 		links:     make(map[*link]struct{}),
+		size:      1, // as Redis reports it until the first real update
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -235,9 +241,18 @@ func (s *State) bumpEpochLocked() bool {
 }
 
 // updateStateLocked recomputes cluster_state and the cluster size as
-// Redis's clusterUpdateState does. Redis also delays a master's return to
-// ok after a partition; this node serves as soon as the view says ok.
+// Redis's clusterUpdateState does, delays included: a master stays down
+// for its first two seconds (so a restarted node hears the cluster's news
+// before it serves), and after being in a minority partition for the
+// node timeout (clamped to 0.5-5 s) before it serves again.
 func (s *State) updateStateLocked() {
+	now := s.ms()
+	if s.firstUpdate == 0 {
+		s.firstUpdate = now
+	}
+	if s.myself.isMaster() && !s.ok.Load() && now-s.firstUpdate < writableDelay {
+		return
+	}
 	ok := true
 	if s.cfg.FullCoverage {
 		for _, n := range s.slots {
@@ -259,6 +274,13 @@ func (s *State) updateStateLocked() {
 	}
 	if reachable < s.size/2+1 {
 		ok = false
+		s.minorityTime = now
+	}
+	if ok && !s.ok.Load() && s.myself.isMaster() {
+		delay := min(max(s.cfg.NodeTimeout.Milliseconds(), minRejoinDelay), maxRejoinDelay)
+		if now-s.minorityTime < delay {
+			return
+		}
 	}
 	s.ok.Store(ok)
 }

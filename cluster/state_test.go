@@ -125,15 +125,34 @@ func TestChangeSlots(t *testing.T) {
 }
 
 func TestClusterStateAndCoverage(t *testing.T) {
-	s := newTestState(t, Config{FullCoverage: true})
+	ms := int64(1_700_000_000_000)
+	clock := func() time.Time { return time.UnixMilli(ms) }
+	s := newTestState(t, Config{FullCoverage: true, Now: clock})
+	require.NoError(t, s.ChangeSlots([][2]int{{0, NumSlots - 1}}, false))
+	assert.False(t, s.OK(), "a master serves nothing in its first two seconds")
+	ms += writableDelay
+	s.FlushSlots()
 	assert.False(t, s.OK(), "no slots")
 	require.NoError(t, s.ChangeSlots([][2]int{{0, NumSlots - 2}}, false))
 	assert.False(t, s.OK(), "one slot uncovered")
+	ms += maxRejoinDelay // no slots counted as a minority: the rejoin delay
 	require.NoError(t, s.ChangeSlots([][2]int{{NumSlots - 1, NumSlots - 1}}, false))
 	assert.True(t, s.OK())
 
-	partial := newTestState(t, Config{FullCoverage: false})
+	// Seen in a minority (no slots served at all), a master waits out the
+	// rejoin delay before it serves.
+	ms += 100
+	partial := newTestState(t, Config{FullCoverage: false, Now: clock, NodeTimeout: time.Second})
+	ms += writableDelay
+	partial.mu.Lock()
+	partial.updateStateLocked()
+	partial.mu.Unlock()
 	require.NoError(t, partial.ChangeSlots([][2]int{{0, 0}}, false))
+	assert.False(t, partial.OK(), "within the rejoin delay")
+	ms += 1000
+	partial.mu.Lock()
+	partial.updateStateLocked()
+	partial.mu.Unlock()
 	assert.True(t, partial.OK())
 }
 

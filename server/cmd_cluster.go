@@ -201,9 +201,13 @@ func clusterLinks(c *client, st *cluster.State, _ [][]byte) {
 	}
 }
 
+// msgSubSyntax is Redis 7.0's addReplySubcommandSyntaxError, for a known
+// subcommand whose argument count its own code rejects.
+const msgSubSyntax = "ERR unknown subcommand or wrong number of arguments for '%s'. Try CLUSTER HELP."
+
 func clusterMeet(c *client, st *cluster.State, args [][]byte) {
 	if len(args) > 5 {
-		c.w.Error(fmt.Sprintf(msgUnknownSub, args[1], "CLUSTER"))
+		c.w.Error(fmt.Sprintf(msgSubSyntax, args[1]))
 		return
 	}
 	port, ok := parseInt(args[3])
@@ -239,7 +243,7 @@ func clusterReplicas(c *client, st *cluster.State, args [][]byte) {
 
 func clusterReset(c *client, st *cluster.State, args [][]byte) {
 	if len(args) > 3 {
-		c.w.Error(fmt.Sprintf(msgUnknownSub, args[1], "CLUSTER"))
+		c.w.Error(fmt.Sprintf(msgSubSyntax, args[1]))
 		return
 	}
 	hard := false
