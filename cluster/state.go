@@ -76,8 +76,8 @@ const (
 	writableDelay      = 2000 // ms a master stays down after start (CLUSTER_WRITABLE_DELAY)
 	minRejoinDelay     = 500  // ms, CLUSTER_MIN_REJOIN_DELAY
 	maxRejoinDelay     = 5000 // ms, CLUSTER_MAX_REJOIN_DELAY
-	failReportMult     = 2 // CLUSTER_FAIL_REPORT_VALIDITY_MULT
-	failUndoMult       = 2 // CLUSTER_FAIL_UNDO_TIME_MULT
+	failReportMult     = 2    // CLUSTER_FAIL_REPORT_VALIDITY_MULT
+	failUndoMult       = 2    // CLUSTER_FAIL_UNDO_TIME_MULT
 )
 
 // New builds the State: it loads cfg.ConfigFile when it exists, or creates
