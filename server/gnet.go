@@ -74,6 +74,10 @@ func (s *Server) listenEventLoop() error {
 			gnet.WithMulticore(true),
 			gnet.WithNumEventLoop(loops),
 			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+			// SO_REUSEADDR, as Go's own listener and redis-server set it:
+			// without it a restarted server cannot bind its port while the
+			// old connections sit in TIME_WAIT.
+			gnet.WithReuseAddr(true),
 			gnet.WithTCPKeepAlive(time.Minute),
 			gnet.WithLogger(slogAdapter{s.log}),
 		)
