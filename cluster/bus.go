@@ -245,7 +245,11 @@ func (l *link) readLoop() {
 		}
 		s.mu.Lock()
 		keep := s.processLocked(l, m)
+		lost := len(s.lost) > 0
 		s.mu.Unlock()
+		if lost {
+			s.dropLostKeys()
+		}
 		if !keep {
 			return
 		}
@@ -707,12 +711,12 @@ func (s *State) clearFailureLocked(n *Node) {
 // updateSlotsLocked applies the slots a master claims with its config
 // epoch (clusterUpdateSlotsConfigWith): a slot unassigned or held under a
 // lower epoch goes to the claimant, unless this node is importing it.
-// Slots this node loses while holding keys in them are emptied.
+// Slots this node loses are queued in s.lost, to be emptied of their keys
+// once the lock is released.
 func (s *State) updateSlotsLocked(sender *Node, epoch uint64, claimed *Bitmap) {
 	if sender == s.myself {
 		return
 	}
-	var lost []int
 	for j := range NumSlots {
 		if !claimed.Has(j) {
 			continue
@@ -722,20 +726,13 @@ func (s *State) updateSlotsLocked(sender *Node, epoch uint64, claimed *Bitmap) {
 			continue
 		}
 		if o == nil || o.ConfigEpoch < epoch {
-			if o == s.myself && s.countKeys(j) > 0 {
-				lost = append(lost, j)
-			}
 			if o == s.myself {
+				s.lost = append(s.lost, j)
 				s.migrating[j] = nil
 			}
 			s.delSlotLocked(j)
 			s.addSlotLocked(sender, j)
 			s.dirty = true
-		}
-	}
-	if s.cfg.Keys != nil {
-		for _, j := range lost {
-			s.cfg.Keys.DelKeysInSlot(j)
 		}
 	}
 }

@@ -14,7 +14,8 @@ import (
 
 // KeyCounter is the keyspace as the cluster sees it: how many keys a slot
 // holds, and dropping them when another node takes the slot over. Its
-// methods may take store locks, never the State's.
+// methods take store locks, so the State never calls them while holding
+// its own lock: a script holding store locks may be waiting for it.
 type KeyCounter interface {
 	CountKeysInSlot(slot int) int
 	DelKeysInSlot(slot int)
@@ -63,6 +64,7 @@ type State struct {
 	pingsSent     uint64           // pings built, for gossip deduplication
 	sent, recv    [msgTypes]int64
 	links         map[*link]struct{} // every open link, outbound and inbound
+	lost          []int              // slots taken from this node, whose keys go once the lock is released
 
 	ok atomic.Bool // cluster_state:ok, read without the lock on every keyed command
 
@@ -581,6 +583,10 @@ func (s *State) FlushSlots() {
 
 // SetSlot runs CLUSTER SETSLOT slot action [node].
 func (s *State) SetSlot(slot int, action, nodeID string) error {
+	keys := 0
+	if action == "node" {
+		keys = s.countKeys(slot) // before the lock: see KeyCounter
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	me := s.myself
@@ -623,7 +629,6 @@ func (s *State) SetSlot(slot int, action, nodeID string) error {
 		if n.Flags&FlagSlave != 0 {
 			return Error("Target node is not a master")
 		}
-		keys := s.countKeys(slot)
 		if s.slots[slot] == me && n != me && keys != 0 {
 			return Error(fmt.Sprintf("Can't assign hashslot %d to a different node while I still hold keys for this hash slot.", slot))
 		}
@@ -643,6 +648,21 @@ func (s *State) SetSlot(slot int, action, nodeID string) error {
 		panic("cluster: SetSlot action " + action)
 	}
 	return s.changedLocked()
+}
+
+// dropLostKeys deletes the keys of the slots this node lost to a node
+// with a newer epoch; called without the lock.
+func (s *State) dropLostKeys() {
+	s.mu.Lock()
+	lost := s.lost
+	s.lost = nil
+	s.mu.Unlock()
+	if s.cfg.Keys == nil {
+		return
+	}
+	for _, j := range lost {
+		s.cfg.Keys.DelKeysInSlot(j)
+	}
 }
 
 func (s *State) countKeys(slot int) int {

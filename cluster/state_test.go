@@ -235,3 +235,39 @@ func TestFlagsRoundTrip(t *testing.T) {
 	assert.Equal(t, "noflags", string(appendFlags(nil, 0)))
 	assert.Equal(t, "myself,master", string(appendFlags(nil, FlagMaster|FlagMyself)))
 }
+
+// TestClaimWithHigherEpoch: a master claiming slots with a newer config
+// epoch takes them (clusterUpdateSlotsConfigWith); this node's keys in the
+// slots it lost are deleted, once the lock is released; an importing slot
+// is left alone; an older claim changes nothing.
+func TestClaimWithHigherEpoch(t *testing.T) {
+	keys := &fakeKeys{counts: map[int]int{7: 3}}
+	s := newTestState(t, Config{Keys: keys})
+	require.NoError(t, s.SetConfigEpoch(2))
+	require.NoError(t, s.ChangeSlots([][2]int{{5, 9}}, false))
+	s.mu.Lock()
+	b := s.newNode(idB, FlagMaster)
+	b.ConfigEpoch = 1
+	s.addNodeLocked(b)
+	s.importing[8] = b
+	s.mu.Unlock()
+
+	var claim Bitmap
+	for _, j := range []int{6, 7, 8} {
+		claim.Set(j)
+	}
+	s.mu.Lock()
+	s.updateSlotsLocked(b, 1, &claim)
+	s.mu.Unlock()
+	assert.True(t, s.Slot(7).Mine, "epoch 1 does not beat epoch 2")
+
+	s.mu.Lock()
+	s.updateSlotsLocked(b, 3, &claim)
+	s.mu.Unlock()
+	assert.False(t, s.Slot(6).Mine)
+	assert.False(t, s.Slot(7).Mine)
+	assert.Equal(t, SlotInfo{Served: true, Mine: true, Importing: true}, s.Slot(8), "importing slots are closed by hand")
+	assert.Empty(t, keys.deleted, "no store call under the lock")
+	s.dropLostKeys()
+	assert.ElementsMatch(t, []int{6, 7}, keys.deleted)
+}

@@ -274,10 +274,11 @@ func (s *scriptCaller) clusterRefused(cmd *command, args [][]byte) bool {
 // the store. Each candidate carries the sequence number of its last write,
 // so a check never drops a key written again while it looked.
 type slotIndex struct {
-	seq   uint64 // guarded by nothing but atomics would do; see touch
 	slots [cluster.NumSlots]slotKeys
 }
 
+// slotKeys is one slot's candidates, each with the sequence number of its
+// last write in this slot.
 type slotKeys struct {
 	mu   sync.Mutex
 	seq  uint64

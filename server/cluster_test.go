@@ -1,7 +1,6 @@
 package server
 
 import (
-	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -219,7 +218,7 @@ func TestClusterConfigReload(t *testing.T) {
 	// A fresh port: the event loops may not rebind the old one at once.
 	s2 := startServer(t, cfg)
 	assert.Equal(t, id, s2.cluster.MyID())
-	assert.Contains(t, string(s2.cluster.Nodes()), fmt.Sprintf("myself,master - 0 0 4 connected 5-7\n"))
+	assert.Contains(t, string(s2.cluster.Nodes()), "myself,master - 0 0 4 connected 5-7\n")
 }
 
 // TestClusterDiffRedis sends the same CLUSTER and routing commands to a
