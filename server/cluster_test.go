@@ -91,11 +91,22 @@ func TestClusterSingleNode(t *testing.T) {
 		{"bumpepoch", resp("CLUSTER", "BUMPEPOCH"), "+BUMPED 1\r\n"},
 		{"bumpepoch again", resp("CLUSTER", "BUMPEPOCH"), "+STILL 1\r\n"},
 		{"replicas", resp("CLUSTER", "REPLICAS", id), "*0\r\n"},
+		{"help", resp("CLUSTER", "HELP"), helpReply()},
 		{"flushall", resp("FLUSHALL"), "+OK\r\n"},
 		{"count after flush", resp("CLUSTER", "COUNTKEYSINSLOT", "12182"), ":0\r\n"},
 		{"flushslots", resp("CLUSTER", "FLUSHSLOTS"), "+OK\r\n"},
 		{"down again", resp("GET", "foo"), "-CLUSTERDOWN Hash slot not served\r\n"},
 	})
+}
+
+// helpReply is CLUSTER HELP's reply: Redis 7.0's 56 lines less the four of
+// REPLICATE and FAILOVER.
+func helpReply() string {
+	b := "*52\r\n"
+	for _, l := range clusterHelpLines {
+		b += "+" + l + "\r\n"
+	}
+	return b
 }
 
 // TestClusterSlotIndexExpiry: an expired key leaves the slot's index.

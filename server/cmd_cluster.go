@@ -31,6 +31,7 @@ func init() {
 		"FLUSHSLOTS":            {2, clusterFlushSlots},
 		"FORGET":                {3, func(c *client, st *cluster.State, args [][]byte) { c.clusterReply(st.Forget(string(args[2]))) }},
 		"GETKEYSINSLOT":         {4, clusterGetKeysInSlot},
+		"HELP":                  {2, clusterHelp},
 		"INFO":                  {2, func(c *client, st *cluster.State, _ [][]byte) { c.w.Verbatim(string(st.Info())) }},
 		"KEYSLOT":               {3, func(c *client, _ *cluster.State, args [][]byte) { c.w.Int(int64(cluster.KeySlot(args[2]))) }},
 		"LINKS":                 {2, clusterLinks},
@@ -398,4 +399,68 @@ func cmdReadWrite(c *client, args [][]byte) {
 	}
 	c.readonly = false
 	c.w.OK()
+}
+
+// clusterHelpLines is Redis 7.0's CLUSTER HELP, less REPLICATE and
+// FAILOVER, which this server does not have.
+var clusterHelpLines = []string{
+	"CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+	"ADDSLOTS <slot> [<slot> ...]",
+	"    Assign slots to current node.",
+	"ADDSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
+	"    Assign slots which are between <start-slot> and <end-slot> to current node.",
+	"BUMPEPOCH",
+	"    Advance the cluster config epoch.",
+	"COUNT-FAILURE-REPORTS <node-id>",
+	"    Return number of failure reports for <node-id>.",
+	"COUNTKEYSINSLOT <slot>",
+	"    Return the number of keys in <slot>.",
+	"DELSLOTS <slot> [<slot> ...]",
+	"    Delete slots information from current node.",
+	"DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
+	"    Delete slots information which are between <start-slot> and <end-slot> from current node.",
+	"FORGET <node-id>",
+	"    Remove a node from the cluster.",
+	"GETKEYSINSLOT <slot> <count>",
+	"    Return key names stored by current node in a slot.",
+	"FLUSHSLOTS",
+	"    Delete current node own slots information.",
+	"INFO",
+	"    Return information about the cluster.",
+	"KEYSLOT <key>",
+	"    Return the hash slot for <key>.",
+	"MEET <ip> <port> [<bus-port>]",
+	"    Connect nodes into a working cluster.",
+	"MYID",
+	"    Return the node id.",
+	"NODES",
+	"    Return cluster configuration seen by node. Output format:",
+	"    <id> <ip:port> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
+	"RESET [HARD|SOFT]",
+	"    Reset current node (default: soft).",
+	"SET-CONFIG-EPOCH <epoch>",
+	"    Set config epoch of current node.",
+	"SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)",
+	"    Set slot state.",
+	"REPLICAS <node-id>",
+	"    Return <node-id> replicas.",
+	"SAVECONFIG",
+	"    Force saving cluster configuration on disk.",
+	"SLOTS",
+	"    Return information about slots range mappings. Each range is made of:",
+	"    start, end, master and replicas IP addresses, ports and ids",
+	"SHARDS",
+	"    Return information about slot range mappings and the nodes associated with them.",
+	"LINKS",
+	"    Return information about all network links between this node and its peers.",
+	"    Output format is an array where each array element is a map containing attributes of a link",
+	"HELP",
+	"    Prints this help.",
+}
+
+func clusterHelp(c *client, _ *cluster.State, _ [][]byte) {
+	c.w.ArrayLen(len(clusterHelpLines))
+	for _, l := range clusterHelpLines {
+		c.w.Simple(l)
+	}
 }
