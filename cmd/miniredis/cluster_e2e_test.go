@@ -205,3 +205,84 @@ func TestClusterEndToEnd(t *testing.T) {
 	require.NoError(t, cc.Set(ctx, "key:after", "1", 0).Err())
 	assert.Equal(t, "1", cc.Get(ctx, "key:after").Val())
 }
+
+// TestClusterMixedEndToEnd: two redis-server 7.0 nodes and two miniredis
+// nodes made one cluster by `redis-cli --cluster create`, which then passes
+// `--cluster check`; a go-redis ClusterClient writes and reads keys on all
+// four.
+func TestClusterMixedEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs a four-node cluster")
+	}
+	for _, tool := range []string{"redis-cli", "redis-server"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (apt-get install redis-server redis-tools); skipping the mixed cluster test", tool)
+		}
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "miniredis")
+	built, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "%s", built)
+
+	ports := clusterPorts(t, 4)
+	var addrs []string
+	for i, p := range ports {
+		n := &node{port: p}
+		conf := filepath.Join(dir, fmt.Sprintf("nodes-%d.conf", p))
+		if i%2 == 0 {
+			n.args = []string{"--port", strconv.Itoa(p), "--compat", "redis", "--loglevel", "warn",
+				"--cluster-enabled", "yes", "--cluster-node-timeout", "2000", "--cluster-config-file", conf}
+			n.start(t, bin)
+		} else {
+			n.args = []string{"--port", strconv.Itoa(p), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+				"--dir", dir, "--logfile", filepath.Join(dir, fmt.Sprintf("redis-%d.log", p)),
+				"--cluster-enabled", "yes", "--cluster-node-timeout", "2000", "--cluster-config-file", conf}
+			n.start(t, "redis-server")
+		}
+		t.Cleanup(n.kill)
+		addrs = append(addrs, "127.0.0.1:"+strconv.Itoa(p))
+	}
+	out, err := redisCLI(t, append(append([]string{"--cluster", "create"}, addrs...), "--cluster-yes")...)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "[OK] All 16384 slots covered.")
+	ctx := t.Context()
+	require.Eventually(t, func() bool {
+		for _, p := range ports {
+			if clusterInfo(ctx, p, "cluster_state") != "ok" || clusterInfo(ctx, p, "cluster_known_nodes") != "4" {
+				return false
+			}
+		}
+		return true
+	}, 15*time.Second, 50*time.Millisecond, "cluster_state:ok everywhere")
+	for _, a := range addrs {
+		out, err = redisCLI(t, "--cluster", "check", a)
+		require.NoError(t, err, out)
+		assert.Contains(t, out, "[OK] All nodes agree about slots configuration.", "check from %s", a)
+	}
+
+	const keys = 10000
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+	defer cc.Close()
+	_, err = cc.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i := range keys {
+			p.Set(ctx, "m:"+strconv.Itoa(i), i, 0)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	cmds, err := cc.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i := range keys {
+			p.Get(ctx, "m:"+strconv.Itoa(i))
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	for i, c := range cmds {
+		require.Equal(t, strconv.Itoa(i), c.(*redis.StringCmd).Val())
+	}
+	for _, p := range ports {
+		n, err := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(p)}).DBSize(ctx).Result()
+		require.NoError(t, err)
+		assert.Greater(t, n, int64(keys/8), "node %d holds its share", p)
+	}
+}
