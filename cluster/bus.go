@@ -184,6 +184,11 @@ func (l *link) dial(addr string) {
 	}
 	l.conn = conn
 	l.connected = true
+	if l.node != nil {
+		// The MEET queued for this link goes out now; a failed dial
+		// keeps the flag, so the next link meets again.
+		l.node.Flags &^= FlagMeet
+	}
 	s.mu.Unlock()
 	s.bus.wg.Add(1)
 	go func() {
@@ -424,7 +429,6 @@ func (s *State) cronLocked() {
 			if old != 0 {
 				n.PingSent = old
 			}
-			n.Flags &^= FlagMeet
 			addr := net.JoinHostPort(n.IP, strconv.Itoa(n.CPort))
 			b.wg.Add(1)
 			go func() {

@@ -276,10 +276,17 @@ func (s *Server) Listen() error {
 		}
 	}
 	if s.cfg.Net == NetEventLoop {
-		return s.listenEventLoop()
+		err := s.listenEventLoop()
+		if err != nil && s.cluster != nil {
+			_ = s.cluster.Close()
+		}
+		return err
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port)))
 	if err != nil {
+		if s.cluster != nil {
+			_ = s.cluster.Close()
+		}
 		return fmt.Errorf("server: listen: %w", err)
 	}
 	s.mu.Lock()
