@@ -34,6 +34,10 @@ func TestBadFlags(t *testing.T) {
 		{"positional", []string{"extra"}, `unexpected argument "extra"`},
 		{"loglevel", []string{"--loglevel", "loud"}, "bad -loglevel"},
 		{"port", []string{"--port", "70000"}, "out of range"},
+		{"cluster-enabled", []string{"--cluster-enabled", "maybe"}, "argument must be 'yes' or 'no'"},
+		{"cluster-node-timeout", []string{"--cluster-node-timeout", "5s"}, "milliseconds"},
+		{"cluster bus port", []string{"--port", "60000", "--cluster-enabled", "yes"}, "port+10000 > 65535"},
+		{"nodes.conf", []string{"--port", "7", "--cluster-enabled", "yes", "--cluster-config-file", "/nonexistent/dir/nodes.conf"}, "no such file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := run(tc.args)
