@@ -277,6 +277,29 @@ func TestClusterDiffRedis(t *testing.T) {
 		[]string{"CLUSTER", "RESET", "x"}, []string{"CLUSTER", "RESET", "soft", "x"},
 		[]string{"ASKING"}, []string{"READONLY"}, []string{"READWRITE"}, []string{"ASKING", "x"},
 	)
+	// SLOTS, SHARDS and NODES agree but for each node's ID, port and times.
+	_, redisPort, _ := strings.Cut(redisAddr, ":")
+	targets := []struct {
+		c          *redistest.Conn
+		port, cbus string
+	}{
+		{p.Redis, redisPort, strconv.Itoa(busPort)},
+		{p.Mini, strconv.Itoa(s.cfg.Port), strconv.Itoa(s.cfg.Port + 10000)},
+	}
+	for _, sub := range []string{"SLOTS", "SHARDS", "NODES"} {
+		var views [2]string
+		for i, tg := range targets {
+			id, err := tg.c.Do("CLUSTER", "MYID")
+			require.NoError(t, err)
+			rep, err := tg.c.Do("CLUSTER", sub)
+			require.NoError(t, err)
+			v := strings.ReplaceAll(rep.String(), id.Str, "ID")
+			v = strings.ReplaceAll(v, tg.cbus, "BUSPORT")
+			views[i] = strings.ReplaceAll(v, tg.port, "PORT")
+		}
+		assert.Equal(t, views[0], views[1], "CLUSTER %s", sub)
+	}
+
 	// With slots served and the state ok: routing of keyed commands.
 	for _, c := range []*redistest.Conn{p.Redis, p.Mini} {
 		waitFor(t, "cluster_state:ok", func() bool {
