@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -280,9 +281,10 @@ type slotIndex struct {
 // slotKeys is one slot's candidates, each with the sequence number of its
 // last write in this slot.
 type slotKeys struct {
-	mu   sync.Mutex
-	seq  uint64
-	keys map[string]uint64
+	mu       sync.Mutex
+	seq      uint64
+	keys     map[string]uint64
+	verified int // len(keys) after the last check against the store
 }
 
 // touch records a change of key (db 0 only: cluster mode has no other).
@@ -326,17 +328,57 @@ func (x *slotIndex) keys(db shard.DB, now int64, slot int) []string {
 			gone = append(gone, c)
 		}
 	}
-	if len(gone) > 0 {
-		sk.mu.Lock()
-		for _, c := range gone {
-			if sk.keys[c.k] == c.seq {
-				delete(sk.keys, c.k)
-			}
+	sk.mu.Lock()
+	for _, c := range gone {
+		if sk.keys[c.k] == c.seq {
+			delete(sk.keys, c.k)
 		}
-		sk.mu.Unlock()
 	}
+	sk.verified = len(sk.keys)
+	sk.mu.Unlock()
 	slices.Sort(live)
 	return live
+}
+
+// Sweep pacing: every tick checks the next sweepSlots slots, each only when
+// its candidates grew by an eighth (and 16) since its last check, so a
+// full pass takes about 100 s and costs one store lookup per candidate.
+const (
+	sweepEvery = 100 * time.Millisecond
+	sweepSlots = 16
+)
+
+// slotSweep drops candidates of deleted keys (DEL, FLUSHALL) in the
+// background, so the index of a workload that keeps making new keys stays
+// within about 9/8 of the live keys.
+func (s *Server) slotSweep(ctx context.Context) {
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	next := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		next = s.slotKeys.sweep(s.store.DB(0), s.now(), next, sweepSlots)
+	}
+}
+
+// sweep checks up to n slots from slot from on, those that grew since
+// their last check, and returns where the next sweep starts.
+func (x *slotIndex) sweep(db shard.DB, now int64, from, n int) int {
+	for range n {
+		sk := &x.slots[from]
+		sk.mu.Lock()
+		grown := len(sk.keys) > sk.verified+max(16, sk.verified/8)
+		sk.mu.Unlock()
+		if grown {
+			x.keys(db, now, from)
+		}
+		from = (from + 1) % cluster.NumSlots
+	}
+	return from
 }
 
 // clusterKeys is the KeyCounter the cluster package asks.

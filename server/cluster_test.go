@@ -350,3 +350,38 @@ func freeBusPort(t *testing.T) int {
 	require.NoError(t, err)
 	return p
 }
+
+// TestClusterSlotSweep: candidates of deleted keys are dropped by the sweep
+// (which a goroutine runs over every slot in about 100 s) once their slot's
+// set has grown, not only when the slot is queried.
+func TestClusterSlotSweep(t *testing.T) {
+	s := startServer(t, clusterConfig(t))
+	r := dial(t, s)
+	r.do(resp("CLUSTER", "ADDSLOTSRANGE", "0", "16383"), "+OK\r\n")
+	waitFor(t, "cluster_state:ok", s.cluster.OK)
+	for i := range 40 {
+		k := "{t}" + strconv.Itoa(i)
+		r.do(resp("SET", k, "v"), "+OK\r\n")
+		r.do(resp("DEL", k), ":1\r\n")
+	}
+	slot := cluster.KeySlot([]byte("{t}"))
+	size := func() int {
+		sk := &s.slotKeys.slots[slot]
+		sk.mu.Lock()
+		defer sk.mu.Unlock()
+		return len(sk.keys)
+	}
+	assert.Equal(t, 40, size(), "deleted keys stay candidates until checked")
+	next := s.slotKeys.sweep(s.store.DB(0), s.now(), slot, 1)
+	assert.Equal(t, slot+1, next)
+	assert.Zero(t, size())
+	// A slot whose set has not grown past the threshold is left alone.
+	for i := range 5 {
+		r.do(resp("SET", "{t}y"+strconv.Itoa(i), "v"), "+OK\r\n")
+		r.do(resp("DEL", "{t}y"+strconv.Itoa(i)), ":1\r\n")
+	}
+	s.slotKeys.sweep(s.store.DB(0), s.now(), slot, 1)
+	assert.Equal(t, 5, size(), "5 new candidates do not trigger a check")
+	r.do(resp("CLUSTER", "COUNTKEYSINSLOT", strconv.Itoa(slot)), ":0\r\n")
+	assert.Zero(t, size(), "a query checks them")
+}

@@ -325,6 +325,9 @@ func (s *Server) Serve() error {
 	} else {
 		s.wg.Add(2)
 	}
+	if s.slotKeys != nil {
+		s.wg.Add(1)
+	}
 	s.mu.Unlock()
 
 	go func() {
@@ -339,6 +342,12 @@ func (s *Server) Serve() error {
 		go func() {
 			defer s.wg.Done()
 			s.clientsCron(ctx)
+		}()
+	}
+	if s.slotKeys != nil {
+		go func() {
+			defer s.wg.Done()
+			s.slotSweep(ctx)
 		}()
 	}
 
