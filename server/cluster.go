@@ -280,10 +280,14 @@ type slotIndex struct {
 
 // slotKeys is one slot's candidates, each with the sequence number of its
 // last write in this slot.
+//
+// The sequence number sits behind a pointer so that writing an indexed key
+// again updates it without a map assignment, which would allocate the key
+// string (Go elides the conversion only for lookups).
 type slotKeys struct {
 	mu       sync.Mutex
 	seq      uint64
-	keys     map[string]uint64
+	keys     map[string]*uint64
 	verified int // len(keys) after the last check against the store
 }
 
@@ -291,14 +295,19 @@ type slotKeys struct {
 func (x *slotIndex) touch(key []byte, ev shard.Event) {
 	sk := &x.slots[cluster.KeySlot(key)]
 	sk.mu.Lock()
-	if ev == shard.Expired || ev == shard.Evicted {
+	switch p := sk.keys[string(key)]; {
+	case ev == shard.Expired || ev == shard.Evicted:
 		delete(sk.keys, string(key))
-	} else {
+	case p != nil:
+		sk.seq++
+		*p = sk.seq
+	default:
 		if sk.keys == nil {
-			sk.keys = make(map[string]uint64)
+			sk.keys = make(map[string]*uint64)
 		}
 		sk.seq++
-		sk.keys[string(key)] = sk.seq
+		q := sk.seq
+		sk.keys[string(key)] = &q
 	}
 	sk.mu.Unlock()
 }
@@ -314,7 +323,7 @@ func (x *slotIndex) keys(db shard.DB, now int64, slot int) []string {
 	}
 	cands := make([]cand, 0, len(sk.keys))
 	for k, q := range sk.keys {
-		cands = append(cands, cand{k, q})
+		cands = append(cands, cand{k, *q})
 	}
 	sk.mu.Unlock()
 	var live []string
@@ -330,7 +339,7 @@ func (x *slotIndex) keys(db shard.DB, now int64, slot int) []string {
 	}
 	sk.mu.Lock()
 	for _, c := range gone {
-		if sk.keys[c.k] == c.seq {
+		if q := sk.keys[c.k]; q != nil && *q == c.seq {
 			delete(sk.keys, c.k)
 		}
 	}

@@ -385,3 +385,22 @@ func TestClusterSlotSweep(t *testing.T) {
 	r.do(resp("CLUSTER", "COUNTKEYSINSLOT", strconv.Itoa(slot)), ":0\r\n")
 	assert.Zero(t, size(), "a query checks them")
 }
+
+// TestClusterRoutingAllocs: in cluster mode a GET or SET of a key this node
+// serves allocates no more than it does without cluster mode.
+func TestClusterRoutingAllocs(t *testing.T) {
+	s := startServer(t, clusterConfig(t))
+	dial(t, s).do(resp("CLUSTER", "ADDSLOTSRANGE", "0", "16383"), "+OK\r\n")
+	waitFor(t, "cluster_state:ok", s.cluster.OK)
+	c := newTestClient(s)
+	set, get := bargs("SET", "foo", "bar"), bargs("GET", "foo")
+	c.exec(set)
+	plain := newTestClient(startServer(t, redisConfig()))
+	plain.exec(set)
+	for _, args := range [][][]byte{get, set} {
+		clustered := testing.AllocsPerRun(200, func() { c.exec(args); c.w.Reset() })
+		base := testing.AllocsPerRun(200, func() { plain.exec(args); plain.w.Reset() })
+		assert.Equal(t, base, clustered, "%s", args[0])
+	}
+	assert.Zero(t, testing.AllocsPerRun(200, func() { c.exec(get); c.w.Reset() }), "GET")
+}
