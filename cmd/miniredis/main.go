@@ -118,6 +118,10 @@ func run(argv []string) error {
 		defer pprof.StopCPUProfile()
 	}
 
+	// Signals are caught before the port opens: a client may use the
+	// server, and stop it, as soon as it listens.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
 	srv, err := server.New(cfg)
 	if err != nil {
 		return err
@@ -132,8 +136,6 @@ func run(argv []string) error {
 		"default_ttl", cfg.DefaultTTL.String(), "maxmemory", cfg.MaxMemory, "maxmemory_policy", policy,
 		"version", server.Version)
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve() }()
 	select {
