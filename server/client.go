@@ -82,6 +82,11 @@ type client struct {
 	// not blocked; read by CLIENT UNBLOCK and Shutdown on other goroutines.
 	blocked atomic.Pointer[blockWait]
 
+	// Cluster mode: ASKING was sent (it lets the next command into an
+	// importing slot), askingCmd is that flag as it applied to the command
+	// in hand (for the commands a script runs), and READONLY was sent.
+	asking, askingCmd, readonly bool
+
 	multi    *multiState  // the open transaction (MULTI), nil outside one
 	watched  []watchedKey // keys WATCHed, registered in srv.watches
 	dirtyCAS atomic.Bool  // a watched key changed; set by other clients' writes
@@ -314,6 +319,7 @@ func (c *client) exec(args [][]byte) {
 		c.rejectCmd(cmd, fmt.Sprintf(msgWrongArgs, cmd.lowerName()))
 	case !c.authed && cmd.flags&flagNoAuth == 0:
 		c.rejectCmd(cmd, msgNoAuth)
+	case c.srv.cluster != nil && c.clusterCheck(cmd, args):
 	case cmd.flags&flagDenyOOM != 0 && c.srv.maxMemory() > 0 && !c.srv.freeMemory():
 		c.srv.stats.oom.Add(1)
 		c.rejectCmd(cmd, msgOOM)

@@ -49,6 +49,13 @@ func cmdQuit(c *client, args [][]byte) {
 }
 
 func cmdSelect(c *client, args [][]byte) {
+	if c.srv.cluster != nil {
+		// Redis parses the index as an int, then refuses all but 0.
+		if n, ok := parseInt(args[1]); ok && n != 0 && n == int64(int32(n)) {
+			c.w.Error(msgSelectCluster)
+			return
+		}
+	}
 	n, ok := c.dbArg(args[1])
 	if !ok {
 		return

@@ -172,6 +172,10 @@ func cmdFlushDB(c *client, args [][]byte) {
 // cmdMove moves a key to another database: 1 when it moved, 0 when it is
 // missing here or exists there.
 func cmdMove(c *client, args [][]byte) {
+	if c.srv.cluster != nil {
+		c.w.Error("ERR MOVE is not allowed in cluster mode")
+		return
+	}
 	to, ok := c.dbArg(args[2])
 	if !ok {
 		return
@@ -193,6 +197,10 @@ func cmdMove(c *client, args [][]byte) {
 
 // cmdSwapDB exchanges two databases for every client at once.
 func cmdSwapDB(c *client, args [][]byte) {
+	if c.srv.cluster != nil {
+		c.w.Error("ERR SWAPDB is not allowed in cluster mode")
+		return
+	}
 	a, okA := parseInt(args[1])
 	b, okB := parseInt(args[2])
 	n := int64(c.srv.store.DBs())

@@ -307,6 +307,7 @@ func (s *scriptCaller) Call(args [][]byte, resp int) []byte {
 		w.Error(msgScriptReadOnly)
 	case !s.reach(cmd, args):
 		w.Error(msgScriptRetry)
+	case s.c.srv.cluster != nil && s.clusterRefused(cmd, args):
 	default:
 		if cmd.flags&flagWrite != 0 {
 			s.run.wrote.Store(true)

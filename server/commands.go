@@ -303,6 +303,11 @@ func init() {
 		{name: "LATENCY", arity: -2, flags: flagAdmin, group: "server", summary: "A container for latency diagnostics commands.", fn: cmdLatency},
 		{name: "MONITOR", arity: 1, flags: flagAdmin | flagNoScript, group: "server", summary: "Listens for all requests received by the server in real-time.", fn: cmdMonitor},
 		{name: "MEMORY", arity: -2, flags: flagRead, group: "server", summary: "A container for memory diagnostics commands.", fn: cmdMemory, keysFn: memoryKeys},
+		// cluster (issue 15): CLUSTER and the per-connection routing flags
+		{name: "CLUSTER", arity: -2, flags: flagConn | flagNoScript, group: "cluster", summary: "A container for Redis Cluster commands.", fn: cmdCluster},
+		{name: "ASKING", arity: 1, flags: flagConn | flagFast, group: "cluster", summary: "Signals that a cluster client is following an -ASK redirect.", fn: cmdAsking},
+		{name: "READONLY", arity: 1, flags: flagConn | flagFast, group: "cluster", summary: "Enables read-only queries for a connection to a Redis Cluster replica node.", fn: cmdReadOnly},
+		{name: "READWRITE", arity: 1, flags: flagConn | flagFast, group: "cluster", summary: "Enables read-write queries for a connection to a Redis Cluster replica node.", fn: cmdReadWrite},
 	}
 	byName = buildIndex(commands)
 }

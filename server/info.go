@@ -40,7 +40,7 @@ var infoSections = []infoSection{
 	{"commandstats", false, (*Server).infoCommandStats},
 	{"errorstats", true, (*Server).infoErrorStats},
 	{"latencystats", false, (*Server).infoLatencyStats},
-	{"cluster", true, func(_ *Server, b []byte) []byte { return infoInt(b, "cluster_enabled", 0) }},
+	{"cluster", true, (*Server).infoCluster},
 	{"keyspace", true, (*Server).infoKeyspace},
 }
 
@@ -135,7 +135,7 @@ func (s *Server) infoServer(b []byte) []byte {
 	b = infoLine(b, "redis_git_sha1", "00000000")
 	b = infoInt(b, "redis_git_dirty", 0)
 	b = infoLine(b, "redis_build_id", runID[:16])
-	b = infoLine(b, "redis_mode", "standalone")
+	b = infoLine(b, "redis_mode", s.redisMode())
 	b = infoLine(b, "os", osName)
 	b = infoInt(b, "arch_bits", strconv.IntSize)
 	b = infoLine(b, "monotonic_clock", "Go runtime nanotime")

@@ -131,6 +131,9 @@ func (o observer) Touched(db int, key []byte, ev shard.Event) {
 	if ev != shard.Modified {
 		o.s.notifyTouched(db, key, ev)
 	}
+	if o.s.slotKeys != nil && db == 0 {
+		o.s.slotKeys.touch(key, ev)
+	}
 }
 func (o observer) Flushed(db int, had func([]byte) bool) { o.s.watches.flushed(db, had) }
 

@@ -173,6 +173,9 @@ func init() {
 	for _, p := range persistenceDirectives {
 		Directives.Add(p)
 	}
+	for _, p := range clusterDirectives {
+		Directives.Add(p)
+	}
 	for _, p := range inertDirectives {
 		Directives.Add(inert(p))
 	}
@@ -204,7 +207,6 @@ var inertDirectives = []config.Param[Config]{
 	{Name: "lazyfree-lazy-server-del", Kind: config.Bool, Default: "no", Live: true},
 	{Name: "lazyfree-lazy-user-del", Kind: config.Bool, Default: "no", Live: true},
 	{Name: "io-threads", Kind: config.Int, Min: 1, Max: 128, Default: "1"},
-	{Name: "cluster-enabled", Kind: config.Bool, Default: "no"},
 	{Name: "replica-read-only", Aliases: []string{"slave-read-only"}, Kind: config.Bool, Default: "yes", Live: true},
 	{Name: "activerehashing", Kind: config.Bool, Default: "yes", Live: true},
 	{Name: "latency-tracking", Kind: config.Bool, Default: "yes", Live: true},
@@ -438,4 +440,36 @@ func noLimit(n int64) int64 {
 		return -1
 	}
 	return n
+}
+
+// clusterDirectives are redis-server's cluster-* settings (see cluster.go);
+// they take effect at start.
+var clusterDirectives = []config.Param[Config]{
+	{Name: "cluster-enabled", Kind: config.Bool, Default: "no",
+		Get: func(c *Config) string { return yesNo(c.ClusterEnabled) },
+		Set: func(c *Config, v config.Value) error { c.ClusterEnabled = v.Bool; return nil }},
+	{Name: "cluster-config-file", Kind: config.String, Default: "nodes.conf",
+		Get: func(c *Config) string { return c.ClusterConfigFile },
+		Set: func(c *Config, v config.Value) error { c.ClusterConfigFile = v.Str; return nil }},
+	{Name: "cluster-node-timeout", Kind: config.Int, Min: 1, Max: math.MaxInt64 / int64(time.Millisecond), Default: "15000",
+		Get: func(c *Config) string { return itoa64(c.ClusterNodeTimeout.Milliseconds()) },
+		Set: func(c *Config, v config.Value) error {
+			c.ClusterNodeTimeout = time.Duration(v.Int) * time.Millisecond
+			return nil
+		}},
+	{Name: "cluster-announce-ip", Kind: config.String, Default: `""`,
+		Get: func(c *Config) string { return c.ClusterAnnounceIP },
+		Set: func(c *Config, v config.Value) error { c.ClusterAnnounceIP = v.Str; return nil }},
+	{Name: "cluster-announce-port", Kind: config.Int, Min: 0, Max: 65535, Default: "0",
+		Get: func(c *Config) string { return strconv.Itoa(c.ClusterAnnouncePort) },
+		Set: func(c *Config, v config.Value) error { c.ClusterAnnouncePort = int(v.Int); return nil }},
+	{Name: "cluster-announce-bus-port", Kind: config.Int, Min: 0, Max: 65535, Default: "0",
+		Get: func(c *Config) string { return strconv.Itoa(c.ClusterAnnounceBusPort) },
+		Set: func(c *Config, v config.Value) error { c.ClusterAnnounceBusPort = int(v.Int); return nil }},
+	{Name: "cluster-port", Kind: config.Int, Min: 0, Max: 65535, Default: "0",
+		Get: func(c *Config) string { return strconv.Itoa(c.ClusterPort) },
+		Set: func(c *Config, v config.Value) error { c.ClusterPort = int(v.Int); return nil }},
+	{Name: "cluster-require-full-coverage", Kind: config.Bool, Default: "yes",
+		Get: func(c *Config) string { return yesNo(!c.ClusterAllowPartialCoverage) },
+		Set: func(c *Config, v config.Value) error { c.ClusterAllowPartialCoverage = !v.Bool; return nil }},
 }

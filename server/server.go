@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/miniredis/miniredis/aof"
+	"github.com/miniredis/miniredis/cluster"
 	"github.com/miniredis/miniredis/expire"
 	"github.com/miniredis/miniredis/pubsub"
 	"github.com/miniredis/miniredis/scripting"
@@ -158,6 +159,28 @@ type Config struct {
 	Extra map[string]string
 
 	outputClasses outputLimits // client-output-buffer-limit's classes
+	// Cluster mode (SPEC §12), redis-server's cluster-* directives.
+	// ClusterEnabled turns it on: keyed commands are routed by hash slot,
+	// CLUSTER works, and the cluster bus listens on ClusterPort (default
+	// Port+10000).
+	ClusterEnabled bool
+	// ClusterConfigFile is nodes.conf, loaded at start and rewritten on
+	// every topology change; default "nodes.conf".
+	ClusterConfigFile string
+	// ClusterNodeTimeout is how long a node may not answer before it is
+	// suspected failing; default 15 s.
+	ClusterNodeTimeout time.Duration
+	// ClusterAnnounceIP, ClusterAnnouncePort and ClusterAnnounceBusPort
+	// are the address other nodes and clients are told, when it differs
+	// from the one they would see (NAT, containers).
+	ClusterAnnounceIP      string
+	ClusterAnnouncePort    int
+	ClusterAnnounceBusPort int
+	// ClusterPort is the bus port (cluster-port); 0 means Port+10000.
+	ClusterPort int
+	// ClusterAllowPartialCoverage is cluster-require-full-coverage no: the
+	// cluster stays up while some slots are not served.
+	ClusterAllowPartialCoverage bool
 }
 
 const (
@@ -217,6 +240,11 @@ type Server struct {
 	// turns nanotime readings into the time of day, so that a batch's one
 	// clock read serves both (see nowAt).
 	wall *wallClock
+
+	// cluster is the cluster state in cluster mode, nil otherwise; set by
+	// Listen before any client is served and never changed after.
+	cluster  *cluster.State
+	slotKeys *slotIndex // keys by hash slot, in cluster mode only
 }
 
 // stats are server-wide counters reported by INFO and zeroed by CONFIG
@@ -320,6 +348,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.conf = cfg
 	s.live.store(&cfg)
+	if cfg.ClusterEnabled {
+		s.slotKeys = new(slotIndex)
+	}
 	st.SetObserver(observer{s})
 	s.scripts.engine = scripting.New(scripting.Options{Log: s.scriptLog})
 	st.SetAccounting(shard.Accounting{
@@ -350,7 +381,8 @@ func (s *Server) Addr() net.Addr {
 	return s.ln.Addr()
 }
 
-// Listen binds the configured host and port.
+// Listen binds the configured host and port; in cluster mode it first
+// loads or creates nodes.conf and starts the cluster bus.
 func (s *Server) Listen() error {
 	// The log is loaded before the first client can run a command.
 	if s.aof == nil {
@@ -358,11 +390,23 @@ func (s *Server) Listen() error {
 			return err
 		}
 	}
+	if s.cfg.ClusterEnabled {
+		if err := s.listenCluster(); err != nil {
+			return err
+		}
+	}
 	if s.cfg.Net == NetEventLoop {
-		return s.listenEventLoop()
+		err := s.listenEventLoop()
+		if err != nil && s.cluster != nil {
+			_ = s.cluster.Close()
+		}
+		return err
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port)))
 	if err != nil {
+		if s.cluster != nil {
+			_ = s.cluster.Close()
+		}
 		return fmt.Errorf("server: listen: %w", err)
 	}
 	s.mu.Lock()
@@ -404,6 +448,9 @@ func (s *Server) Serve() error {
 	if everysec {
 		s.wg.Add(1)
 	}
+	if s.slotKeys != nil {
+		s.wg.Add(1)
+	}
 	s.mu.Unlock()
 
 	go func() {
@@ -422,6 +469,12 @@ func (s *Server) Serve() error {
 		go func() {
 			defer s.wg.Done()
 			s.aofCron(ctx)
+		}()
+	}
+	if s.slotKeys != nil {
+		go func() {
+			defer s.wg.Done()
+			s.slotSweep(ctx)
 		}()
 	}
 
@@ -537,6 +590,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	loop := s.loop
 	s.mu.Unlock()
+	if s.cluster != nil {
+		if err := s.cluster.Close(); err != nil {
+			s.log.Warn("cluster: saving nodes.conf at shutdown failed", "err", err)
+		}
+	}
 	if loop != nil {
 		// Stop closes every connection once its event loop is done with
 		// the batch in hand.

@@ -41,6 +41,10 @@ func TestBadFlags(t *testing.T) {
 		{"port", []string{"--port", "70000"}, "argument must be between 0 and 65535 inclusive"},
 		{"unknown", []string{"--bogus", "1"}, "Reading the command line, at option 1\n>>> 'bogus 1'\nBad directive or wrong number of arguments"},
 		{"bool", []string{"--port", "0", "--appendonly", "maybe"}, "at option 2\n>>> 'appendonly maybe'\nargument must be 'yes' or 'no'"},
+		{"cluster-enabled", []string{"--cluster-enabled", "maybe"}, "argument must be 'yes' or 'no'"},
+		{"cluster-node-timeout", []string{"--cluster-node-timeout", "5s"}, "argument couldn't be parsed into an integer"},
+		{"cluster bus port", []string{"--port", "60000", "--cluster-enabled", "yes"}, "port+10000 > 65535"},
+		{"nodes.conf", []string{"--port", "7", "--cluster-enabled", "yes", "--cluster-config-file", "/nonexistent/dir/nodes.conf"}, "no such file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := run(tc.args)
