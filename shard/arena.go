@@ -9,14 +9,14 @@ package shard
 // Overwrites and deletes only mark the old record dead. Compaction reclaims
 // the dead bytes incrementally: once they exceed a quarter of the bytes
 // written (and compactMin), it picks the chunk with the most dead bytes and
-// copies its live records to the tail, a bounded number of bytes per call,
-// and drops the chunk when it has been walked through. Each write and delete
-// adds compactPay times its record's size to the space's debt, and the debt
-// is paid when the write's callbacks have returned (Store.settle): that is
-// the only time records move or chunks are reused, so bytes handed to a
-// callback never change under it, and the work per write stays proportional
-// to what it wrote. The expiry cycle pays a little more, so an idle space
-// also gets compacted.
+// copies its live records to the tail, and drops the chunk when it has been
+// walked through. Each write and delete adds the size of the record it
+// killed to the space's debt, and the debt is paid when the write's
+// callbacks have returned (space.settle), by walking between minPay and
+// maxPay bytes per byte of debt: the work per write stays proportional to
+// what it killed. That is the only time records move or chunks are
+// reused, so bytes handed to a callback never change under it. The expiry
+// cycle pays a little more, so an idle space also gets compacted.
 
 const (
 	locShift  = 17 // bits of the 8-byte-unit offset in a location
@@ -25,11 +25,13 @@ const (
 	maxChunks = 1<<(32-locShift) - 1
 	// compactMin is the dead bytes a space may keep however small it is.
 	compactMin = 64 << 10
-	// compactPay is how many bytes compaction walks per byte written or
-	// freed. The victim is at least a quarter dead when compaction runs,
-	// so a walk of 4 bytes frees at least 1: the dead share stays near a
-	// quarter under any overwrite rate.
-	compactPay = 4
+	// minPay and maxPay bound how many bytes compaction walks per dead byte
+	// a write leaves. The pay is twice the victim's size over its dead
+	// bytes, so the walk frees about twice what the writes kill and the
+	// dead share stays near a quarter under any overwrite rate; the cap
+	// bounds the work of one write when the victim is mostly live.
+	minPay = 4
+	maxPay = 32
 	// maxSpare is how many dropped chunks a space keeps for reuse instead
 	// of leaving them to the garbage collector.
 	maxSpare = 2
@@ -63,7 +65,8 @@ type space struct {
 	live   int      // bytes of live records
 	victim int      // the chunk being compacted, 1-based; 0 when none
 	vpos   int      // offset of the next record to look at in the victim
-	debt   int      // compaction work owed by the writes since the last settle
+	debt   int      // dead bytes left by the writes since the last settle
+	pay    int      // bytes walked per byte of debt, set when a victim is picked
 
 	objs    []objRef // collections, indexed from their records
 	freeObj []uint32 // free positions in objs
@@ -142,7 +145,7 @@ func (d *space) kill(loc uint32, r rec) {
 	r.setDead()
 	d.chunks[loc>>locShift-1].live -= size
 	d.live -= size
-	d.debt += compactPay * size
+	d.debt += size
 }
 
 // dropChunk releases chunk i (0-based), keeping it as a spare when spares
@@ -168,7 +171,9 @@ func (d *space) dropChunk(i int) {
 // holds bytes of the space: at the end of a write.
 func (d *space) settle() {
 	if d.debt > 0 {
-		d.compact(d.debt)
+		if d.victim != 0 || d.pickVictim() {
+			d.compact(d.debt * d.pay)
+		}
 		d.debt = 0
 	}
 }
@@ -216,6 +221,7 @@ func (d *space) pickVictim() bool {
 		return false
 	}
 	d.victim, d.vpos = best+1, 0
+	d.pay = min(max(2*d.chunks[best].off/most, minPay), maxPay)
 	return true
 }
 

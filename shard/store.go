@@ -364,10 +364,11 @@ const avgTTLSample = 16
 // deadline in database 0; see DB.AvgTTL.
 func (s *Store) AvgTTL(now int64) int64 { return s.DB(0).AvgTTL(now) }
 
-// expiryCompaction is the compaction work (bytes walked) ExpireSample does
-// per database beyond what its deletions owe, so that a space nobody writes
-// to still sheds its dead bytes over a few cycles.
-const expiryCompaction = 16 << 10
+// expiryCompaction is the compaction debt (dead bytes, walked at the
+// victim's pay) ExpireSample adds per database beyond what its deletions
+// owe, so that a space nobody writes to still sheds its dead bytes over a
+// few cycles.
+const expiryCompaction = 4 << 10
 
 // ExpireSample is the target of the active expiry policy: under shard i's
 // write lock, in each database with keys that carry a deadline, it picks up
