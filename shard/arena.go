@@ -118,7 +118,10 @@ func (d *space) newChunk(size int) {
 	switch {
 	case size > n:
 		b = make([]byte, size)
-	case len(d.spare) > 0 && len(d.spare[len(d.spare)-1]) >= n:
+	case len(d.spare) > 0 && len(d.spare[len(d.spare)-1]) >= size:
+		// A spare of any size will do: under steady overwrites chunks
+		// are dropped as fast as the tail needs new ones, and a spare
+		// left unused for want of size would be garbage instead.
 		b = d.spare[len(d.spare)-1]
 		d.spare[len(d.spare)-1] = nil
 		d.spare = d.spare[:len(d.spare)-1]
