@@ -12,8 +12,8 @@ package shard
 // copies its live records to the tail, and drops the chunk when it has been
 // walked through. Each write and delete adds the size of the record it
 // killed to the space's debt, and the debt is paid when the write's
-// callbacks have returned (space.settle), by walking between minPay and
-// maxPay bytes per byte of debt: the work per write stays proportional to
+// callbacks have returned (space.settle), by walking minPay to maxPay bytes
+// per byte of debt: the work per write stays proportional to
 // what it killed. That is the only time records move or chunks are
 // reused, so bytes handed to a callback never change under it. The expiry
 // cycle pays a little more, so an idle space also gets compacted.
@@ -26,15 +26,17 @@ const (
 	// compactMin is the dead bytes a space may keep however small it is.
 	compactMin = 64 << 10
 	// minPay and maxPay bound how many bytes compaction walks per dead byte
-	// a write leaves. The pay is twice the victim's size over its dead
-	// bytes, so the walk frees about twice what the writes kill and the
-	// dead share stays near a quarter under any overwrite rate; the cap
-	// bounds the work of one write when the victim is mostly live.
-	minPay = 4
+	// a write leaves. The pay is one more than the victim's size over its
+	// dead bytes, so the walk frees a little more than the writes kill:
+	// the dead share stays near a quarter under any overwrite rate, and
+	// chunks are dropped about as fast as the tail needs new ones, so the
+	// spares absorb them instead of the garbage collector. The cap bounds
+	// the work of one write when the victim is mostly live.
+	minPay = 2
 	maxPay = 32
 	// maxSpare is how many dropped chunks a space keeps for reuse instead
 	// of leaving them to the garbage collector.
-	maxSpare = 2
+	maxSpare = 4
 )
 
 // chunk is one block of records.
@@ -109,11 +111,12 @@ func (d *space) alloc(size int) (uint32, rec) {
 }
 
 // newChunk makes a new tail chunk with room for size bytes. Chunks grow with
-// the space, an eighth of what it holds, so the unused end of the tail
-// wastes at most about an eighth while a space grows; a record larger than
-// maxChunk gets a chunk of its own.
+// the space, a sixteenth of what it holds, so the unused end of the tail
+// wastes at most about a sixteenth while a space grows, and the spares hold
+// at most a quarter; a record larger than the chunk size gets a chunk of its
+// own.
 func (d *space) newChunk(size int) {
-	n := min(max(align8(d.bytes/8), minChunk), maxChunk)
+	n := min(max(align8(d.bytes/16), minChunk), maxChunk)
 	var b []byte
 	switch {
 	case size > n:
@@ -224,7 +227,7 @@ func (d *space) pickVictim() bool {
 		return false
 	}
 	d.victim, d.vpos = best+1, 0
-	d.pay = min(max(2*d.chunks[best].off/most, minPay), maxPay)
+	d.pay = min(max(d.chunks[best].off/most+1, minPay), maxPay)
 	return true
 }
 

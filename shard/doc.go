@@ -25,7 +25,7 @@
 // beyond key and value is the header (16 B, 32 with a deadline), 0-7 B of
 // padding, the index slot (8 B at a load between 3/8 and 3/4, so 11-21 B),
 // 4 B of volatile index for a key with a deadline, and the unused end of the
-// tail chunk (chunks grow with the space, an eighth of it, up to 1 MiB).
+// tail chunk (chunks grow with the space, a sixteenth of it, up to 1 MiB).
 // The volatile index is a []uint32 of record locations, each record
 // knowing its position, so expiry sampling and volatile-ttl eviction pick a
 // random one in O(1) with no Go string per key.
@@ -38,8 +38,8 @@
 // paid: if more than a quarter of the arena (and at least 64 KiB) is dead,
 // the chunk with the most dead bytes (never the tail) is walked, live
 // records copied to the tail and the index and volatile index re-pointed,
-// 4 to 32 bytes walked per byte of debt (twice the victim's size over its
-// dead bytes), and the chunk is dropped (or kept as a spare for reuse) once
+// 2 to 32 bytes walked per byte of debt (one more than the victim's size
+// over its dead bytes), and the chunk is dropped (or kept as a spare for reuse) once
 // walked through. The work is proportional to what the write killed; there
 // is no stop-the-world pass. The expiry cycle adds a small fixed debt per
 // pass, so an idle space is compacted too. The index doubles past 3/4 load

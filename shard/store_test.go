@@ -693,7 +693,7 @@ func liveHeapPerKey(tb testing.TB, n int, exp int64) float64 {
 // the memory target rests on (Redis holds such a key in ~130 B of RSS; Go's
 // GC keeps more RSS than live heap, so the live heap must stay well under
 // that). 1,000,000 keys measured 91 B/key without TTL and 116 with (a
-// 64 or 80 B record, ~17 B of index slot, up to an eighth of the tail chunk
+// 64 or 80 B record, ~17 B of index slot, up to a sixteenth of the tail chunk
 // unused); the bound leaves room for the index's growth phase, not for a
 // layout regression such as a second allocation per key (+16..48 B/key).
 // BenchmarkMemory1M reports the 1M figure.
