@@ -12,9 +12,9 @@ func (d DB) UpdateAcross(src []byte, to int, dst []byte, now int64, fn func(from
 	keys := [2][]byte{src, dst}
 	tx := d.beginTx(keys[:], now, false)
 	defer d.endTx(tx)
-	tx.ents[1].begin(to, dst, now, false)
-	tx.ents[0].sh.purgeLocked(d.n, src, now)
-	tx.ents[1].sh.purgeLocked(to, dst, now)
+	tx.ents[1].begin(to, dst, tx.ents[1].h, now, false)
+	tx.ents[0].sh.purgeLocked(d.n, src, tx.ents[0].h, now)
+	tx.ents[1].sh.purgeLocked(to, dst, tx.ents[1].h, now)
 	fn(&tx.ents[0], &tx.ents[1])
 }
 

@@ -37,17 +37,17 @@ func (d DB) Held() *Held { return d.held }
 // key. v and all bytes reachable from it are valid only inside fn; fn must not
 // keep them, modify them, or call back into the Store.
 func (d DB) View(key []byte, now int64, fn func(v Value)) bool {
-	j := d.s.index(key)
+	j, h := d.s.locate(key)
 	sh := &d.s.shards[j]
 	if d.held != nil {
 		d.held.need(j)
-		return d.s.viewLocked(&sh.shardData, d.n, key, now, fn)
+		return d.s.viewLocked(&sh.shardData, d.n, key, h, now, fn)
 	}
 	sh.mu.RLock()
 	// Deferred so that a panicking fn (recovered by the server) cannot leave
 	// the shard locked; open-coded defers cost about a nanosecond.
 	defer sh.mu.RUnlock()
-	return d.s.viewLocked(&sh.shardData, d.n, key, now, fn)
+	return d.s.viewLocked(&sh.shardData, d.n, key, h, now, fn)
 }
 
 // Update runs fn under the shard's write lock with a cursor on key, whether
@@ -56,18 +56,18 @@ func (d DB) View(key []byte, now int64, fn func(v Value)) bool {
 // not call back into the Store. key is borrowed for the duration of the call.
 // When fn returns, a real change of the key is reported to the Observer.
 func (d DB) Update(key []byte, now int64, fn func(e *Entry)) {
-	j := d.s.index(key)
+	j, h := d.s.locate(key)
 	sh := &d.s.shards[j]
 	if d.held != nil {
 		// The set's goroutine owns the shard, and handlers never nest
 		// store calls, so the shard's reusable cursor is free here too.
 		d.held.need(j)
-		sh.updateLocked(d.n, key, now, fn)
+		sh.updateLocked(d.n, key, h, now, fn)
 		return
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	sh.updateLocked(d.n, key, now, fn)
+	sh.updateLocked(d.n, key, h, now, fn)
 }
 
 // ViewMulti read-locks the shards of all keys and runs fn once. Cursors from
@@ -87,7 +87,7 @@ func (d DB) UpdateMulti(keys [][]byte, now int64, fn func(tx *Tx)) {
 	tx := d.beginTx(keys, now, false)
 	defer d.endTx(tx)
 	for i := range tx.ents {
-		tx.ents[i].sh.purgeLocked(d.n, tx.keys[i], now)
+		tx.ents[i].sh.purgeLocked(d.n, tx.keys[i], tx.ents[i].h, now)
 	}
 	fn(tx)
 }
@@ -115,9 +115,9 @@ func (d DB) beginTx(keys [][]byte, now int64, ro bool) *Tx {
 		tx.seen = make([]bool, len(s.shards))
 	}
 	for i, k := range keys {
-		j := s.index(k)
+		j, h := s.locate(k)
 		tx.ents[i] = Entry{sh: &s.shards[j].shardData}
-		tx.ents[i].begin(d.n, k, now, ro)
+		tx.ents[i].begin(d.n, k, h, now, ro)
 		if !tx.seen[j] {
 			tx.seen[j] = true
 			tx.locked = append(tx.locked, j)
@@ -150,6 +150,10 @@ func (d DB) endTx(tx *Tx) {
 	if !tx.ro {
 		for i := range tx.ents {
 			tx.ents[i].end()
+		}
+		// Every callback has returned: pay the compaction the writes owe.
+		for i := range tx.ents {
+			tx.ents[i].d.settle()
 		}
 	}
 	if !tx.held {
@@ -211,49 +215,55 @@ func (d DB) Scan(cursor uint64, now int64, fn func(key []byte, v Value)) (next u
 func (d DB) scanShard(j int, now int64, fn func(key []byte, v Value)) {
 	d.lockShard(j, true)
 	defer d.unlockShard(j, true)
-	for k, e := range d.s.shards[j].dbs[d.n].m {
+	d.s.shards[j].dbs[d.n].each(func(e entry) bool {
 		if !e.expired(now) {
-			fn(keyBytes(k), e.value(len(k)))
+			fn(e.r.key(), e.value())
 		}
-	}
+		return true
+	})
 }
 
 // RandomKey appends a random live key to dst (RANDOMKEY) and reports whether
-// there was one. It picks a random shard, then the first live key of a map
-// iteration (Go randomises its starting point), so keys are not exactly
-// uniformly likely.
+// there was one. It picks a random shard, then the first live key from a
+// random slot of its index, so keys are not exactly uniformly likely.
 func (d DB) RandomKey(now int64, dst []byte) ([]byte, bool) {
 	n := len(d.s.shards)
 	start := rand.IntN(n)
 	for i := range n {
 		j := (start + i) & int(d.s.mask)
-		if k, ok := d.randomIn(j, now); ok {
-			return append(dst, k...), true
+		if out, ok := d.randomIn(j, now, dst); ok {
+			return out, true
 		}
 	}
 	return dst, false
 }
 
-// randomIn returns a live key of shard j, copied out before the unlock.
-func (d DB) randomIn(j int, now int64) (string, bool) {
+// randomIn appends a live key of shard j to dst, copied before the unlock.
+func (d DB) randomIn(j int, now int64, dst []byte) ([]byte, bool) {
 	d.lockShard(j, true)
 	defer d.unlockShard(j, true)
-	for k, e := range d.s.shards[j].dbs[d.n].m {
-		if !e.expired(now) {
-			return k, true // the map's own string: immutable, safe after unlock
+	sp := &d.s.shards[j].dbs[d.n]
+	if sp.n == 0 {
+		return dst, false
+	}
+	for i, k := rand.IntN(len(sp.slots)), 0; k < len(sp.slots); i, k = sp.next(i), k+1 {
+		if s := sp.slots[i]; s != 0 {
+			if e := sp.decode(i, slotLoc(s)); !e.expired(now) {
+				return append(dst, e.r.key()...), true
+			}
 		}
 	}
-	return "", false
+	return dst, false
 }
 
 // Expired reports whether key is still stored although its deadline has
 // passed (logically gone, not yet reclaimed): what WATCH remembers so that
 // EXEC can tell a key that expired since from one that was already gone.
 func (d DB) Expired(key []byte, now int64) bool {
-	j := d.s.index(key)
+	j, h := d.s.locate(key)
 	d.lockShard(j, true)
 	defer d.unlockShard(j, true)
-	e, ok := d.s.shards[j].dbs[d.n].m[string(key)]
+	e, ok := d.s.shards[j].dbs[d.n].get(key, h)
 	return ok && e.expired(now)
 }
 
@@ -264,7 +274,7 @@ func (d DB) Size() (keys, volatile int) {
 	for j := range d.s.shards {
 		d.lockShard(j, true)
 		sp := &d.s.shards[j].dbs[d.n]
-		keys += len(sp.m)
+		keys += sp.n
 		volatile += len(sp.vol)
 		d.unlockShard(j, true)
 	}
@@ -284,8 +294,8 @@ func (d DB) AvgTTL(now int64) int64 {
 				if v > avgTTLSample {
 					i = rand.IntN(v) // sample a big shard; a small one is read whole
 				}
-				if e := sp.m[sp.vol[i]]; !e.expired(now) {
-					sum += e.exp - now
+				if exp := sp.rec(sp.vol[i]).exp(); exp > now {
+					sum += exp - now
 					n++
 				}
 			}
@@ -344,7 +354,7 @@ func (d DB) Swap(other int) {
 	for j := range d.s.shards {
 		sh := &d.s.shards[j].shardData
 		a, b := &sh.dbs[d.n], &sh.dbs[other]
-		if len(a.m)+len(b.m) == 0 {
+		if a.n+b.n == 0 {
 			continue
 		}
 		sh.writes++
@@ -361,7 +371,7 @@ func (d DB) Swap(other int) {
 // the key is missing here or already exists there. The key stays in its
 // shard, so one lock covers both ends.
 func (d DB) Move(key []byte, to int, now int64) bool {
-	j := d.s.index(key)
+	j, h := d.s.locate(key)
 	sh := &d.s.shards[j].shardData
 	if d.held != nil {
 		d.held.need(j)
@@ -369,24 +379,31 @@ func (d DB) Move(key []byte, to int, now int64) bool {
 		sh.mu.Lock()
 		defer sh.mu.Unlock()
 	}
-	sh.purgeLocked(d.n, key, now)
-	sh.purgeLocked(to, key, now)
+	sh.purgeLocked(d.n, key, h, now)
+	sh.purgeLocked(to, key, h, now)
 	src, dst := &sh.dbs[d.n], &sh.dbs[to]
-	e, ok := src.m[string(key)]
+	e, ok := src.get(key, h)
 	if !ok || dst.had(key) {
 		return false
 	}
 	sh.writes++
-	k := e.storedKey(len(key))
-	if e.vidx >= 0 {
-		src.unvol(e.vidx)
-		e.vidx = int32(len(dst.vol))
-		dst.vol = append(dst.vol, k)
+	// Copy the record into the other database's arena, then remove it
+	// here; the byte count stays the same.
+	size := e.r.size()
+	loc, r := dst.alloc(size)
+	copyRec(r, e.r, size)
+	if r.isObject() {
+		r.setVlen(dst.newObj(src.objs[e.r.vlen()]))
 	}
-	delete(src.m, k)
-	dst.put(k, e)
+	if r.volatile() {
+		r.setVidx(uint32(len(dst.vol)))
+		dst.vol = append(dst.vol, loc)
+	}
+	dst.insertSlot(slotOf(tagOf(h), loc))
+	src.remove(e)
 	sh.touched(d.n, key, Modified)
 	sh.touched(to, key, Modified)
+	src.settle()
 	return true
 }
 

@@ -2,8 +2,55 @@
 // types (strings, lists, hashes, sets and sorted sets).
 //
 // A Store splits keys over a power-of-two number of shards by
-// xxhash.Sum64(key) & mask; each shard is a map guarded by its own
-// sync.RWMutex, so commands on different shards never contend.
+// xxhash.Sum64(key) & mask; each shard is guarded by its own sync.RWMutex,
+// so commands on different shards never contend.
+//
+// # Layout
+//
+// Each shard holds one space per database. A space keeps its keys in
+// records written append-only into pointer-free []byte chunks (arena.go),
+// found through a pointer-free open-addressing index (table.go): a []uint64
+// of slots, each the upper 32 bits of the key's xxhash above the record's
+// location (chunk number and 8-byte offset). The garbage collector sees a
+// handful of pointers per space (the chunk and index slices), not one
+// allocation per key, so marking no longer grows with the key count.
+//
+// A record is a 16-byte header (key length and flags, value length or
+// object index, access clock, a reserved 32-bit version for no-fork
+// snapshots), then for a key with a deadline 16 more bytes (the deadline and
+// its position in the volatile index), then the key, then a string's value,
+// padded to 8 bytes. Lists, hashes, sets and sorted sets (and any later
+// kind) stay Go objects in a per-space side slice of {object, kind}; their
+// records hold the key and the slice position. Per string key the overhead
+// beyond key and value is the header (16 B, 32 with a deadline), 0-7 B of
+// padding, the index slot (8 B at a load between 3/8 and 3/4, so 11-21 B),
+// 4 B of volatile index for a key with a deadline, and the unused end of the
+// tail chunk (chunks grow with the space, a sixteenth of it, up to 1 MiB).
+// The volatile index is a []uint32 of record locations, each record
+// knowing its position, so expiry sampling and volatile-ttl eviction pick a
+// random one in O(1) with no Go string per key.
+//
+// # Compaction
+//
+// An overwrite or delete marks the old record dead; its size becomes the
+// space's compaction debt. When a write's callbacks have all returned (the
+// end of Update, UpdateMulti, Move, an eviction, an expiry pass), the debt is
+// paid: if more than a quarter of the arena (and at least 64 KiB) is dead,
+// the chunk with the most dead bytes (never the tail) is walked, live
+// records copied to the tail and the index and volatile index re-pointed,
+// 2 to 32 bytes walked per byte of debt (one more than the victim's size
+// over its dead bytes), and the chunk is dropped (or kept as a spare for reuse) once
+// walked through. The work is proportional to what the write killed; there
+// is no stop-the-world pass. The expiry cycle adds a small fixed debt per
+// pass, so an idle space is compacted too. The index doubles past 3/4 load
+// and halves below 1/16 from the slots alone, without reading records.
+//
+// The shard's lock guards everything of its spaces: the index, the chunks
+// and records, the objects, the volatile index, the counters. Readers (View,
+// ViewMulti, Scan) hold it shared and only read, except for the access
+// clock, which they store atomically; records move and chunks are reused
+// only under the write lock, at the settle points above, never while a
+// callback holds bytes of the space.
 //
 // Ownership and lifetime rules (as in fastcache):
 //
@@ -11,9 +58,9 @@
 //     it keeps on insert and looks keys up without copying, so callers may pass
 //     slices that point into a network buffer and reuse that buffer as soon as
 //     the call returns.
-//   - A string key and its string value share one allocation. Overwriting the
-//     key replaces that allocation, so memory is released as soon as the old
-//     value is no longer referenced.
+//   - A string key and its string value share one record in an arena.
+//     Overwriting the key writes a new record and marks the old one dead for
+//     compaction.
 //   - Values handed to callbacks (Value, the bytes it exposes, keys given to
 //     Scan callbacks, and Entry/Tx cursors) point into the store and are valid
 //     only inside the callback that received them, while the shard lock is held.

@@ -56,6 +56,7 @@ type Entry struct {
 	d     *space // sh.dbs[db]
 	db    int
 	key   []byte // borrowed from the caller
+	h     uint64 // hashKey(key)
 	now   int64
 	ro    bool
 	dirty bool    // a Set*, Delete or deadline change happened
@@ -64,8 +65,11 @@ type Entry struct {
 }
 
 // begin points the cursor at key in database db.
-func (c *Entry) begin(db int, key []byte, now int64, ro bool) {
-	c.d, c.db, c.key, c.now, c.ro = &c.sh.dbs[db], db, key, now, ro
+func (c *Entry) begin(db int, key []byte, h uint64, now int64, ro bool) {
+	if len(key) > maxKey {
+		panic("shard: key too long")
+	}
+	c.d, c.db, c.key, c.h, c.now, c.ro = &c.sh.dbs[db], db, key, h, now, ro
 	c.dirty, c.verp = false, nil
 }
 
@@ -76,7 +80,7 @@ func (c *Entry) end() {
 		return
 	}
 	if c.sh.mem.collections {
-		c.sh.remeasureLocked(c.d, c.key)
+		c.sh.remeasureLocked(c.d, c.key, c.h)
 	}
 	if c.dirty || (c.verp != nil && *c.verp != c.ver) {
 		c.sh.touched(c.db, c.key, Modified)
@@ -84,7 +88,7 @@ func (c *Entry) end() {
 }
 
 func (c *Entry) get() (entry, bool) {
-	e, ok := c.d.m[string(c.key)]
+	e, ok := c.d.get(c.key, c.h)
 	if !ok || e.expired(c.now) {
 		return entry{}, false
 	}
@@ -113,7 +117,7 @@ func (c *Entry) Value() Value {
 	if c.sh.mem.lru {
 		touch(e, c.now)
 	}
-	return e.value(len(c.key))
+	return e.value()
 }
 
 // Kind returns the type of the key's value, KindNone when it is missing.
@@ -136,34 +140,57 @@ func (c *Entry) ExpireAt() int64 {
 // stores nothing (as Redis does for SET with an EXAT in the past).
 func (c *Entry) past(expireAt int64) bool { return expireAt > 0 && expireAt <= c.now }
 
-// putLocked stores (p, n, expireAt) under k, which must equal the cursor key,
-// replacing old when present and keeping the volatile index and the byte
-// count in step (a list or hash, even one stored again in place, is
-// measured here).
-func (c *Entry) putLocked(old entry, had bool, k string, p ptr, n uint32, expireAt int64) {
+// putLocked stores a new record for the cursor key, replacing old when
+// had: the string val, or the object p of kind marker n when obj. It keeps
+// the index, the volatile index, the collections and the byte count in
+// step (a collection, even one stored again in place, is measured here).
+// The old record is only marked dead: bytes handed out from it (val may be
+// among them) stay intact until the write settles.
+func (c *Entry) putLocked(old entry, had bool, val []byte, obj bool, p ptr, n uint32, expireAt int64) {
 	sh, d := c.sh, c.d
-	ne := entry{p: p, exp: expireAt, n: n, vidx: -1}
-	if had {
-		ne.vidx = old.vidx
+	vlen := len(val)
+	if obj {
+		vlen = 0
 	}
-	switch {
-	case expireAt > 0 && ne.vidx >= 0:
-		d.vol[ne.vidx] = k // drop the old key header so its allocation can go
-	case expireAt > 0:
-		ne.vidx = int32(len(d.vol))
-		d.vol = append(d.vol, k)
-	case ne.vidx >= 0:
-		d.unvol(ne.vidx)
-		ne.vidx = -1
-	}
+	loc, r := d.alloc(recSize(expireAt > 0, len(c.key), vlen))
 	var oldSize int64
 	if had {
-		oldSize = entrySize(old, len(k)) // before measure: old may be the same object
+		oldSize = entrySize(old, len(c.key)) // before measure: old may be the same object
 	}
-	sh.addUsedLocked(measure(ne, len(k)) - oldSize)
-	// Assigning an existing string key replaces the map's key header too,
-	// so the previous key+value allocation is released.
-	d.put(k, ne)
+	if obj {
+		var oi uint32
+		if had && old.r.isObject() {
+			oi = old.r.vlen()
+			d.objs[oi] = objRef{p: p, n: n}
+		} else {
+			oi = d.newObj(objRef{p: p, n: n})
+		}
+		r.write(c.key, nil, true, oi, expireAt, clock(c.now))
+	} else {
+		if had && old.r.isObject() {
+			d.freeObjAt(old.r.vlen())
+		}
+		r.write(c.key, val, false, uint32(len(val)), expireAt, clock(c.now))
+	}
+	oldVol := had && old.r.volatile()
+	switch {
+	case expireAt > 0 && oldVol:
+		r.setVidx(old.r.vidx())
+		d.vol[old.r.vidx()] = loc
+	case expireAt > 0:
+		r.setVidx(uint32(len(d.vol)))
+		d.vol = append(d.vol, loc)
+	case oldVol:
+		d.unvol(old.r.vidx())
+	}
+	if had {
+		d.slots[old.slot] = slotOf(tagOf(c.h), loc)
+		d.kill(old.loc, old.r)
+	} else {
+		d.insertSlot(slotOf(tagOf(c.h), loc))
+	}
+	ne := d.decode(-1, loc)
+	sh.addUsedLocked(measure(ne, len(c.key)) - oldSize)
 	c.dirty = true
 }
 
@@ -174,52 +201,33 @@ func (c *Entry) SetString(v []byte, expireAt int64) {
 	if len(v) > maxString {
 		panic("shard: string value too long")
 	}
-	old, had := c.d.m[string(c.key)]
 	if c.past(expireAt) {
 		c.Delete()
 		return
 	}
-	k, p := newKV(c.key, v, clock(c.now))
-	c.putLocked(old, had, k, p, uint32(len(v)), expireAt)
+	old, had := c.d.get(c.key, c.h)
+	c.putLocked(old, had, v, false, nil, 0, expireAt)
 }
 
-// objectKey returns the key string a list or hash stored under the cursor key
-// should carry: the existing one when the old value was a list or hash, a new
-// copy otherwise (reusing a string's key would keep its old value alive).
-func (c *Entry) objectKey(old entry, had bool) string {
-	if had && old.kind() != KindString {
-		return old.storedKey(len(c.key))
+// setObject stores the collection p of kind marker n, replacing any value,
+// with the given deadline. A deadline already passed deletes the key.
+func (c *Entry) setObject(p ptr, n uint32, expireAt int64) {
+	c.mutable()
+	if c.past(expireAt) {
+		c.Delete()
+		return
 	}
-	return string(c.key)
+	old, had := c.d.get(c.key, c.h)
+	c.putLocked(old, had, nil, true, p, n, expireAt)
 }
 
 // SetList stores l, replacing any value, with the given deadline. The store
 // takes ownership of l. A deadline already passed deletes the key.
-func (c *Entry) SetList(l *List, expireAt int64) {
-	c.mutable()
-	old, had := c.d.m[string(c.key)]
-	if c.past(expireAt) {
-		c.Delete()
-		return
-	}
-	l.key = c.objectKey(old, had)
-	l.atime = clock(c.now)
-	c.putLocked(old, had, l.key, listPtr(l), nList, expireAt)
-}
+func (c *Entry) SetList(l *List, expireAt int64) { c.setObject(listPtr(l), nList, expireAt) }
 
 // SetHash stores h, replacing any value, with the given deadline. The store
 // takes ownership of h. A deadline already passed deletes the key.
-func (c *Entry) SetHash(h *Hash, expireAt int64) {
-	c.mutable()
-	old, had := c.d.m[string(c.key)]
-	if c.past(expireAt) {
-		c.Delete()
-		return
-	}
-	h.key = c.objectKey(old, had)
-	h.atime = clock(c.now)
-	c.putLocked(old, had, h.key, hashPtr(h), nHash, expireAt)
-}
+func (c *Entry) SetHash(h *Hash, expireAt int64) { c.setObject(hashPtr(h), nHash, expireAt) }
 
 // SetInferred stores v typed the Mini-Redis way (see Infer): as a string, a
 // list or a hash.
@@ -269,32 +277,36 @@ func (c *Entry) SetExpireAt(ms int64) {
 		c.Delete()
 		return
 	}
-	d := c.d
-	k := e.storedKey(len(c.key))
-	switch {
-	case ms > 0 && e.vidx < 0:
-		e.vidx = int32(len(d.vol))
-		d.vol = append(d.vol, k)
-	case ms == 0 && e.vidx >= 0:
-		d.unvol(e.vidx)
-		e.vidx = -1
+	if e.exp == ms {
+		return
 	}
-	if e.exp != ms {
-		c.dirty = true
+	c.dirty = true
+	if ms > 0 && e.exp > 0 {
+		e.r.setExp(ms) // the header has the room: change it in place
+		return
 	}
-	e.exp = ms
-	d.m[k] = e
+	// Gaining or losing a deadline changes the header's size: store the
+	// record again, keeping its access clock.
+	clk := *e.r.clock()
+	if e.r.isObject() {
+		c.putLocked(e, true, nil, true, e.p, e.n, ms)
+	} else {
+		c.putLocked(e, true, valueBytes(e.p, e.n), false, nil, 0, ms)
+	}
+	if ne, ok := c.d.get(c.key, c.h); ok {
+		*ne.r.clock() = clk
+	}
 }
 
 // Delete removes the key and reports whether a live value was removed. An
 // expired entry is removed too, counted as expired, and reported as false.
 func (c *Entry) Delete() bool {
 	c.mutable()
-	e, ok := c.d.m[string(c.key)]
+	e, ok := c.d.get(c.key, c.h)
 	if !ok {
 		return false
 	}
-	c.sh.deleteLocked(c.d, e, e.storedKey(len(c.key)))
+	c.sh.deleteLocked(c.d, e, len(c.key))
 	if e.expired(c.now) {
 		c.sh.expired++
 		c.sh.touched(c.db, c.key, Expired)

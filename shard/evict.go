@@ -51,12 +51,12 @@ func (p Policy) String() string {
 	return "noeviction"
 }
 
-// Per-entry costs beyond the key and value bytes, measured with the
-// memory-per-key test (about 150 B live heap for an 11-byte key and a 32-byte
-// value in a map of a million keys: the map slot and its growth headroom, the
-// allocation's size class rounding, the volatile index slot).
+// Per-entry costs beyond the key and value bytes. A string's record is
+// exact (recSize); the index slot, its load headroom and a chunk's unused
+// tail are estimated.
 const (
-	entryOverhead  = 96  // map slot (16 B key header + 24 B entry) at 7/8 load, growth headroom, vol slot
+	entryOverhead  = 16  // index slot (8 B) at 1/2 to 3/4 load, arena slack
+	volOverhead    = 4   // a volatile key's vol slot
 	elemOverhead   = 32  // a list element: its slice header in the ring plus size class rounding
 	fieldOverhead  = 64  // a hash field: hashField (48 B) plus rounding; the index map when large
 	objOverhead    = 64  // a List, Hash, Set or ZSet header
@@ -119,10 +119,14 @@ func entrySize(e entry, klen int) int64 {
 	case nStream:
 		return ptrStream(e.p).acct
 	}
-	if e.n > maxString { // an object kind this file does not know
-		return entryOverhead + int64(klen)
+	if e.r.isObject() { // an object kind this file does not know
+		return entryOverhead + int64(recSize(false, klen, 0))
 	}
-	return entryOverhead + kvHeader + int64(klen) + int64(e.n)
+	n := entryOverhead + int64(recSize(e.exp > 0, klen, int(e.n)))
+	if e.exp > 0 {
+		n += volOverhead
+	}
+	return n
 }
 
 // measure is what the entry e being stored under a key of klen bytes counts
@@ -161,8 +165,8 @@ func measure(e entry, klen int) int64 {
 // element at the ends (a list's first and last, a hash's newest field),
 // where pushes and new fields land. Values replaced in place without a
 // change of length keep their old estimate.
-func (sh *shardData) remeasureLocked(d *space, key []byte) {
-	e, ok := d.m[string(key)]
+func (sh *shardData) remeasureLocked(d *space, key []byte, h uint64) {
+	e, ok := d.get(key, h)
 	if !ok {
 		return
 	}
@@ -267,34 +271,14 @@ func (sh *shardData) addUsedLocked(d int64) {
 // years, which only matters for comparing ages across the wrap.
 func clock(now int64) uint32 { return uint32(now / 1000) }
 
-// clockOf returns the access clock of e, or nil for a kind without one.
-func clockOf(e entry) *uint32 {
-	switch e.n {
-	case nList:
-		return &ptrList(e.p).atime
-	case nHash:
-		return &ptrHash(e.p).atime
-	case nSet:
-		return &ptrSet(e.p).atime
-	case nZSet:
-		return &ptrZSet(e.p).atime
-	case nStream:
-		return &ptrStream(e.p).atime
-	}
-	if e.n > maxString {
-		return nil
-	}
-	return kvClock(e.p)
-}
+// clockOf returns the access clock of e, kept in its record for every kind.
+func clockOf(e entry) *uint32 { return e.r.clock() }
 
 // touch records an access at now. It runs under the read lock, so it writes
 // atomically, and only when the second changed, so hot keys read from many
 // cores do not bounce a cache line on every read.
 func touch(e entry, now int64) {
 	p := clockOf(e)
-	if p == nil {
-		return
-	}
 	if c := clock(now); atomic.LoadUint32(p) != c {
 		atomic.StoreUint32(p, c)
 	}
@@ -303,9 +287,6 @@ func touch(e entry, now int64) {
 // idle returns how many seconds e has not been accessed, as of now.
 func idle(e entry, now int64) uint32 {
 	p := clockOf(e)
-	if p == nil {
-		return 0
-	}
 	return clock(now) - atomic.LoadUint32(p)
 }
 
@@ -323,8 +304,8 @@ const evictShards = 4
 // past its deadline first, then the longest idle (AllKeysLRU) or the nearest
 // deadline (VolatileTTL).
 type candidate struct {
-	key   string // the map's own key string: holding it allocates nothing
-	p     ptr    // the entry's object, to recognise it again
+	slot uint64 // the index slot's value: tag and record location
+
 	shard int
 	db    int
 	score uint64
@@ -374,7 +355,7 @@ func (sh *shardData) sampleLocked(p Policy, now int64, samples, idx int, best *c
 	found := false
 	for db := range sh.dbs {
 		d := &sh.dbs[db]
-		offer := func(k string, e entry) {
+		offer := func(e entry, s uint64) {
 			var score uint64
 			switch {
 			case e.expired(now):
@@ -385,26 +366,29 @@ func (sh *shardData) sampleLocked(p Policy, now int64, samples, idx int, best *c
 				score = uint64(math.MaxInt64 - e.exp)
 			}
 			if !best.found || score > best.score {
-				*best = candidate{key: k, p: e.p, shard: idx, db: db, score: score, found: true}
+				*best = candidate{slot: s, shard: idx, db: db, score: score, found: true}
 			}
 		}
 		switch p {
 		case AllKeysLRU:
-			// Go starts every map iteration at a random position, so the
-			// first entries met are a random sample, like Redis's
-			// dictGetSomeKeys.
+			if d.n == 0 {
+				continue
+			}
+			// The keys met walking from a random slot are a random
+			// sample, like Redis's dictGetSomeKeys.
 			n := 0
-			for k, e := range d.m {
-				offer(k, e)
-				if n++; n == samples {
-					break
+			for i, j := rand.IntN(len(d.slots)), 0; j < len(d.slots) && n < samples; i, j = d.next(i), j+1 {
+				if s := d.slots[i]; s != 0 {
+					offer(d.decode(i, slotLoc(s)), s)
+					n++
 				}
 			}
-			found = found || n > 0
+			found = true
 		case VolatileTTL:
 			for range min(samples, len(d.vol)) {
-				k := d.vol[rand.IntN(len(d.vol))]
-				offer(k, d.m[k])
+				loc := d.vol[rand.IntN(len(d.vol))]
+				s := slotOf(tagOf(hashKey(d.rec(loc).key())), loc)
+				offer(d.decode(-1, loc), s)
 			}
 			found = found || len(d.vol) > 0
 		}
@@ -412,22 +396,25 @@ func (sh *shardData) sampleLocked(p Policy, now int64, samples, idx int, best *c
 	return found
 }
 
-// evictLocking deletes the candidate if its entry is still the one sampled.
+// evictLocking deletes the candidate if its record is still the one sampled.
 func (sh *shardData) evictLocking(c candidate, now int64) bool {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	d := &sh.dbs[c.db]
-	e, ok := d.m[c.key]
-	if !ok || e.p != c.p {
+	i := d.findSlot(c.slot)
+	if i < 0 {
 		return false
 	}
-	sh.deleteLocked(d, e, c.key)
+	e := d.decode(i, slotLoc(c.slot))
+	key := e.r.key()
+	sh.deleteLocked(d, e, len(key))
 	if e.expired(now) {
 		sh.expired++
-		sh.touched(c.db, keyBytes(c.key), Expired)
+		sh.touched(c.db, key, Expired)
 	} else {
 		sh.evicted++
-		sh.touched(c.db, keyBytes(c.key), Evicted)
+		sh.touched(c.db, key, Evicted)
 	}
+	d.settle()
 	return true
 }

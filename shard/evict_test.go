@@ -29,7 +29,7 @@ func TestAccounting(t *testing.T) {
 		assert.Equal(t, s.Stats().UsedMemory, s.UsedMemory(), name)
 	}
 	set(s, "a", "1234567890", 0, 0)
-	assert.Equal(t, int64(entryOverhead+kvHeader+1+10), s.UsedMemory(), "one string")
+	assert.Equal(t, int64(entryOverhead+recSize(false, 1, 10)), s.UsedMemory(), "one string")
 	set(s, "a", "12", 0, 0)
 	check("overwrite shorter")
 	set(s, "b", "x,y,z", 0, 0)
@@ -258,7 +258,7 @@ func TestAccountingSetsAndZSets(t *testing.T) {
 
 	for _, k := range []string{"s", "z"} {
 		s.Update([]byte(k), 0, func(e *Entry) {
-			ent, ok := e.d.m[k]
+			ent, ok := e.d.get(e.key, e.h)
 			require.True(t, ok)
 			assert.NotNil(t, clockOf(ent), "%s has an access clock", k)
 		})

@@ -19,12 +19,10 @@ type Hash struct {
 	fields []hashField
 	idx    map[string]int // nil while len(fields) <= smallHash
 	live   int
-	key    string // stored key of the owning entry; see Entry.storedKey
 
-	atime uint32 // access clock in seconds (atomic); see evict.go
-	ver   uint32 // bumped by every change, so the store can tell a no-op write
-	acct  int64  // bytes counted for the entry when it was stored
-	alen  int    // Len when acct was estimated
+	ver  uint32 // bumped by every change, so the store can tell a no-op write
+	acct int64  // bytes counted for the entry when it was stored
+	alen int    // Len when acct was estimated
 }
 
 // NewHash returns an empty hash.

@@ -8,12 +8,10 @@ type List struct {
 	buf  [][]byte // ring; len(buf) is zero or a power of two
 	head int      // index in buf of element 0
 	n    int
-	key  string // stored key of the owning entry; see Entry.storedKey
 
-	atime uint32 // access clock in seconds (atomic); see evict.go
-	ver   uint32 // bumped by every change, so the store can tell a no-op write
-	acct  int64  // bytes counted for the entry when it was stored
-	alen  int    // Len when acct was estimated
+	ver  uint32 // bumped by every change, so the store can tell a no-op write
+	acct int64  // bytes counted for the entry when it was stored
+	alen int    // Len when acct was estimated
 }
 
 // NewList returns an empty list.

@@ -8,12 +8,10 @@ package shard
 type Set struct {
 	members []string
 	idx     map[string]int
-	key     string // stored key of the owning entry; see Entry.storedKey
 
-	atime uint32 // access clock in seconds (atomic); see evict.go
-	ver   uint32 // bumped by every change, so the store can tell a no-op write
-	acct  int64  // bytes counted for the entry when it was stored
-	alen  int    // Len when acct was estimated
+	ver  uint32 // bumped by every change, so the store can tell a no-op write
+	acct int64  // bytes counted for the entry when it was stored
+	alen int    // Len when acct was estimated
 }
 
 // NewSet returns an empty set.
@@ -101,17 +99,7 @@ func (v Value) Set() *Set {
 
 // SetSet stores s, replacing any value, with the given deadline. The store
 // takes ownership of s. A deadline already passed deletes the key.
-func (c *Entry) SetSet(s *Set, expireAt int64) {
-	c.mutable()
-	old, had := c.d.m[string(c.key)]
-	if c.past(expireAt) {
-		c.Delete()
-		return
-	}
-	s.key = c.objectKey(old, had)
-	s.atime = clock(c.now)
-	c.putLocked(old, had, s.key, setPtr(s), nSet, expireAt)
-}
+func (c *Entry) SetSet(s *Set, expireAt int64) { c.setObject(setPtr(s), nSet, expireAt) }
 
 // The mutable accessors below hand out the stored collection of the cursor's
 // key for in-place changes (pushes, pops, field and member updates), which

@@ -20,26 +20,26 @@ const maxShards = 1 << 16
 // [1, 65536].
 var ErrShards = errors.New("shard: shard count must be a power of two in [1, 65536]")
 
-// Kind markers stored in entry.n for non-string values. String lengths are at
-// most 512 MiB, far below these.
+// Kind markers for entry.n and objRef.n of collections. String lengths are
+// at most maxString, far below these.
 const (
 	nList uint32 = 0xFFFFFF00 | uint32(KindList)
 	nHash uint32 = 0xFFFFFF00 | uint32(KindHash)
 	nSet  uint32 = 0xFFFFFF00 | uint32(KindSet)
 	nZSet uint32 = 0xFFFFFF00 | uint32(KindZSet)
-	// maxString is the longest string value the n field can describe.
-	maxString = 0xFFFFFF00 - 1
 )
 
-// entry is one map value (24 bytes). For a string, p is the start of the
-// key+value allocation and n the value length; for a list, hash, set or
-// sorted set, p is the object and n the kind marker. exp is the deadline in unix ms (0 =
-// none) and vidx the position of the key in shard.vol (-1 when exp == 0).
+// entry is a decoded view of one stored key, built on each lookup and
+// valid until the space next changes. For a string, p is the first value
+// byte (nil when empty) and n the value length; for a collection, p is the
+// object and n its kind marker. exp is the deadline in unix ms (0 = none).
 type entry struct {
 	p    ptr
 	exp  int64
 	n    uint32
-	vidx int32
+	loc  uint32 // the record's location in the arena
+	slot int    // the index slot that points at it
+	r    rec
 }
 
 func (e *entry) kind() Kind {
@@ -60,37 +60,11 @@ func (e *entry) kind() Kind {
 
 func (e *entry) expired(now int64) bool { return e.exp > 0 && e.exp <= now }
 
-// storedKey returns the key string held by the map for e, given the length
-// of the key it was looked up with, so writes can reuse it without allocating.
-func (e *entry) storedKey(klen int) string {
-	switch e.n {
-	case nList:
-		return ptrList(e.p).key
-	case nHash:
-		return ptrHash(e.p).key
-	case nSet:
-		return ptrSet(e.p).key
-	case nZSet:
-		return ptrZSet(e.p).key
-	case nStream:
-		return ptrStream(e.p).key
-	}
-	return kvKey(e.p, klen)
-}
-
-func (e *entry) value(klen int) Value {
-	switch e.n {
-	case nList, nHash, nSet, nZSet, nStream:
+func (e *entry) value() Value {
+	if e.r.isObject() {
 		return Value{p: e.p, exp: e.exp, kind: e.kind()}
 	}
-	return Value{p: kvValue(e.p, klen, e.n), exp: e.exp, n: e.n, kind: KindString}
-}
-
-// space is one database's part of a shard: its keys and the volatile index.
-// The shard's lock guards it.
-type space struct {
-	m   map[string]entry
-	vol []string // keys with a deadline; the same string headers as in m
+	return Value{p: e.p, exp: e.exp, n: e.n, kind: KindString}
 }
 
 // shardData is one stripe: the keys of every database that hash to it, so
@@ -256,76 +230,64 @@ func (s *Store) Update(key []byte, now int64, fn func(e *Entry)) {
 	s.DB(0).Update(key, now, fn)
 }
 
-// view runs View's body on shard sh, which the caller has locked.
-func (s *Store) viewLocked(sh *shardData, db int, key []byte, now int64, fn func(v Value)) bool {
-	e, ok := sh.dbs[db].m[string(key)]
+// locate returns the shard of key and the key's own hash, which the
+// shard's index uses: for a key without a hash tag the two hashes are one.
+func (s *Store) locate(key []byte) (int, uint64) {
+	h := hashKey(key)
+	if bytes.IndexByte(key, '{') < 0 {
+		return int(h & s.mask), h
+	}
+	return s.index(key), h
+}
+
+// viewLocked runs View's body on shard sh, which the caller has locked.
+func (s *Store) viewLocked(sh *shardData, db int, key []byte, h uint64, now int64, fn func(v Value)) bool {
+	e, ok := sh.dbs[db].get(key, h)
 	if !ok || e.expired(now) {
 		return false
 	}
 	if s.mem.lru {
 		touch(e, now)
 	}
-	fn(e.value(len(key)))
+	fn(e.value())
 	return true
 }
 
 // updateLocked runs Update's body on shard sh, which the caller has
 // write-locked, and reports the cursor's changes when fn returns.
-func (sh *shardData) updateLocked(db int, key []byte, now int64, fn func(e *Entry)) {
+func (sh *shardData) updateLocked(db int, key []byte, h uint64, now int64, fn func(e *Entry)) {
 	sh.writes++
-	sh.purgeLocked(db, key, now)
+	sh.purgeLocked(db, key, h, now)
 	c := &sh.cur
-	c.begin(db, key, now, false)
+	c.begin(db, key, h, now, false)
 	defer sh.endCur()
 	fn(c)
 }
 
 // endCur finishes the cursor Update handed out: re-measures the value,
-// reports a change to the observer and drops the borrowed key.
+// reports a change to the observer, drops the borrowed key and pays the
+// compaction the write owes (now that no callback holds the arena's bytes).
 func (sh *shardData) endCur() {
 	sh.cur.end()
 	sh.cur.key = nil
+	sh.cur.d.settle()
 }
 
 // purgeLocked deletes key from db if its deadline has passed.
-func (sh *shardData) purgeLocked(db int, key []byte, now int64) {
+func (sh *shardData) purgeLocked(db int, key []byte, h uint64, now int64) {
 	d := &sh.dbs[db]
-	if e, ok := d.m[string(key)]; ok && e.expired(now) {
-		sh.deleteLocked(d, e, e.storedKey(len(key)))
+	if e, ok := d.get(key, h); ok && e.expired(now) {
+		sh.deleteLocked(d, e, len(key))
 		sh.expired++
 		sh.touched(db, key, Expired)
 	}
 }
 
-// deleteLocked removes the entry e stored under k in d.
-func (sh *shardData) deleteLocked(d *space, e entry, k string) {
-	if e.vidx >= 0 {
-		d.unvol(e.vidx)
-	}
-	sh.addUsedLocked(-entrySize(e, len(k)))
-	delete(d.m, k)
-}
-
-// unvol removes position i from vol by moving the last key into it.
-func (d *space) unvol(i int32) {
-	last := int32(len(d.vol) - 1)
-	if i != last {
-		moved := d.vol[last]
-		d.vol[i] = moved
-		me := d.m[moved]
-		me.vidx = i
-		d.m[moved] = me
-	}
-	d.vol[last] = "" // drop the reference so a deleted key can be freed
-	d.vol = d.vol[:last]
-}
-
-// put stores ne under k, making the map on the database's first write.
-func (d *space) put(k string, ne entry) {
-	if d.m == nil {
-		d.m = make(map[string]entry)
-	}
-	d.m[k] = ne
+// deleteLocked removes the entry e, stored under a key of klen bytes, from
+// d. Its key bytes stay readable until d is next settled.
+func (sh *shardData) deleteLocked(d *space, e entry, klen int) {
+	sh.addUsedLocked(-entrySize(e, klen))
+	d.remove(e)
 }
 
 // Flush deletes every key of every database and returns how many were
@@ -348,7 +310,7 @@ func (s *Store) Flush() int {
 // held.
 func (sh *shardData) flushLocked(db int) int {
 	d := &sh.dbs[db]
-	n := len(d.m)
+	n := d.n
 	if n == 0 {
 		return 0
 	}
@@ -357,19 +319,14 @@ func (sh *shardData) flushLocked(db int) int {
 		sh.obs.Flushed(db, d.had)
 	}
 	var used int64
-	for k, e := range d.m {
-		used += entrySize(e, len(k))
-	}
+	d.each(func(e entry) bool {
+		used += entrySize(e, e.r.klen())
+		return true
+	})
 	sh.addUsedLocked(-used)
-	// A nil map rather than clear(): clear keeps the grown table alive.
-	d.m, d.vol = nil, nil
+	// A fresh space rather than clearing: the grown index and chunks go.
+	*d = space{}
 	return n
-}
-
-// had reports whether key is stored in d (live or not yet reclaimed).
-func (d *space) had(key []byte) bool {
-	_, ok := d.m[string(key)]
-	return ok
 }
 
 // Stats are counters summed over all shards.
@@ -390,7 +347,7 @@ func (s *Store) Stats() Stats {
 		sh := &s.shards[i]
 		sh.mu.RLock()
 		for db := range sh.dbs {
-			st.Keys += len(sh.dbs[db].m)
+			st.Keys += sh.dbs[db].n
 			st.Volatile += len(sh.dbs[db].vol)
 		}
 		st.ExpiredKeys += sh.expired
@@ -409,20 +366,24 @@ const avgTTLSample = 16
 // deadline in database 0; see DB.AvgTTL.
 func (s *Store) AvgTTL(now int64) int64 { return s.DB(0).AvgTTL(now) }
 
+// expiryCompaction is the compaction debt (dead bytes, walked at the
+// victim's pay) ExpireSample adds per database beyond what its deletions
+// owe, so that a space nobody writes to still sheds its dead bytes over a
+// few cycles.
+const expiryCompaction = 4 << 10
+
 // ExpireSample is the target of the active expiry policy: under shard i's
 // write lock, in each database with keys that carry a deadline, it picks up
 // to n random such keys (every one when there are at most n; each pick is
 // O(1)), deletes the expired ones and reports how many keys it sampled and
-// deleted.
+// deleted. It then advances the compaction of each database of the shard by
+// a bounded step.
 func (s *Store) ExpireSample(i int, now int64, n int) (sampled, expired int) {
 	sh := &s.shards[i]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	for db := range sh.dbs {
 		d := &sh.dbs[db]
-		if len(d.vol) == 0 {
-			continue
-		}
 		if len(d.vol) <= n {
 			// Walk backwards: a removal moves the last key into the hole,
 			// and the last key has already been looked at.
@@ -440,6 +401,10 @@ func (s *Store) ExpireSample(i int, now int64, n int) (sampled, expired int) {
 				}
 			}
 		}
+		if d.bytes > 0 {
+			d.debt += expiryCompaction
+			d.settle()
+		}
 	}
 	sh.expired += uint64(expired)
 	return sampled, expired
@@ -448,13 +413,14 @@ func (s *Store) ExpireSample(i int, now int64, n int) (sampled, expired int) {
 // expireAtLocked deletes the key at vol[j] of db if its deadline has passed.
 func (sh *shardData) expireAtLocked(db, j int, now int64) bool {
 	d := &sh.dbs[db]
-	k := d.vol[j]
-	e := d.m[k]
-	if !e.expired(now) {
+	r := d.rec(d.vol[j])
+	if exp := r.exp(); exp > now {
 		return false
 	}
-	sh.deleteLocked(d, e, k)
-	sh.touched(db, keyBytes(k), Expired)
+	key := r.key()
+	e, _ := d.get(key, hashKey(key))
+	sh.deleteLocked(d, e, len(key))
+	sh.touched(db, key, Expired)
 	return true
 }
 

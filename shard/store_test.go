@@ -33,7 +33,8 @@ func get(s *Store, key string, now int64) (string, bool) {
 	return string(out), ok
 }
 
-// checkInvariants verifies the volatile index of every shard against its map.
+// checkInvariants verifies every shard's index, arena, volatile index,
+// collections and byte count against each other.
 func checkInvariants(t *testing.T, s *Store) {
 	t.Helper()
 	for i := range s.shards {
@@ -41,28 +42,56 @@ func checkInvariants(t *testing.T, s *Store) {
 		var used int64
 		for db := range sh.dbs {
 			d := &sh.dbs[db]
-			for j, k := range d.vol {
-				e, ok := d.m[k]
-				if !assert.True(t, ok, "shard %d db %d vol[%d]=%q not in map", i, db, j, k) {
+			for j, loc := range d.vol {
+				r := d.rec(loc)
+				assert.False(t, r.dead(), "shard %d db %d vol[%d] is dead", i, db, j)
+				assert.True(t, r.volatile(), "shard %d db %d vol[%d] has no deadline", i, db, j)
+				assert.Equal(t, uint32(j), r.vidx(), "shard %d key %q", i, r.key())
+				assert.Positive(t, r.exp(), "shard %d key %q", i, r.key())
+			}
+			nvol, nkeys, nobj := 0, 0, 0
+			live := map[int]int{} // chunk -> live bytes
+			for si, sl := range d.slots {
+				if sl == 0 {
 					continue
 				}
-				assert.Equal(t, int32(j), e.vidx, "shard %d key %q", i, k)
-				assert.Positive(t, e.exp, "shard %d key %q", i, k)
-			}
-			nvol := 0
-			for k, e := range d.m {
+				nkeys++
+				e := d.decode(si, slotLoc(sl))
+				k := e.r.key()
 				used += entrySize(e, len(k))
-				assert.Equal(t, e.exp > 0, e.vidx >= 0, "shard %d key %q exp %d vidx %d", i, k, e.exp, e.vidx)
-				assert.True(t, sameData(k, e.storedKey(len(k))), "stored key of %q", k)
-				assert.Equal(t, i, s.index([]byte(k)), "key %q in the wrong shard", k)
-				if e.vidx >= 0 {
+				assert.False(t, e.r.dead(), "shard %d key %q is dead", i, k)
+				assert.Equal(t, tagOf(hashKey(k)), slotTag(sl), "tag of %q", k)
+				fi, floc := d.find(k, hashKey(k))
+				assert.Equal(t, si, fi, "find(%q)", k)
+				assert.Equal(t, slotLoc(sl), floc, "find(%q)", k)
+				assert.Equal(t, i, s.index(k), "key %q in the wrong shard", k)
+				live[int(slotLoc(sl)>>locShift)-1] += e.r.size()
+				if e.r.isObject() {
+					nobj++
+					assert.NotNil(t, d.objs[e.r.vlen()].p, "object of %q", k)
+				}
+				if e.r.volatile() {
 					nvol++
-					if assert.Less(t, int(e.vidx), len(d.vol)) {
-						assert.True(t, sameData(k, d.vol[e.vidx]), "vol holds the map's key header for %q", k)
+					if assert.Less(t, int(e.r.vidx()), len(d.vol)) {
+						assert.Equal(t, slotLoc(sl), d.vol[e.r.vidx()], "vol slot of %q", k)
 					}
 				}
 			}
+			assert.Equal(t, nkeys, d.n, "shard %d db %d key count", i, db)
 			assert.Equal(t, nvol, len(d.vol), "shard %d db %d", i, db)
+			assert.Equal(t, nobj, len(d.objs)-len(d.freeObj), "shard %d db %d objects", i, db)
+			bytes, total := 0, 0
+			for ci, c := range d.chunks {
+				if c.b == nil {
+					assert.Zero(t, live[ci], "records in dropped chunk %d", ci)
+					continue
+				}
+				assert.Equal(t, live[ci], c.live, "shard %d db %d chunk %d live bytes", i, db, ci)
+				bytes += c.off
+				total += c.live
+			}
+			assert.Equal(t, bytes, d.bytes, "shard %d db %d bytes written", i, db)
+			assert.Equal(t, total, d.live, "shard %d db %d live bytes", i, db)
 		}
 		assert.Equal(t, used, sh.used, "shard %d byte count", i)
 	}
@@ -354,7 +383,10 @@ func TestViewMultiPanics(t *testing.T) {
 	assert.Equal(t, w, s.Stats().Writes, "reads do not count as writes")
 }
 
-func TestOverwriteReleasesOldAllocation(t *testing.T) {
+// TestOverwriteKillsOldRecord replaces or deletes a key in every way there
+// is and checks the old record is marked dead (so compaction reclaims it)
+// and its bytes no longer count as live.
+func TestOverwriteKillsOldRecord(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		exp  int64
@@ -366,41 +398,32 @@ func TestOverwriteReleasesOldAllocation(t *testing.T) {
 		{"to-hash/persistent", 0, func(e *Entry) { e.SetHash(NewHash(), 0) }},
 		{"delete/volatile", 1 << 50, func(e *Entry) { e.Delete() }},
 		{"persist-then-overwrite", 1 << 50, func(e *Entry) { e.SetExpireAt(0); e.SetString([]byte("x"), 0) }},
+		{"gain-deadline", 0, func(e *Entry) { e.SetExpireAt(1 << 50) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStore(t, 1)
 			// Other volatile keys so vol has neighbours to swap with.
 			set(s, "other1", "x", 1<<50, 0)
-			freed := make(chan struct{})
+			var loc uint32
+			var old rec
 			s.Update([]byte("the-key"), 0, func(e *Entry) {
 				e.SetString([]byte("first value, thirty-two bytes..."), tc.exp)
-				p := e.d.m["the-key"].p
-				runtime.AddCleanup((*byte)(p), func(c chan struct{}) { close(c) }, freed)
+				ent, ok := e.d.get(e.key, e.h)
+				require.True(t, ok)
+				loc, old = ent.loc, ent.r
 			})
 			set(s, "other2", "x", 1<<50, 0)
+			d := &s.shards[0].dbs[0]
+			liveBefore := d.live
 			s.Update([]byte("the-key"), 0, tc.next)
 			checkInvariants(t, s)
-			// Cleanups run on their own goroutine some time after the cycle
-			// that found the object unreachable; the bound is generous
-			// because a loaded machine may take long to get there, and
-			// a reachable allocation never gets there at all.
-			runtime.GC()
-			give := time.NewTimer(10 * time.Second)
-			defer give.Stop()
-			tick := time.NewTicker(10 * time.Millisecond)
-			defer tick.Stop()
-		wait:
-			for {
-				select {
-				case <-freed:
-					break wait
-				case <-tick.C:
-					runtime.GC()
-				case <-give.C:
-					t.Fatal("old key+value allocation still reachable")
-				}
+			assert.True(t, old.dead(), "old record still live")
+			assert.Equal(t, -1, d.findSlot(slotOf(tagOf(hashKey([]byte("the-key"))), loc)), "index still points at the old record")
+			if ent, ok := d.get([]byte("the-key"), hashKey([]byte("the-key"))); ok {
+				assert.Equal(t, liveBefore-old.size()+ent.r.size(), d.live)
+			} else {
+				assert.Equal(t, liveBefore-old.size(), d.live)
 			}
-			runtime.KeepAlive(s)
 		})
 	}
 }
@@ -630,7 +653,7 @@ func TestAllocs(t *testing.T) {
 	}{
 		{"View/existing", func() { s.View(key, 0, view) }, 0},
 		{"View/missing", func() { s.View([]byte("nope"), 0, view) }, 0},
-		{"Update/overwrite-same-size", func() { s.Update(key, 0, update) }, 1},
+		{"Update/overwrite-same-size", func() { s.Update(key, 0, update) }, 0}, // a new chunk per MiB written, amortised away
 		{"Update/read-only", func() { s.Update(key, 0, func(e *Entry) { sink += int(e.Kind()) }) }, 0},
 		{"Update/SetExpireAt", func() { s.Update(key, 0, func(e *Entry) { e.SetExpireAt(1 << 51) }) }, 0},
 		{"ViewMulti", func() { s.ViewMulti(keys, 0, func(tx *Tx) { tx.Entry(key).Exists() }) }, 0},
@@ -669,10 +692,11 @@ func liveHeapPerKey(tb testing.TB, n int, exp int64) float64 {
 // TestMemoryPerKey bounds the live heap of stored string keys, the number
 // the memory target rests on (Redis holds such a key in ~130 B of RSS; Go's
 // GC keeps more RSS than live heap, so the live heap must stay well under
-// that). 1,000,000 keys measured 148 B/key without TTL and 170 with; the
-// bound leaves room for map-growth phase, not for a layout regression such
-// as a second allocation per key (+16..48 B/key). BenchmarkMemory1M
-// reports the 1M figure.
+// that). 1,000,000 keys measured 91 B/key without TTL and 116 with (a
+// 64 or 80 B record, ~17 B of index slot, up to a sixteenth of the tail chunk
+// unused); the bound leaves room for the index's growth phase, not for a
+// layout regression such as a second allocation per key (+16..48 B/key).
+// BenchmarkMemory1M reports the 1M figure.
 func TestMemoryPerKey(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads 1,000,000 keys")
@@ -681,7 +705,7 @@ func TestMemoryPerKey(t *testing.T) {
 		name  string
 		exp   int64
 		bound float64
-	}{{"persistent", 0, 160}, {"volatile", 1 << 50, 185}} {
+	}{{"persistent", 0, 105}, {"volatile", 1 << 50, 130}} {
 		t.Run(tc.name, func(t *testing.T) {
 			perKey := liveHeapPerKey(t, 1_000_000, tc.exp)
 			t.Logf("%.1f B/key of live heap", perKey)

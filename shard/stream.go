@@ -27,11 +27,9 @@ type Stream struct {
 	added      uint64
 	groups     map[string]*StreamGroup
 
-	key   string // stored key of the owning entry; see Entry.storedKey
-	atime uint32 // access clock in seconds (atomic); see evict.go
-	ver   uint32 // bumped by every change, so the store can tell a no-op write
-	acct  int64  // bytes counted for the entry when it was stored
-	alen  int    // Len when acct was estimated
+	ver  uint32 // bumped by every change, so the store can tell a no-op write
+	acct int64  // bytes counted for the entry when it was stored
+	alen int    // Len when acct was estimated
 }
 
 // nStream is the kind marker of a stream entry (see nList).
@@ -577,17 +575,7 @@ func (c *Entry) Stream() *Stream {
 
 // SetStream stores s, replacing any value, with the given deadline. The
 // store takes ownership of s. A deadline already passed deletes the key.
-func (c *Entry) SetStream(s *Stream, expireAt int64) {
-	c.mutable()
-	old, had := c.d.m[string(c.key)]
-	if c.past(expireAt) {
-		c.Delete()
-		return
-	}
-	s.key = c.objectKey(old, had)
-	s.atime = clock(c.now)
-	c.putLocked(old, had, s.key, streamPtr(s), nStream, expireAt)
-}
+func (c *Entry) SetStream(s *Stream, expireAt int64) { c.setObject(streamPtr(s), nStream, expireAt) }
 
 // streamSize estimates the bytes of s stored under a key of klen bytes.
 func streamSize(s *Stream, klen int) int64 {

@@ -2,13 +2,12 @@ package shard
 
 // In-place string edits for INCR, SETRANGE and friends.
 //
-// A string value shares one allocation with its key (see newKV), so changing
-// its length always means a new allocation. Changing bytes without changing
-// the length does not: the value bytes are only ever read under the shard
-// lock (View and Scan callbacks, cursors), never through a string header, and
-// the caller of these methods holds the write lock, so nobody can observe a
-// half-written value. The key bytes, which the map holds as a string, are
-// never touched.
+// A string value sits in its record right after the key (see arena.go), so
+// changing its length means writing a new record. Changing bytes without
+// changing the length does not: the value bytes are only ever read under the
+// shard lock (View and Scan callbacks, cursors), and the caller of these
+// methods holds the write lock, so nobody can observe a half-written value.
+// The key bytes are never touched.
 
 // PatchString copies b over the string value of the key starting at byte off,
 // in place, and reports whether it did. It does nothing and returns false
@@ -24,7 +23,7 @@ func (c *Entry) PatchString(off int, b []byte) bool {
 	if len(b) == 0 {
 		return true
 	}
-	v := valueBytes(kvValue(e.p, len(c.key), e.n), e.n)
+	v := valueBytes(e.p, e.n)
 	copy(v[off:], b)
 	c.dirty = true
 	return true

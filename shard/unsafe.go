@@ -4,73 +4,139 @@ import "unsafe"
 
 // This file holds every use of package unsafe in shard.
 //
-// A string entry keeps its access clock, key and value in one allocation
-// (kv): four bytes of clock (seconds, read and written atomically, for
-// allkeys-lru), then the key, then the value. The map key is a string over
-// the key bytes and entry.p points at the first byte of kv. The value is
-// found from p and the key length, which every caller knows because it
-// looked the key up. Keeping p at the start of the allocation (not at the
-// value) means a zero-length value never produces a pointer past the end of
-// the object, which the garbage collector would reject. The key bytes are
-// never written after the allocation is built, so handing out string headers
-// over them (map key, volatile index) is sound. Value bytes may be rewritten
-// in place under the shard's write lock (Entry.PatchString: INCR, SETRANGE);
-// they are only ever handed out as []byte valid inside a callback that holds
-// the lock, never as a string.
+// String keys and values, and the keys of collections, live in records
+// inside pointer-free byte chunks (see arena.go). A record is addressed by
+// rec, a pointer to its first byte; the header fields are read and written
+// through typed pointers at fixed offsets. Records start 8-byte aligned, so
+// the clock can be accessed atomically and the deadline read as an int64.
+// The index (table.go) holds record locations as integers, never pointers,
+// so the garbage collector has nothing to trace per key.
+//
+// Value bytes may be rewritten in place under the shard's write lock
+// (Entry.PatchString: INCR, SETRANGE); keys never are. Both are only handed
+// out as []byte valid inside a callback that holds the shard lock, and
+// records only move (compaction) or chunks get reused once every callback of
+// the write that did it has returned, so a slice handed out stays valid for
+// the callback's life.
 
-// kvHeader is the size of the access clock in front of a string entry's key.
-const kvHeader = 4
+// rec points at the first byte of a record in a chunk.
+type rec struct{ p unsafe.Pointer }
 
-// newKV copies key and val into one fresh allocation behind a clock set to
-// clock, and returns the map key (a string over the key bytes) and the
-// allocation's start. The size is rounded up to a multiple of 8 so that even
-// the tiny allocator aligns the clock for atomic access; that costs no
-// memory, as every size class above 8 bytes is a multiple of 8.
-func newKV(key, val []byte, clock uint32) (string, unsafe.Pointer) {
-	n := (kvHeader + len(key) + len(val) + 7) &^ 7
-	b := make([]byte, n)
-	copy(b[kvHeader:], key)
-	copy(b[kvHeader+len(key):], val)
-	p := unsafe.Pointer(&b[0])
-	*(*uint32)(p) = clock
-	return unsafe.String(&b[kvHeader], len(key)), p
+// Record header layout, in bytes from the start of the record.
+const (
+	offKlen  = 0  // uint32: key length | recObject | recVolatile
+	offVlen  = 4  // uint32: value length (string) or object index | recDead
+	offClock = 8  // uint32: access clock, seconds (atomic); see evict.go
+	offVer   = 12 // uint32: reserved for a per-entry version (no-fork snapshots); zero today
+	offExp   = 16 // int64: deadline in unix ms, volatile records only
+	offVidx  = 24 // uint32: position in the space's vol, volatile records only
+
+	hdrPlain    = 16 // header of a record without a deadline
+	hdrVolatile = 32 // header of a record with a deadline (4 bytes of padding at 28)
+)
+
+// Flag bits in the length words; the lengths use the bits below them.
+const (
+	recObject   = 1 << 31 // in klen: the value is an object in space.objs, vlen its index
+	recVolatile = 1 << 30 // in klen: the header carries a deadline and a vol position
+	recDead     = 1 << 31 // in vlen: overwritten or deleted, waiting for compaction
+	klenMask    = recVolatile - 1
+	vlenMask    = recDead - 1
+	// maxKey and maxString are the longest key and string value a record
+	// can describe, both above Redis's 512 MiB proto-max-bulk-len.
+	maxKey    = klenMask
+	maxString = vlenMask
+)
+
+func (r rec) u32(off uintptr) *uint32 { return (*uint32)(unsafe.Add(r.p, off)) }
+
+func (r rec) klen() int        { return int(*r.u32(offKlen) & klenMask) }
+func (r rec) isObject() bool   { return *r.u32(offKlen)&recObject != 0 }
+func (r rec) volatile() bool   { return *r.u32(offKlen)&recVolatile != 0 }
+func (r rec) dead() bool       { return *r.u32(offVlen)&recDead != 0 }
+func (r rec) vlen() uint32     { return *r.u32(offVlen) & vlenMask }
+func (r rec) clock() *uint32   { return r.u32(offClock) }
+func (r rec) setDead()         { *r.u32(offVlen) |= recDead }
+func (r rec) setVlen(n uint32) { *r.u32(offVlen) = n }
+
+// exp returns the deadline, 0 for a record without one.
+func (r rec) exp() int64 {
+	if !r.volatile() {
+		return 0
+	}
+	return *(*int64)(unsafe.Add(r.p, offExp))
 }
 
-// kvKey returns the stored key string of a string entry whose allocation
-// starts at p.
-func kvKey(p unsafe.Pointer, klen int) string {
-	return unsafe.String((*byte)(unsafe.Add(p, kvHeader)), klen)
+func (r rec) setExp(ms int64)  { *(*int64)(unsafe.Add(r.p, offExp)) = ms }
+func (r rec) vidx() uint32     { return *r.u32(offVidx) }
+func (r rec) setVidx(i uint32) { *r.u32(offVidx) = i }
+func (r rec) hdr() int         { return hdrOf(r.volatile()) }
+func (r rec) size() int        { return recSize(r.volatile(), r.klen(), r.valueLen()) }
+
+// valueLen is the number of value bytes in the record: none for an object.
+func (r rec) valueLen() int {
+	if r.isObject() {
+		return 0
+	}
+	return int(r.vlen())
 }
 
-// kvValue returns the start of the value of a string entry, or nil when the
-// value is empty.
-func kvValue(p unsafe.Pointer, klen int, n uint32) unsafe.Pointer {
-	if n == 0 {
+// key returns the record's key bytes.
+func (r rec) key() []byte {
+	return unsafe.Slice((*byte)(unsafe.Add(r.p, r.hdr())), r.klen())
+}
+
+// value returns the start of a string record's value, nil when it is empty
+// (a pointer just past the value could point past the chunk, which the
+// garbage collector rejects).
+func (r rec) value() unsafe.Pointer {
+	if r.vlen() == 0 {
 		return nil
 	}
-	return unsafe.Add(p, kvHeader+klen)
+	return unsafe.Add(r.p, r.hdr()+r.klen())
 }
 
-// kvClock returns the access clock of a string entry whose allocation starts
-// at p.
-func kvClock(p unsafe.Pointer) *uint32 { return (*uint32)(p) }
+// write fills a fresh record: header, key and value (val is ignored for an
+// object, whose index goes in vlen).
+func (r rec) write(key, val []byte, obj bool, vlen uint32, exp int64, clock uint32) {
+	klen := uint32(len(key))
+	if obj {
+		klen |= recObject
+	}
+	if exp > 0 {
+		klen |= recVolatile
+		r.setExp(exp)
+		*r.u32(28) = 0
+	}
+	*r.u32(offKlen) = klen
+	*r.u32(offVlen) = vlen
+	*r.u32(offClock) = clock
+	*r.u32(offVer) = 0
+	h := r.hdr()
+	copy(unsafe.Slice((*byte)(unsafe.Add(r.p, h)), len(key)), key)
+	if !obj && len(val) > 0 {
+		copy(unsafe.Slice((*byte)(unsafe.Add(r.p, h+len(key))), len(val)), val)
+	}
+}
+
+// copyRec copies the size bytes of record src to dst.
+func copyRec(dst, src rec, size int) {
+	copy(unsafe.Slice((*byte)(dst.p), size), unsafe.Slice((*byte)(src.p), size))
+}
+
+// recAt returns the record at byte off of chunk b.
+func recAt(b []byte, off int) rec { return rec{unsafe.Add(unsafe.Pointer(unsafe.SliceData(b)), off)} }
 
 // emptyBytes is returned for an empty string value, so that Bytes can tell
 // "empty string" (non-nil) from "not a string" (nil) without allocating.
 var emptyBytes = []byte{}
 
-// valueBytes turns a value pointer from kvValue back into a slice.
+// valueBytes turns a value pointer from rec.value back into a slice.
 func valueBytes(p unsafe.Pointer, n uint32) []byte {
 	if n == 0 {
 		return emptyBytes
 	}
 	return unsafe.Slice((*byte)(p), n)
-}
-
-// keyBytes exposes a stored key as bytes for Scan callbacks, which must not
-// modify or keep them.
-func keyBytes(k string) []byte {
-	return unsafe.Slice(unsafe.StringData(k), len(k))
 }
 
 // listPtr, hashPtr, setPtr and zsetPtr store/recover the object pointer of
@@ -95,11 +161,11 @@ const shardPad = (64 - unsafe.Sizeof(shardData{})%64) % 64
 // importing unsafe themselves.
 type ptr = unsafe.Pointer
 
-// sameData reports whether two strings share their backing bytes; tests use
-// it to check that the volatile index holds the map's own key headers.
-func sameData(a, b string) bool {
-	return len(a) == len(b) && (len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b))
-}
-
 // shardSize lets tests check the cache-line padding.
 const shardSize = unsafe.Sizeof(shard{})
+
+// keyBytes exposes a string the store holds (a hash field, a set member) as
+// bytes for callbacks, which must not modify or keep them.
+func keyBytes(k string) []byte {
+	return unsafe.Slice(unsafe.StringData(k), len(k))
+}

@@ -38,12 +38,10 @@ type ZSet struct {
 	tail   *zNode
 	level  int
 	scores map[string]float64
-	key    string // stored key of the owning entry; see Entry.storedKey
 
-	atime uint32 // access clock in seconds (atomic); see evict.go
-	ver   uint32 // bumped by every change, so the store can tell a no-op write
-	acct  int64  // bytes counted for the entry when it was stored
-	alen  int    // Len when acct was estimated
+	ver  uint32 // bumped by every change, so the store can tell a no-op write
+	acct int64  // bytes counted for the entry when it was stored
+	alen int    // Len when acct was estimated
 }
 
 // NewZSet returns an empty sorted set.
@@ -292,14 +290,4 @@ func (v Value) ZSet() *ZSet {
 
 // SetZSet stores z, replacing any value, with the given deadline. The store
 // takes ownership of z. A deadline already passed deletes the key.
-func (c *Entry) SetZSet(z *ZSet, expireAt int64) {
-	c.mutable()
-	old, had := c.d.m[string(c.key)]
-	if c.past(expireAt) {
-		c.Delete()
-		return
-	}
-	z.key = c.objectKey(old, had)
-	z.atime = clock(c.now)
-	c.putLocked(old, had, z.key, zsetPtr(z), nZSet, expireAt)
-}
+func (c *Entry) SetZSet(z *ZSet, expireAt int64) { c.setObject(zsetPtr(z), nZSet, expireAt) }
