@@ -132,7 +132,10 @@ func TestConfigSetLive(t *testing.T) {
 	})
 	t.Run("hz and timeout", func(t *testing.T) {
 		configSetGet(t, r, "hz", "100")
-		assert.Equal(t, 100, s.conf.Hz)
+		s.confMu.Lock()
+		hz := s.conf.Hz
+		s.confMu.Unlock()
+		assert.Equal(t, 100, hz)
 		configSetGet(t, r, "timeout", "5")
 		assert.Equal(t, 5*time.Second, s.idleTimeout())
 		configSetGet(t, r, "timeout", "0")
