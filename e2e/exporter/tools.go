@@ -1,0 +1,3 @@
+//go:build tools
+package exporter
+import _ "github.com/oliver006/redis_exporter"
