@@ -213,7 +213,7 @@ func (c *client) commandList(opts [][]byte) {
 func (c *client) commandGetKeys(full [][]byte, withFlags bool) {
 	cmd := lookup(full[0])
 	switch {
-	case cmd == nil:
+	case cmd == nil || !keyedSubcommand(cmd, full):
 		c.w.Error("ERR Invalid command specified")
 		return
 	case cmd.firstKey <= 0 && cmd.keysFn == nil:
@@ -242,6 +242,31 @@ func (c *client) commandGetKeys(full [][]byte, withFlags bool) {
 			c.w.Simple(f)
 		}
 	}
+}
+
+// keyedSubcommands are the subcommands with keys of the container commands
+// whose key positions the table gives for all of them: Redis looks the
+// subcommand up first, so an unknown one is an invalid command.
+var keyedSubcommands = map[string][]string{
+	"OBJECT": {"ENCODING", "FREQ", "IDLETIME", "REFCOUNT"},
+	"XGROUP": {"CREATE", "SETID", "DESTROY", "CREATECONSUMER", "DELCONSUMER"},
+	"XINFO":  {"STREAM", "GROUPS", "CONSUMERS"},
+	"MEMORY": {"USAGE"},
+}
+
+// keyedSubcommand reports whether full names a subcommand with keys when
+// cmd is such a container, and true for every other command.
+func keyedSubcommand(cmd *command, full [][]byte) bool {
+	subs, ok := keyedSubcommands[cmd.name]
+	if !ok {
+		return true
+	}
+	for _, sub := range subs {
+		if len(full) > 1 && equalFold(full[1], sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // keyFlags are the access flags of the command's keys, as key specs give

@@ -393,18 +393,35 @@ type reason string
 func (r reason) Error() string { return string(r) }
 
 // persistenceDirectives configure the append-only file and the files'
-// directory (see aof.go). They take effect at start: CONFIG SET of them is
-// refused, as turning the log on or off while serving is not supported.
+// directory (see aof.go). They take effect at start: CONFIG SET accepts the
+// value a running server has and refuses another, as turning the log on or
+// off, or changing its fsync policy, while serving is not supported yet.
 var persistenceDirectives = []config.Param[Config]{
 	{Name: "dir", Kind: config.String, Default: "./",
 		Get: func(c *Config) string { return c.Dir },
 		Set: func(c *Config, v config.Value) error { c.Dir = v.Str; return nil }},
-	{Name: "appendonly", Kind: config.Bool, Default: "no",
+	{Name: "appendonly", Kind: config.Bool, Default: "no", Live: true,
 		Get: func(c *Config) string { return yesNo(c.AppendOnly) },
-		Set: func(c *Config, v config.Value) error { c.AppendOnly = v.Bool; return nil }},
-	{Name: "appendfsync", Kind: config.Enum, Enum: []string{"always", "everysec", "no"}, Default: "everysec",
+		Set: func(c *Config, v config.Value) error {
+			if c.running && v.Bool != c.AppendOnly {
+				return errAtStartOnly
+			}
+			c.AppendOnly = v.Bool
+			return nil
+		}},
+	{Name: "appendfsync", Kind: config.Enum, Enum: []string{"always", "everysec", "no"}, Default: "everysec", Live: true,
 		Get: func(c *Config) string { return c.AppendFsync.String() },
-		Set: func(c *Config, v config.Value) (err error) { c.AppendFsync, err = aof.ParseFsync(v.Str); return err }},
+		Set: func(c *Config, v config.Value) error {
+			f, err := aof.ParseFsync(v.Str)
+			if err != nil {
+				return err
+			}
+			if c.running && f != c.AppendFsync {
+				return errAtStartOnly
+			}
+			c.AppendFsync = f
+			return nil
+		}},
 	{Name: "appendfilename", Kind: config.String, Default: "appendonly.aof",
 		Get: func(c *Config) string { return c.AppendFilename },
 		Set: func(c *Config, v config.Value) error { c.AppendFilename = v.Str; return nil }},
@@ -425,6 +442,10 @@ var persistenceDirectives = []config.Param[Config]{
 			return nil
 		}},
 }
+
+// errAtStartOnly refuses CONFIG SET of a setting miniredis applies at start
+// only.
+var errAtStartOnly = reason("miniredis applies this setting at start only; set it in the configuration file and restart")
 
 func yesNo(b bool) string {
 	if b {

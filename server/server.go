@@ -118,6 +118,11 @@ type Config struct {
 	AppendFilename string
 	AOFStrictLoad  bool
 
+	// running marks the configuration of a running server (Server.conf),
+	// which CONFIG SET changes: settings that only take effect at start
+	// refuse a new value there instead of pretending to apply it.
+	running bool
+
 	// Now is the server's clock: key deadlines, and the idle and output
 	// timeouts and ages of clients; tests inject a fake one. Default time.Now.
 	Now func() time.Time
@@ -346,6 +351,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.LogLevel == "" {
 		cfg.LogLevel = "notice" // CONFIG GET and REWRITE show the default's name
 	}
+	cfg.running = true
 	s.conf = cfg
 	s.live.store(&cfg)
 	if cfg.ClusterEnabled {
