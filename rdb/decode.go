@@ -676,7 +676,9 @@ func DecodeDump(payload []byte) (Object, error) {
 	if err := CheckDump(payload); err != nil {
 		return Object{}, err
 	}
-	d := decoder{b: payload[:len(payload)-10]}
+	// Redis reads the object from the whole payload, footer included: an
+	// object that runs into the footer still loads there, and so here.
+	d := decoder{b: payload}
 	t, err := d.byte()
 	if err != nil {
 		return Object{}, err

@@ -321,3 +321,12 @@ func appendScore(dst []byte, s float64) []byte {
 	}
 	return strconv.AppendFloat(dst, s, 'g', 17, 64)
 }
+
+// Supports reports whether values of kind k can be encoded.
+func Supports(k shard.Kind) bool {
+	switch k {
+	case shard.KindString, shard.KindList, shard.KindHash, shard.KindSet, shard.KindZSet:
+		return true
+	}
+	return false
+}

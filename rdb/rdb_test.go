@@ -131,7 +131,7 @@ func TestDumpErrors(t *testing.T) {
 		{"version", withFooter(good[:len(good)-10], 11), ErrChecksum},
 		{"empty list", withFooter([]byte{TypeList, 0}, 10), ErrEmptyKey},
 		{"empty set", withFooter([]byte{TypeSet, 0}, 10), ErrEmptyKey},
-		{"truncated", withFooter([]byte{TypeString, 5, 'a'}, 10), ErrCorrupt},
+		{"truncated", withFooter([]byte{TypeString, 20, 'a'}, 10), ErrCorrupt}, // runs past the footer too
 		{"bad type", withFooter([]byte{42, 0}, 10), ErrCorrupt},
 		{"dup set", withFooter([]byte{TypeSet, 2, 1, 'a', 1, 'a'}, 10), ErrCorrupt},
 		{"nan score", withFooter([]byte{TypeZSet, 1, 1, 'a', 253}, 10), ErrCorrupt},

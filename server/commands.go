@@ -198,6 +198,10 @@ func init() {
 		{name: "BZPOPMAX", arity: -3, flags: flagWrite | flagNoScript | flagFast, firstKey: 1, lastKey: -2, step: 1, group: "sorted-set", summary: "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.", fn: cmdBZPopMax},
 		{name: "BZMPOP", arity: -5, flags: flagWrite, group: "sorted-set", summary: "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last member was popped.", fn: cmdBZMPop, keysFn: bmpopKeys},
 		{name: "ZMPOP", arity: -4, flags: flagWrite, group: "sorted-set", summary: "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", fn: cmdZMPop, keysFn: mpopKeys},
+
+		// persistence (issue 13)
+		{name: "DUMP", arity: 2, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Returns a serialized representation of the value stored at a key.", fn: cmdDump},
+		{name: "RESTORE", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Creates a key from the serialized representation of a value.", fn: cmdRestore},
 	}
 	byName = buildIndex(commands)
 }
