@@ -9,12 +9,12 @@ import (
 )
 
 const (
-	msgDumpPayload  = "ERR DUMP payload version or checksum are wrong"
-	msgBadData      = "ERR Bad data format"
-	msgBusyKey      = "BUSYKEY Target key name already exists."
-	msgInvalidTTL   = "ERR Invalid TTL value, must be >= 0"
-	msgInvalidIdle  = "ERR Invalid IDLETIME value, must be >= 0"
-	msgInvalidFreq  = "ERR Invalid FREQ value, must be >= 0 and <= 255"
+	msgDumpPayload     = "ERR DUMP payload version or checksum are wrong"
+	msgBadData         = "ERR Bad data format"
+	msgBusyKey         = "BUSYKEY Target key name already exists."
+	msgInvalidTTL      = "ERR Invalid TTL value, must be >= 0"
+	msgInvalidIdle     = "ERR Invalid IDLETIME value, must be >= 0"
+	msgInvalidFreq     = "ERR Invalid FREQ value, must be >= 0 and <= 255"
 	msgDumpUnsupported = "ERR DUMP of this type of value is not supported"
 )
 
