@@ -136,6 +136,7 @@ func (d DB) beginTx(keys [][]byte, now int64, ro bool) *Tx {
 	}
 	if !ro {
 		for _, j := range tx.locked {
+			s.shards[j].beforeWrite()
 			s.shards[j].writes++
 		}
 	}
@@ -347,6 +348,7 @@ func (d DB) Swap(other int) {
 		if len(a.m)+len(b.m) == 0 {
 			continue
 		}
+		sh.beforeWrite()
 		sh.writes++
 		if sh.obs != nil {
 			either := func(key []byte) bool { return a.had(key) || b.had(key) }
@@ -369,6 +371,7 @@ func (d DB) Move(key []byte, to int, now int64) bool {
 		sh.mu.Lock()
 		defer sh.mu.Unlock()
 	}
+	sh.beforeWrite()
 	sh.purgeLocked(d.n, key, now)
 	sh.purgeLocked(to, key, now)
 	src, dst := &sh.dbs[d.n], &sh.dbs[to]

@@ -105,6 +105,9 @@ type shardData struct {
 	unsynced int64     // part of used not yet added to mem.used
 	evicted  uint64    // keys removed by Evict
 	mem      *memState // shared by all shards of the Store
+
+	snapState        // a snapshot this shard still owes its contents to (see snapshot.go)
+	changes   uint64 // real changes of keys (the Observer's events and flushed keys): INFO's dirty count
 }
 
 type shard struct {
@@ -163,6 +166,7 @@ func NewDBs(shards, dbs int) (*Store, error) {
 		sh.mem = &s.mem
 		sh.dbs = make([]space, dbs)
 		sh.cur.sh = &sh.shardData
+		sh.idx = i
 	}
 	s.txs.New = func() any { return &Tx{s: s} }
 	return s, nil
@@ -237,6 +241,7 @@ func (s *Store) SetObserver(o Observer) {
 
 // touched reports a change of key in db to the observer, if any.
 func (sh *shardData) touched(db int, key []byte, ev Event) {
+	sh.changes++
 	if sh.obs != nil {
 		sh.obs.Touched(db, key, ev)
 	}
@@ -268,6 +273,7 @@ func (s *Store) viewLocked(sh *shardData, db int, key []byte, now int64, fn func
 // updateLocked runs Update's body on shard sh, which the caller has
 // write-locked, and reports the cursor's changes when fn returns.
 func (sh *shardData) updateLocked(db int, key []byte, now int64, fn func(e *Entry)) {
+	sh.beforeWrite()
 	sh.writes++
 	sh.purgeLocked(db, key, now)
 	c := &sh.cur
@@ -348,7 +354,9 @@ func (sh *shardData) flushLocked(db int) int {
 	if n == 0 {
 		return 0
 	}
+	sh.beforeWrite()
 	sh.writes++
+	sh.changes += uint64(n)
 	if sh.obs != nil {
 		sh.obs.Flushed(db, d.had)
 	}
@@ -376,6 +384,7 @@ type Stats struct {
 	Writes      uint64 // write-lock acquisitions by Update, UpdateMulti (per shard) and Flush (per shard)
 	EvictedKeys uint64 // keys removed by Evict
 	UsedMemory  int64  // exact sum of the shards' byte counts (UsedMemory lags it)
+	Changes     uint64 // real changes of keys, flushed keys included (Redis's dirty counter)
 }
 
 // Stats sums the shard counters, taking each read lock briefly, so the result
@@ -393,6 +402,7 @@ func (s *Store) Stats() Stats {
 		st.Writes += sh.writes
 		st.EvictedKeys += sh.evicted
 		st.UsedMemory += sh.used
+		st.Changes += sh.changes
 		sh.mu.RUnlock()
 	}
 	return st
@@ -449,6 +459,7 @@ func (sh *shardData) expireAtLocked(db, j int, now int64) bool {
 	if !e.expired(now) {
 		return false
 	}
+	sh.beforeWrite()
 	sh.deleteLocked(d, e, k)
 	sh.touched(db, keyBytes(k), Expired)
 	return true
