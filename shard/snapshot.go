@@ -119,3 +119,18 @@ func (sh *shardData) beforeWrite() {
 		sh.setSnap(nil)
 	}
 }
+
+// Changes returns the number of real changes of keys since the Store was
+// made (each event reported to the Observer, and each key a flush removed):
+// Redis's dirty counter, from which INFO derives
+// rdb_changes_since_last_save. It reads each shard under its read lock.
+func (s *Store) Changes() uint64 {
+	var n uint64
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.RLock()
+		n += sh.changes
+		sh.mu.RUnlock()
+	}
+	return n
+}

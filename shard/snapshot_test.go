@@ -160,7 +160,7 @@ func TestChangesCounted(t *testing.T) {
 	s.Update([]byte("a"), 1, func(e *Entry) { e.SetString([]byte("1"), 0) })
 	s.Update([]byte("a"), 1, func(e *Entry) {}) // no change
 	s.Update([]byte("b"), 1, func(e *Entry) { e.SetString([]byte("1"), 0) })
-	assert.Equal(t, uint64(2), s.Stats().Changes)
+	assert.Equal(t, uint64(2), s.Changes())
 	s.Flush()
-	assert.Equal(t, uint64(4), s.Stats().Changes, "a flush counts its keys")
+	assert.Equal(t, uint64(4), s.Changes(), "a flush counts its keys")
 }

@@ -384,7 +384,6 @@ type Stats struct {
 	Writes      uint64 // write-lock acquisitions by Update, UpdateMulti (per shard) and Flush (per shard)
 	EvictedKeys uint64 // keys removed by Evict
 	UsedMemory  int64  // exact sum of the shards' byte counts (UsedMemory lags it)
-	Changes     uint64 // real changes of keys, flushed keys included (Redis's dirty counter)
 }
 
 // Stats sums the shard counters, taking each read lock briefly, so the result
@@ -402,7 +401,6 @@ func (s *Store) Stats() Stats {
 		st.Writes += sh.writes
 		st.EvictedKeys += sh.evicted
 		st.UsedMemory += sh.used
-		st.Changes += sh.changes
 		sh.mu.RUnlock()
 	}
 	return st
