@@ -98,6 +98,13 @@ func (w *Writer) Raw(db int, records []byte) {
 	w.maybeFlush()
 }
 
+// RawRecords writes records that belong to no database (function
+// libraries, as FUNCTION DUMP's payload holds them without its footer).
+func (w *Writer) RawRecords(recs []byte) {
+	w.buf = append(w.buf, recs...)
+	w.maybeFlush()
+}
+
 // Function writes a library's code (RDB_OPCODE_FUNCTION2), as Redis 7.0
 // saves functions.
 func (w *Writer) Function(code []byte) {

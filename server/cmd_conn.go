@@ -415,7 +415,9 @@ func (s *Server) configParams() [][2]string {
 		{"timeout", strconv.Itoa(int(cfg.Timeout / time.Second))},
 		{"requirepass", cfg.RequirePass},
 		{"hz", strconv.Itoa(cfg.Hz)},
-		{"save", ""},
+		{"save", formatSave(cfg.Save)},
+		{"dir", s.absDir()},
+		{"dbfilename", cfg.DBFilename},
 		{"appendonly", "no"},
 		{"maxmemory", strconv.FormatInt(cfg.MaxMemory, 10)},
 		{"maxmemory-policy", cfg.MaxMemoryPolicy.String()},
@@ -475,6 +477,7 @@ var infoSections = []struct {
 	{"server", (*Server).infoServer},
 	{"clients", (*Server).infoClients},
 	{"memory", (*Server).infoMemory},
+	{"persistence", (*Server).infoPersistence},
 	{"stats", (*Server).infoStats},
 	{"keyspace", (*Server).infoKeyspace},
 }

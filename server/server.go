@@ -103,6 +103,17 @@ type Config struct {
 	// Now is the server's clock: key deadlines, and the idle and output
 	// timeouts and ages of clients; tests inject a fake one. Default time.Now.
 	Now func() time.Time
+
+	// Persistence (issue 13).
+	// Dir is the directory of the RDB file (--dir); default the working
+	// directory.
+	Dir string
+	// DBFilename is the RDB file's name (--dbfilename); default dump.rdb.
+	// The file is loaded by New when it exists.
+	DBFilename string
+	// Save lists the automatic save points (--save); none means BGSAVE
+	// runs only when asked, and nothing is saved at exit.
+	Save []SavePoint
 }
 
 const (
@@ -136,6 +147,7 @@ type Server struct {
 	watches watchRegistry // WATCHed keys of every client
 	blocks  blockRegistry // keys clients are blocked on
 	scripts scriptState   // the Lua engine and the script in progress
+	persist persistState  // RDB saves and their bookkeeping
 }
 
 // stats are server-wide counters reported by INFO and zeroed by CONFIG
@@ -216,6 +228,12 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.cfg.DBFilename == "" {
+		s.cfg.DBFilename = "dump.rdb"
+	}
+	if err := s.initPersist(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -280,7 +298,13 @@ func (s *Server) Serve() error {
 	} else {
 		s.wg.Add(2)
 	}
+	s.wg.Add(1) // saveCron
 	s.mu.Unlock()
+
+	go func() {
+		defer s.wg.Done()
+		s.saveCron(ctx)
+	}()
 
 	go func() {
 		defer s.wg.Done()

@@ -19,9 +19,9 @@ import (
 // for copying all of it, and holds its lock meanwhile. Per-entry versions
 // (copy one key before its first write) would refine that.
 type Snapshot struct {
-	s    *Store
-	now  int64
-	fn func(j int, v ShardView)
+	s   *Store
+	now int64
+	fn  func(j int, v ShardView)
 }
 
 // ShardView is one shard's contents as of a snapshot, handed to the copy

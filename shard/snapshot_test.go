@@ -19,7 +19,9 @@ type snapRecorder struct {
 	copies map[int]int
 }
 
-func newSnapRecorder() *snapRecorder { return &snapRecorder{got: map[string]string{}, copies: map[int]int{}} }
+func newSnapRecorder() *snapRecorder {
+	return &snapRecorder{got: map[string]string{}, copies: map[int]int{}}
+}
 
 func (r *snapRecorder) copy(j int, v ShardView) {
 	local := map[string]string{}

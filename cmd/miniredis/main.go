@@ -64,6 +64,11 @@ func run(argv []string) error {
 	fs.Var((*memFlag)(&cfg.MaxMemory), "maxmemory", "bound on the estimated bytes of keys and values (100mb, 2gb...), also setting the Go runtime's soft memory limit at 1.5x plus 64mb; 0 means none")
 	policy := "noeviction"
 	fs.StringVar(&policy, "maxmemory-policy", policy, "what to do past maxmemory: noeviction, allkeys-lru or volatile-ttl")
+	// persistence (issue 13), in redis-server's form: --dir /data --dbfilename dump.rdb --save "3600 1"
+	fs.StringVar(&cfg.Dir, "dir", ".", "directory of the RDB file")
+	fs.StringVar(&cfg.DBFilename, "dbfilename", "dump.rdb", "RDB file name; loaded at start-up when it exists")
+	saveSpec := ""
+	fs.StringVar(&saveSpec, "save", "", `automatic RDB save points, "seconds changes ..." as Redis's save; "" means none (default: none in --compat mini, "`+server.DefaultSave+`" in --compat redis)`)
 	if err := fs.Parse(argv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -78,6 +83,14 @@ func run(argv []string) error {
 		return err
 	}
 	if cfg.MaxMemoryPolicy, err = shard.ParsePolicy(policy); err != nil {
+		return err
+	}
+	saveGiven := false
+	fs.Visit(func(f *flag.Flag) { saveGiven = saveGiven || f.Name == "save" })
+	if !saveGiven && cfg.Mode == server.ModeRedis {
+		saveSpec = server.DefaultSave
+	}
+	if cfg.Save, err = server.ParseSave(saveSpec); err != nil {
 		return err
 	}
 	if outLimit > math.MaxInt32 {
@@ -135,7 +148,15 @@ func run(argv []string) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	return <-errc
+	if err := <-errc; err != nil {
+		return err
+	}
+	// With save points configured Redis saves on SIGTERM; after Shutdown,
+	// so the file holds every write a client was answered for.
+	if err := srv.FinalSave(); err != nil {
+		return fmt.Errorf("saving at exit: %w", err)
+	}
+	return nil
 }
 
 // memFlag is a byte count flag accepting Redis's units (100mb, 2gb).
