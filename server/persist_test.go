@@ -360,3 +360,25 @@ func TestLoadRefusesStreams(t *testing.T) {
 	assert.Contains(t, err.Error(), `"mystream"`)
 	assert.Contains(t, err.Error(), "stream")
 }
+
+// TestFunctionsPersist: function libraries go into the RDB file, as Redis
+// 7.0 writes them, both ways.
+func TestFunctionsPersist(t *testing.T) {
+	const lib = "#!lua name=mylib\nredis.register_function('myfn', function() return 'hi' end)"
+	dir := t.TempDir()
+	s := startServer(t, persistConfig(dir))
+	do := mustDo(t, redistest.Dial(t, s.Addr().String()))
+	do("FUNCTION", "LOAD", lib)
+	do("SET", "k", "v")
+	do("SAVE")
+	s2 := startServer(t, persistConfig(dir))
+	assert.Equal(t, "hi", mustDo(t, redistest.Dial(t, s2.Addr().String()))("FCALL", "myfn", "0").Str)
+
+	addr := redistest.StartRedis(t, "--dir", dir)
+	rc := redistest.Dial(t, addr)
+	assert.Equal(t, "hi", mustDo(t, rc)("FCALL", "myfn", "0").Str, "redis-server loads our functions")
+	mustDo(t, rc)("FUNCTION", "LOAD", strings.Replace(strings.Replace(lib, "mylib", "lib2", 1), "myfn", "fn2", 1))
+	mustDo(t, rc)("SAVE")
+	s3 := startServer(t, persistConfig(dir))
+	assert.Equal(t, "hi", mustDo(t, redistest.Dial(t, s3.Addr().String()))("FCALL", "fn2", "0").Str, "we load redis-server's")
+}
