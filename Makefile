@@ -8,7 +8,7 @@ BENCHTIME ?= 1s
 COUNT     ?= 1
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: run build test test-short bench bench-compare scale-compare fuzz lint help
+.PHONY: run build test test-short bench bench-compare scale-compare persist-compare fuzz lint help
 
 run: build ## start the server on 127.0.0.1:6379 (pass flags with ARGS="--port 7000 --compat redis")
 	./$(BIN) $(ARGS)
@@ -31,6 +31,9 @@ bench-compare: build ## redis-benchmark against miniredis and redis-server side 
 
 scale-compare: build ## redis-server and miniredis one after the other at KEYS="1000000 10000000" keys: load, RSS per key, overwrite latency; benchmarks/results/scale.*
 	./benchmarks/scale-compare.sh
+
+persist-compare: build ## SAVE and load time, and memory and SET/s during BGSAVE under writes, redis-server (fork) vs miniredis (KEYS=1000000); benchmarks/results/persist.md
+	./benchmarks/persist-compare.sh
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 30s)
 	@set -e; for pkg in $$($(GO) list ./... ); do \

@@ -69,14 +69,16 @@ func (j *Job) copyShard(i int, v shard.ShardView) {
 			continue
 		}
 		var recs []byte
+		n := int64(0)
 		v.Each(db, func(key []byte, val shard.Value) {
 			if !rdb.Supports(val.Kind()) {
 				j.skipped.Add(1)
 				return
 			}
 			recs = enc.AppendEntry(recs, key, val)
-			j.keys.Add(1)
+			n++
 		})
+		j.keys.Add(n)
 		if len(recs) > 0 {
 			chunks = append(chunks, chunk{db: db, recs: recs})
 			size += int64(len(recs))

@@ -27,8 +27,11 @@ type lzfTable [lzfHashSize]int32
 // lzfCompress compresses in into out and returns the compressed length, or
 // 0 when the result would not fit in out (the caller then stores in
 // uncompressed, as Redis does).
+//
+// The table is not cleared between calls (64 KiB per string was most of a
+// SAVE's time): as in liblzf, a stale entry is only a hint, checked to lie
+// before ip and compared byte by byte before it is used.
 func lzfCompress(in, out []byte, ht *lzfTable) int {
-	clear(ht[:])
 	n := len(in)
 	if n == 0 || len(out) < 2 {
 		return 0
@@ -39,7 +42,7 @@ func lzfCompress(in, out []byte, ht *lzfTable) int {
 		h := (uint32(in[ip])<<16 | uint32(in[ip+1])<<8 | uint32(in[ip+2])) * 2654435761 >> (32 - lzfHashLog)
 		ref := int(ht[h]) - 1
 		ht[h] = int32(ip + 1)
-		if ref >= 0 && ip-ref-1 < lzfMaxOff && in[ref] == in[ip] && in[ref+1] == in[ip+1] && in[ref+2] == in[ip+2] {
+		if ref >= 0 && ref < ip && ip-ref-1 < lzfMaxOff && in[ref] == in[ip] && in[ref+1] == in[ip+1] && in[ref+2] == in[ip+2] {
 			off := ip - ref - 1
 			maxLen := min(n-ip, lzfMaxRef)
 			l := 3
