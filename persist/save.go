@@ -26,11 +26,12 @@ type chunk struct {
 }
 
 // Job is one point-in-time snapshot of a Store being written. Begin fixes
-// its instant; WriteTo writes it out while writers carry on. A shard a
-// writer reaches first is encoded by that writer (under the shard's lock)
-// into memory and held until WriteTo gets to it; the rest are encoded by
-// WriteTo itself. The memory a job holds is therefore at most the encoded
-// size of the shards written to since it began and not yet written out.
+// its instant; WriteTo writes it out while writers carry on. A key a writer
+// is about to change is encoded by that writer first (under its shard's
+// lock) and held until WriteTo reaches its shard; a FLUSHDB or SWAPDB
+// encodes what is left of its shards the same way; WriteTo encodes the
+// rest itself, a shard at a time. The memory a job holds is therefore the
+// encoded keys written to since it began, in shards not yet written out.
 type Job struct {
 	st      *shard.Store
 	sn      *shard.Snapshot
@@ -53,8 +54,29 @@ type Job struct {
 func Begin(st *shard.Store, now int64) *Job {
 	j := &Job{st: st, started: time.Now(), held: map[int][]chunk{}}
 	j.encoders.New = func() any { return new(rdb.Encoder) }
-	j.sn = st.BeginSnapshot(now, j.copyShard)
+	j.sn = st.BeginSnapshot(now, j.copyShard, j.copyKey)
 	return j
+}
+
+// copyKey encodes one key a writer is about to change; it runs under the
+// key's shard's write lock.
+func (j *Job) copyKey(i, db int, key []byte, val shard.Value) {
+	if !rdb.Supports(val.Kind()) {
+		j.skipped.Add(1)
+		return
+	}
+	enc := j.encoders.Get().(*rdb.Encoder)
+	rec := enc.AppendEntry(nil, key, val)
+	j.encoders.Put(enc)
+	j.keys.Add(1)
+	j.copied.Add(1)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.held[i] = append(j.held[i], chunk{db: db, recs: rec})
+	j.heldSz += int64(len(rec))
+	if j.heldSz > j.peakHeld.Load() {
+		j.peakHeld.Store(j.heldSz)
+	}
 }
 
 // copyShard encodes shard i's contents; it runs under the shard's lock,
@@ -85,7 +107,7 @@ func (j *Job) copyShard(i int, v shard.ShardView) {
 		}
 	}
 	j.mu.Lock()
-	j.held[i] = chunks
+	j.held[i] = append(j.held[i], chunks...)
 	j.heldSz += size
 	if j.heldSz > j.peakHeld.Load() {
 		j.peakHeld.Store(j.heldSz)
@@ -137,9 +159,7 @@ func (j *Job) WriteTo(w io.Writer, h Header) error {
 		"aof-base", "0")
 	rw.RawRecords(h.Functions) // functions precede the databases, as Redis writes them
 	for i := range j.st.Shards() {
-		if !j.sn.Visit(i) {
-			j.copied.Add(1)
-		}
+		j.sn.Visit(i)
 		for _, ch := range j.take(i) {
 			rw.Raw(ch.db, ch.recs)
 		}

@@ -136,8 +136,10 @@ func (d DB) beginTx(keys [][]byte, now int64, ro bool) *Tx {
 	}
 	if !ro {
 		for _, j := range tx.locked {
-			s.shards[j].beforeWrite()
 			s.shards[j].writes++
+		}
+		for i, k := range keys {
+			tx.ents[i].sh.beforeWriteKey(d.n, k)
 		}
 	}
 	return tx
@@ -371,7 +373,8 @@ func (d DB) Move(key []byte, to int, now int64) bool {
 		sh.mu.Lock()
 		defer sh.mu.Unlock()
 	}
-	sh.beforeWrite()
+	sh.beforeWriteKey(d.n, key)
+	sh.beforeWriteKey(to, key)
 	sh.purgeLocked(d.n, key, now)
 	sh.purgeLocked(to, key, now)
 	src, dst := &sh.dbs[d.n], &sh.dbs[to]

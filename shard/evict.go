@@ -409,7 +409,7 @@ func (sh *shardData) evictLocking(c candidate, now int64) bool {
 	if !ok || e.p != c.p {
 		return false
 	}
-	sh.beforeWrite()
+	sh.beforeWriteKey(c.db, keyBytes(c.key))
 	sh.deleteLocked(d, e, c.key)
 	if e.expired(now) {
 		sh.expired++

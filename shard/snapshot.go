@@ -7,38 +7,59 @@ import (
 
 // Snapshot is a point-in-time copy of a Store in the making, taken without
 // stopping writers (BGSAVE without fork). BeginSnapshot marks every shard
-// pending at one instant; from then on each shard is handed to the copy
-// function exactly once, under its lock, while it still holds the contents
-// of that instant: either by the saver walking the shards (Visit, under the
-// read lock), or by the first writer that reaches a pending shard, which
-// hands it over before it changes anything (under its write lock). So the
-// copy is the keyspace as of BeginSnapshot, and a shard is never copied
-// twice.
+// pending at one instant; from then on every key is handed over exactly
+// once, under its shard's lock, with its value of that instant, so the
+// copy is the keyspace as of BeginSnapshot:
 //
-// The granularity is the shard: a writer that reaches a pending shard pays
-// for copying all of it, and holds its lock meanwhile. Per-entry versions
-// (copy one key before its first write) would refine that.
+//   - a write that names its keys (Update, UpdateMulti, expiry, eviction,
+//     Move: every command's path) first hands over the keys it is about to
+//     change that the snapshot has not had yet (the key function), and
+//     remembers them, existing or not, so that nothing created since is
+//     copied;
+//   - the saver (Visit, under the read lock), or a write that changes a
+//     whole shard (FLUSHDB, FLUSHALL, SWAPDB, under the write lock), hands
+//     over the rest of the shard at once (the shard function).
+//
+// So the memory a snapshot holds beyond the store is the keys written
+// while it is being saved, each once, not whole shards.
 type Snapshot struct {
-	s   *Store
-	now int64
-	fn  func(j int, v ShardView)
+	s     *Store
+	now   int64
+	fn    func(j int, v ShardView)
+	keyFn func(j, db int, key []byte, v Value)
+	// done, per shard, holds the keys already handed over or created
+	// since the instant; the shard function skips them. It is written
+	// under the shard's write lock only.
+	done []map[dbKey]struct{}
+}
+
+// dbKey names a key of one database.
+type dbKey struct {
+	db  int
+	key string
 }
 
 // ShardView is one shard's contents as of a snapshot, handed to the copy
 // function while the shard is locked. It and everything it yields are valid
 // only during that call.
 type ShardView struct {
-	sh  *shardData
-	now int64
+	sh   *shardData
+	now  int64
+	done map[dbKey]struct{}
 }
 
 // Each calls fn on every key of database db that is live at the snapshot
-// instant, with its value (whose ExpireAt is the key's deadline).
+// instant and not handed over already, with its value (whose ExpireAt is
+// the key's deadline).
 func (v ShardView) Each(db int, fn func(key []byte, val Value)) {
 	for k, e := range v.sh.dbs[db].m {
-		if !e.expired(v.now) {
-			fn(keyBytes(k), e.value(len(k)))
+		if e.expired(v.now) {
+			continue
 		}
+		if _, ok := v.done[dbKey{db, k}]; ok {
+			continue
+		}
+		fn(keyBytes(k), e.value(len(k)))
 	}
 }
 
@@ -51,12 +72,14 @@ func (v ShardView) Size(db int) (keys, volatile int) {
 // BeginSnapshot write-locks every shard (waiting for transactions and
 // scripts in progress, so the instant falls between them), marks them
 // pending for a new Snapshot, and unlocks them. fn receives each shard
-// once; it may run on any goroutine, several at a time for different
-// shards, and must not call back into the Store. Keys whose deadline is at
-// or before now are left out. One snapshot at a time: the caller must End
-// the previous one first.
-func (s *Store) BeginSnapshot(now int64, fn func(j int, v ShardView)) *Snapshot {
-	sn := &Snapshot{s: s, now: now, fn: fn}
+// once (less the keys keyFn received); keyFn receives, once, each key a
+// write is about to change that existed at the instant, with its value
+// then. Both may run on any goroutine, several at a time for different
+// shards, under the shard's lock, and must not call back into the Store.
+// Keys whose deadline is at or before now are left out. One snapshot at a
+// time: the caller must End the previous one first.
+func (s *Store) BeginSnapshot(now int64, fn func(j int, v ShardView), keyFn func(j, db int, key []byte, v Value)) *Snapshot {
+	sn := &Snapshot{s: s, now: now, fn: fn, keyFn: keyFn, done: make([]map[dbKey]struct{}, len(s.shards))}
 	all := s.allShards()
 	s.lockSet(all, false)
 	for j := range s.shards {
@@ -77,7 +100,7 @@ func (sn *Snapshot) Visit(j int) bool {
 	if sh.snap() != sn {
 		return false
 	}
-	sn.fn(j, ShardView{sh: &sh.shardData, now: sn.now})
+	sn.fn(j, ShardView{sh: &sh.shardData, now: sn.now, done: sn.done[j]})
 	sh.setSnap(nil)
 	return true
 }
@@ -111,12 +134,37 @@ type snapState struct {
 func (st *snapState) snap() *Snapshot      { return (*Snapshot)(atomic.LoadPointer(&st.snapPtr)) }
 func (st *snapState) setSnap(sn *Snapshot) { atomic.StorePointer(&st.snapPtr, unsafe.Pointer(sn)) }
 
-// beforeWrite is called, with the shard write-locked, before any change to
-// its contents: a shard still owed to a snapshot is copied first.
+// beforeWrite is called, with the shard write-locked, before a change to
+// its contents that names no key (a flush, a swap): a shard still owed to a
+// snapshot is copied first, all that is left of it.
 func (sh *shardData) beforeWrite() {
 	if sn := sh.snap(); sn != nil {
-		sn.fn(sh.idx, ShardView{sh: sh, now: sn.now})
+		sn.fn(sh.idx, ShardView{sh: sh, now: sn.now, done: sn.done[sh.idx]})
 		sh.setSnap(nil)
+	}
+}
+
+// beforeWriteKey is called, with the shard write-locked, before a change
+// of key in database db: in a shard still owed to a snapshot, the key's
+// value at the instant is handed over first, once. A key that did not
+// exist then is only remembered, so the saver does not write what a
+// writer creates.
+func (sh *shardData) beforeWriteKey(db int, key []byte) {
+	sn := sh.snap()
+	if sn == nil {
+		return
+	}
+	done := sn.done[sh.idx]
+	if _, ok := done[dbKey{db, string(key)}]; ok {
+		return
+	}
+	if done == nil {
+		done = make(map[dbKey]struct{})
+		sn.done[sh.idx] = done
+	}
+	done[dbKey{db, string(key)}] = struct{}{}
+	if e, ok := sh.dbs[db].m[string(key)]; ok && !e.expired(sn.now) {
+		sn.keyFn(sh.idx, db, key, e.value(len(key)))
 	}
 }
 

@@ -17,6 +17,7 @@ type snapRecorder struct {
 	mu     sync.Mutex
 	got    map[string]string
 	copies map[int]int
+	keys   int // keys handed over one by one
 }
 
 func newSnapRecorder() *snapRecorder {
@@ -33,7 +34,26 @@ func (r *snapRecorder) copy(j int, v ShardView) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.copies[j]++
+	for k := range local {
+		if _, dup := r.got[k]; dup {
+			local[k] = "copied twice"
+		}
+	}
 	maps.Copy(r.got, local)
+}
+
+func (r *snapRecorder) copyKey(j, db int, key []byte, val Value) {
+	k := fmt.Sprintf("%d/%s", db, key)
+	v := fmt.Sprintf("%v:%s@%d", val.Kind(), AppendRendered(nil, val), val.ExpireAt())
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, dup := r.got[k]
+	if dup {
+		r.got[k] = "copied twice"
+		return
+	}
+	r.got[k] = v
+	r.keys++
 }
 
 // contents renders every live key of the first two databases as the
@@ -83,19 +103,24 @@ func TestSnapshotEveryWritePath(t *testing.T) {
 	fill(t, s, 200)
 	want := contents(s, 10)
 	r := newSnapRecorder()
-	sn := s.BeginSnapshot(10, r.copy)
+	sn := s.BeginSnapshot(10, r.copy, r.copyKey)
 	defer sn.End()
 
 	key := func(i int) []byte { return []byte("k" + strconv.Itoa(i)) }
 	s.Update(key(1), 10, func(e *Entry) { e.SetString([]byte("changed"), 0) })
+	s.Update(key(1), 10, func(e *Entry) { e.SetString([]byte("again"), 0) })
+	s.Update([]byte("created"), 10, func(e *Entry) { e.SetString([]byte("new"), 0) })
+	assert.Equal(t, 1, r.keys, "a write hands over the key it changes, once; a created key is not copied")
+	assert.Empty(t, r.copies, "and no whole shard")
 	s.UpdateMulti([][]byte{key(2), key(3)}, 10, func(tx *Tx) { tx.Entry(key(2)).Delete() })
 	s.DB(0).Move(key(4), 1, 10)
 	s.ExpireSample(s.ShardOf(key(10)), 2000, 100) // deletes expired keys
 	h := s.Hold([][]byte{key(6)})
 	h.DB(0).Update(key(6), 10, func(e *Entry) { e.Delete() })
 	h.Release()
+	assert.Empty(t, r.copies, "keyed writes copy keys, not shards")
 	s.DB(1).Swap(0)
-	assert.NotEmpty(t, r.copies, "writers copied their shards first")
+	assert.NotEmpty(t, r.copies, "a swap copies the rest of its shards first")
 	for j := range s.Shards() {
 		sn.Visit(j)
 	}
@@ -115,7 +140,7 @@ func TestSnapshotFlushAndEvict(t *testing.T) {
 	fill(t, s, 100)
 	want := contents(s, 10)
 	r := newSnapRecorder()
-	sn := s.BeginSnapshot(10, r.copy)
+	sn := s.BeginSnapshot(10, r.copy, r.copyKey)
 	s.Evict(AllKeysLRU, 10, 5)
 	s.DB(0).FlushAll()
 	for j := range s.Shards() {
@@ -133,7 +158,7 @@ func TestSnapshotConcurrentWriters(t *testing.T) {
 	fill(t, s, 2000)
 	want := contents(s, 10)
 	r := newSnapRecorder()
-	sn := s.BeginSnapshot(10, r.copy)
+	sn := s.BeginSnapshot(10, r.copy, r.copyKey)
 	var wg sync.WaitGroup
 	for w := range 2 {
 		wg.Add(1)

@@ -273,7 +273,7 @@ func (s *Store) viewLocked(sh *shardData, db int, key []byte, now int64, fn func
 // updateLocked runs Update's body on shard sh, which the caller has
 // write-locked, and reports the cursor's changes when fn returns.
 func (sh *shardData) updateLocked(db int, key []byte, now int64, fn func(e *Entry)) {
-	sh.beforeWrite()
+	sh.beforeWriteKey(db, key)
 	sh.writes++
 	sh.purgeLocked(db, key, now)
 	c := &sh.cur
@@ -457,7 +457,7 @@ func (sh *shardData) expireAtLocked(db, j int, now int64) bool {
 	if !e.expired(now) {
 		return false
 	}
-	sh.beforeWrite()
+	sh.beforeWriteKey(db, keyBytes(k))
 	sh.deleteLocked(d, e, k)
 	sh.touched(db, keyBytes(k), Expired)
 	return true
