@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # persist-compare.sh compares RDB persistence in redis-server and miniredis
 # (--compat redis), one server after the other, on the same data: KEYS keys
-# "key:%08d" with VALUE-byte values.
+# "key:%012d" (the keys redis-benchmark -r writes) with VALUE-byte values.
 #
 #   save_s   SAVE of the whole keyspace (foreground), seconds
 #   load_s   start-up with that dump.rdb until the server answers PING
 #   bgsave:  BGSAVE while redis-benchmark overwrites random keys of the same
 #            set (SET -r KEYS, pipeline 16) until the save ends: physical
-#            memory before (Pss summed over the server and, for Redis, its
-#            fork child, from /proc/PID/smaps_rollup, so shared pages count
-#            once), its peak while the save runs (sampled every 20 ms), the
-#            ratio peak/before, the save's duration, and the SETs/s the
-#            writers got meanwhile.
+#            memory (Pss summed over the server and, for Redis, its fork
+#            child, from /proc/PID/smaps_rollup, so shared pages count once)
+#            at its peak under the write load alone before the save, and at
+#            its peak while the save runs (sampled every 20 ms), the ratio,
+#            the save's duration, and the SETs/s the writers got (overall,
+#            warm-up included).
 #
 # Each server gets a free loopback port and a directory of its own; only
 # the PIDs started here are stopped. Results go to stdout and
@@ -69,7 +70,7 @@ n, size = int(sys.argv[1]), int(sys.argv[2])
 v = b"v" * size
 out = sys.stdout.buffer
 for i in range(n):
-    k = b"key:%08d" % i
+    k = b"key:%012d" % i  # redis-benchmark -r spells its keys so: the writes overwrite
     out.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, size, v))
 PY
 
@@ -98,11 +99,17 @@ run() { # name
 	wait_ready "$port"; t1=$(now)
 	load_s=$(echo "$t1 - $t0" | bc -l)
 	[ "$(redis-cli -h 127.0.0.1 -p "$port" dbsize)" = "$KEYS" ] || { echo "persist-compare.sh: $name loaded a wrong key count" >&2; exit 1; }
-	sleep 2
-	before=$(pss_kb "$pid")
 	redis-benchmark -h 127.0.0.1 -p "$port" -t set -r "$KEYS" -d "$VALUE" -P 16 -c 8 -n 100000000 -q >"$work/$name.bench" 2>&1 &
 	bench=$!; pids+=("$bench")
-	sleep 1
+	# "before" is the most memory the write load alone takes (Go's heap
+	# grows with the garbage of overwritten values), sampled for 5 s after
+	# 3 s of warm-up, so the peak that follows is what the save adds.
+	sleep 3
+	before=0
+	for _ in $(seq 250); do
+		p=$(pss_kb "$pid"); [ "$p" -gt "$before" ] && before=$p
+		sleep 0.02
+	done
 	t0=$(now)
 	redis-cli -h 127.0.0.1 -p "$port" bgsave >/dev/null
 	peak=$before
