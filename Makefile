@@ -8,7 +8,7 @@ BENCHTIME ?= 1s
 COUNT     ?= 1
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: run build test test-short bench bench-compare scale-compare syscall-compare fuzz lint help
+.PHONY: run build test test-short bench bench-compare scale-compare syscall-compare persist-compare fuzz lint help
 
 run: build ## start the server on 127.0.0.1:6379 (pass flags with ARGS="--port 7000 --compat redis")
 	./$(BIN) $(ARGS)
@@ -34,6 +34,8 @@ scale-compare: build ## redis-server and miniredis one after the other at KEYS="
 
 syscall-compare: build ## system calls, context switches and CPU per pipeline-1 request, redis-server beside miniredis (needs perf); benchmarks/results/syscalls.md
 	./benchmarks/syscall-compare.sh
+persist-compare: build ## SAVE and load time, and memory and SET/s during BGSAVE under writes, redis-server (fork) vs miniredis (KEYS=1000000); benchmarks/results/persist.md
+	./benchmarks/persist-compare.sh
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 30s)
 	@set -e; for pkg in $$($(GO) list ./... ); do \

@@ -9,23 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestCRC64(t *testing.T) {
-	// Redis's crc64.c test vector.
-	assert.Equal(t, uint64(0xe9c6d914c4b8d9ca), CRC64([]byte("123456789")))
-}
-
-func TestLZFDecompress(t *testing.T) {
-	// "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" (50 a) as liblzf
-	// compresses it: a literal "a", then a back reference of 49 bytes.
-	out, err := lzfDecompress([]byte{0x00, 'a', 0xe0, 40, 0x00}, 50)
-	require.NoError(t, err)
-	assert.Equal(t, strings.Repeat("a", 50), string(out))
-	for _, bad := range [][]byte{{0x05, 'a'}, {0xe0}, {0x20, 0x05}, {0x00, 'a', 0xe0, 40, 0x00, 0x00}} {
-		_, err := lzfDecompress(bad, 50)
-		assert.Error(t, err, "%x", bad)
-	}
-}
-
 const dumpLib1 = "#!lua name=lib1\nredis.register_function('f1', function() return 'one' end)"
 
 var dumpLib2 = "#!lua name=lib2\n-- " + strings.Repeat("padding so that Redis compresses this library with LZF ", 10) + "\nredis.register_function('f2', function() return 'two' end)"

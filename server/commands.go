@@ -308,6 +308,13 @@ func init() {
 		{name: "ASKING", arity: 1, flags: flagConn | flagFast, group: "cluster", summary: "Signals that a cluster client is following an -ASK redirect.", fn: cmdAsking},
 		{name: "READONLY", arity: 1, flags: flagConn | flagFast, group: "cluster", summary: "Enables read-only queries for a connection to a Redis Cluster replica node.", fn: cmdReadOnly},
 		{name: "READWRITE", arity: 1, flags: flagConn | flagFast, group: "cluster", summary: "Enables read-write queries for a connection to a Redis Cluster replica node.", fn: cmdReadWrite},
+		// persistence (issue 13)
+		{name: "DUMP", arity: 2, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Returns a serialized representation of the value stored at a key.", fn: cmdDump},
+		{name: "SAVE", arity: 1, flags: flagAdmin | flagNoScript, group: "server", summary: "Synchronously saves the database(s) to disk.", fn: cmdSave},
+		{name: "BGSAVE", arity: -1, flags: flagAdmin | flagNoScript, group: "server", summary: "Asynchronously saves the database(s) to disk.", fn: cmdBgsave},
+		{name: "LASTSAVE", arity: 1, flags: flagFast, group: "server", summary: "Returns the Unix timestamp of the last successful save to disk.", fn: cmdLastSave},
+		{name: "SHUTDOWN", arity: -1, flags: flagAdmin | flagNoScript, group: "server", summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.", fn: cmdShutdown},
+		{name: "RESTORE", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Creates a key from the serialized representation of a value.", fn: cmdRestore},
 	}
 	byName = buildIndex(commands)
 }

@@ -178,28 +178,6 @@ func (s *Server) infoClients(b []byte) []byte {
 	return infoInt(b, "tracking_clients", 0)
 }
 
-// infoPersistence prints Redis 7.0's persistence fields as a server that
-// has never saved and loads nothing reports them.
-func (s *Server) infoPersistence(b []byte) []byte {
-	b = infoInt(b, "loading", 0)
-	b = infoInt(b, "async_loading", 0)
-	b = infoInt(b, "rdb_changes_since_last_save", 0)
-	b = infoInt(b, "rdb_bgsave_in_progress", 0)
-	b = infoInt(b, "rdb_last_save_time", s.started.Unix())
-	b = infoLine(b, "rdb_last_bgsave_status", "ok")
-	b = infoInt(b, "rdb_last_bgsave_time_sec", -1)
-	b = infoInt(b, "rdb_current_bgsave_time_sec", -1)
-	b = infoInt(b, "rdb_saves", 0)
-	b = infoInt(b, "aof_enabled", 0)
-	b = infoInt(b, "aof_rewrite_in_progress", 0)
-	b = infoInt(b, "aof_rewrite_scheduled", 0)
-	b = infoInt(b, "aof_last_rewrite_time_sec", -1)
-	b = infoInt(b, "aof_current_rewrite_time_sec", -1)
-	b = infoLine(b, "aof_last_bgrewrite_status", "ok")
-	b = infoInt(b, "aof_rewrites", 0)
-	return infoLine(b, "aof_last_write_status", "ok")
-}
-
 func (s *Server) infoStats(b []byte) []byte {
 	st := s.store.Stats()
 	cs := s.cycle.Stats()

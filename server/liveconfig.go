@@ -27,6 +27,8 @@ type liveConfig struct {
 	slowlogSlower    atomic.Int64 // µs; -1 off
 	slowlogMaxLen    atomic.Int64
 	latencyThreshold atomic.Int64 // ms; 0 off
+	save             atomic.Pointer[[]SavePoint]
+	dbFilename       atomic.Pointer[string]
 }
 
 // store publishes cfg's live values.
@@ -46,7 +48,16 @@ func (l *liveConfig) store(cfg *Config) {
 	l.slowlogSlower.Store(cfg.slowlogSlowerThan())
 	l.slowlogMaxLen.Store(cfg.slowlogMaxLen())
 	l.latencyThreshold.Store(cfg.LatencyMonitorThreshold)
+	save, file := cfg.Save, cfg.DBFilename
+	l.save.Store(&save)
+	l.dbFilename.Store(&file)
 }
+
+// savePoints are the live save points (CONFIG SET save).
+func (s *Server) savePoints() []SavePoint { return *s.live.save.Load() }
+
+// dbFilename is the live RDB file name (CONFIG SET dbfilename).
+func (s *Server) dbFilename() string { return *s.live.dbFilename.Load() }
 
 func (s *Server) maxMemory() int64              { return s.live.maxMemory.Load() }
 func (s *Server) maxMemoryPolicy() shard.Policy { return shard.Policy(s.live.policy.Load()) }

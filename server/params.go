@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -197,8 +198,6 @@ var inertDirectives = []config.Param[Config]{
 	{Name: "always-show-logo", Kind: config.Bool, Default: "no"},
 	{Name: "set-proc-title", Kind: config.Bool, Default: "yes"},
 	{Name: "syslog-enabled", Kind: config.Bool, Default: "no"},
-	{Name: "save", Kind: config.Multi, Default: `""`, Live: true},
-	{Name: "dbfilename", Kind: config.String, Default: "dump.rdb", Live: true},
 	{Name: "rdbcompression", Kind: config.Bool, Default: "yes", Live: true},
 	{Name: "rdbchecksum", Kind: config.Bool, Default: "yes", Live: true},
 	{Name: "stop-writes-on-bgsave-error", Kind: config.Bool, Default: "yes", Live: true},
@@ -233,9 +232,6 @@ func inert(p config.Param[Config]) config.Param[Config] {
 		return def
 	}
 	p.Set = func(c *Config, v config.Value) error {
-		if name == "save" && len(v.Args)%2 != 0 && !(len(v.Args) == 1 && v.Args[0] == "") {
-			return reason("Invalid save parameters")
-		}
 		s := v.Str
 		if p.Kind == config.Memory || p.Kind == config.Int {
 			s = itoa64(v.Int)
@@ -398,8 +394,39 @@ func (r reason) Error() string { return string(r) }
 // off, or changing its fsync policy, while serving is not supported yet.
 var persistenceDirectives = []config.Param[Config]{
 	{Name: "dir", Kind: config.String, Default: "./",
-		Get: func(c *Config) string { return c.Dir },
-		Set: func(c *Config, v config.Value) error { c.Dir = v.Str; return nil }},
+		Get: func(c *Config) string {
+			// Redis answers with the absolute directory it changed into.
+			if abs, err := filepath.Abs(c.Dir); err == nil {
+				return abs
+			}
+			return c.Dir
+		},
+		Set: func(c *Config, v config.Value) error {
+			if c.running && v.Str != c.Dir {
+				return errAtStartOnly
+			}
+			c.Dir = v.Str
+			return nil
+		}},
+	{Name: "dbfilename", Kind: config.String, Default: "dump.rdb", Live: true,
+		Get: func(c *Config) string { return c.DBFilename },
+		Set: func(c *Config, v config.Value) error {
+			if strings.ContainsAny(v.Str, "/\\") {
+				return reason("dbfilename can't be a path, just a filename")
+			}
+			c.DBFilename = v.Str
+			return nil
+		}},
+	{Name: "save", Kind: config.Multi, Default: `""`, Live: true,
+		Get: func(c *Config) string { return formatSave(c.Save) },
+		Set: func(c *Config, v config.Value) error {
+			sp, err := ParseSave(strings.Join(v.Args, " "))
+			if err != nil {
+				return reason("Invalid save parameters")
+			}
+			c.Save = sp
+			return nil
+		}},
 	{Name: "appendonly", Kind: config.Bool, Default: "no", Live: true,
 		Get: func(c *Config) string { return yesNo(c.AppendOnly) },
 		Set: func(c *Config, v config.Value) error {

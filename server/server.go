@@ -186,6 +186,14 @@ type Config struct {
 	// ClusterAllowPartialCoverage is cluster-require-full-coverage no: the
 	// cluster stays up while some slots are not served.
 	ClusterAllowPartialCoverage bool
+	// Persistence (issue 13); Dir, above, is also the RDB file's
+	// directory.
+	// DBFilename is the RDB file's name (--dbfilename); default dump.rdb.
+	// The file is loaded by New when it exists.
+	DBFilename string
+	// Save lists the automatic save points (--save); none means BGSAVE
+	// runs only when asked, and nothing is saved at exit.
+	Save []SavePoint
 }
 
 const (
@@ -250,6 +258,7 @@ type Server struct {
 	// Listen before any client is served and never changed after.
 	cluster  *cluster.State
 	slotKeys *slotIndex // keys by hash slot, in cluster mode only
+	persist persistState  // RDB saves and their bookkeeping
 }
 
 // stats are server-wide counters reported by INFO and zeroed by CONFIG
@@ -300,6 +309,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Dir == "" {
 		cfg.Dir = "."
+	}
+	if cfg.DBFilename == "" {
+		cfg.DBFilename = "dump.rdb"
 	}
 	if cfg.AppendDirName == "" {
 		cfg.AppendDirName = "appendonlydir"
@@ -366,6 +378,9 @@ func New(cfg Config) (*Server, error) {
 	})
 	s.cycle, err = expire.New(st, expire.Options{Hz: cfg.Hz, Now: cfg.Now})
 	if err != nil {
+		return nil, err
+	}
+	if err := s.initPersist(); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -457,7 +472,13 @@ func (s *Server) Serve() error {
 	if s.slotKeys != nil {
 		s.wg.Add(1)
 	}
+	s.wg.Add(1) // saveCron
 	s.mu.Unlock()
+
+	go func() {
+		defer s.wg.Done()
+		s.saveCron(ctx)
+	}()
 
 	go func() {
 		defer s.wg.Done()

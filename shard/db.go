@@ -138,6 +138,9 @@ func (d DB) beginTx(keys [][]byte, now int64, ro bool) *Tx {
 		for _, j := range tx.locked {
 			s.shards[j].writes++
 		}
+		for i, k := range keys {
+			tx.ents[i].sh.beforeWriteKey(d.n, k)
+		}
 	}
 	return tx
 }
@@ -357,6 +360,7 @@ func (d DB) Swap(other int) {
 		if a.n+b.n == 0 {
 			continue
 		}
+		sh.beforeWrite()
 		sh.writes++
 		if sh.obs != nil {
 			either := func(key []byte) bool { return a.had(key) || b.had(key) }
@@ -379,6 +383,8 @@ func (d DB) Move(key []byte, to int, now int64) bool {
 		sh.mu.Lock()
 		defer sh.mu.Unlock()
 	}
+	sh.beforeWriteKey(d.n, key)
+	sh.beforeWriteKey(to, key)
 	sh.purgeLocked(d.n, key, h, now)
 	sh.purgeLocked(to, key, h, now)
 	src, dst := &sh.dbs[d.n], &sh.dbs[to]

@@ -407,6 +407,7 @@ func (sh *shardData) evictLocking(c candidate, now int64) bool {
 	}
 	e := d.decode(i, slotLoc(c.slot))
 	key := e.r.key()
+	sh.beforeWriteKey(c.db, key)
 	sh.deleteLocked(d, e, len(key))
 	if e.expired(now) {
 		sh.expired++

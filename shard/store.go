@@ -83,6 +83,9 @@ type shardData struct {
 	unsynced int64     // part of used not yet added to mem.used
 	evicted  uint64    // keys removed by Evict
 	mem      *memState // shared by all shards of the Store
+
+	snapState        // a snapshot this shard still owes its contents to (see snapshot.go)
+	changes   uint64 // real changes of keys (the Observer's events and flushed keys): INFO's dirty count
 }
 
 type shard struct {
@@ -141,6 +144,7 @@ func NewDBs(shards, dbs int) (*Store, error) {
 		sh.mem = &s.mem
 		sh.dbs = make([]space, dbs)
 		sh.cur.sh = &sh.shardData
+		sh.idx = i
 	}
 	s.txs.New = func() any { return &Tx{s: s} }
 	return s, nil
@@ -215,6 +219,7 @@ func (s *Store) SetObserver(o Observer) {
 
 // touched reports a change of key in db to the observer, if any.
 func (sh *shardData) touched(db int, key []byte, ev Event) {
+	sh.changes++
 	if sh.obs != nil {
 		sh.obs.Touched(db, key, ev)
 	}
@@ -256,6 +261,7 @@ func (s *Store) viewLocked(sh *shardData, db int, key []byte, h uint64, now int6
 // updateLocked runs Update's body on shard sh, which the caller has
 // write-locked, and reports the cursor's changes when fn returns.
 func (sh *shardData) updateLocked(db int, key []byte, h uint64, now int64, fn func(e *Entry)) {
+	sh.beforeWriteKey(db, key)
 	sh.writes++
 	sh.purgeLocked(db, key, h, now)
 	c := &sh.cur
@@ -314,7 +320,9 @@ func (sh *shardData) flushLocked(db int) int {
 	if n == 0 {
 		return 0
 	}
+	sh.beforeWrite()
 	sh.writes++
+	sh.changes += uint64(n)
 	if sh.obs != nil {
 		sh.obs.Flushed(db, d.had)
 	}
@@ -418,6 +426,7 @@ func (sh *shardData) expireAtLocked(db, j int, now int64) bool {
 		return false
 	}
 	key := r.key()
+	sh.beforeWriteKey(db, key)
 	e, _ := d.get(key, hashKey(key))
 	sh.deleteLocked(d, e, len(key))
 	sh.touched(db, key, Expired)

@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -61,8 +62,14 @@ func load(argv []string) (cfg server.Config, help bool, err error) {
 			return cfg, false, err
 		}
 	}
-	if err := server.Directives.Load(&cfg, append(dirs, flags...)); err != nil {
+	all := append(dirs, flags...)
+	if err := server.Directives.Load(&cfg, all); err != nil {
 		return cfg, false, fatalConfig(err)
+	}
+	if cfg.Mode == server.ModeRedis && !slices.ContainsFunc(all, func(d config.Directive) bool { return d.Args[0] == "save" }) {
+		// Redis saves by default; Mini-Redis, whose keys expire in a
+		// minute, does not.
+		cfg.Save, _ = server.ParseSave(server.DefaultSave)
 	}
 	return cfg, false, nil
 }
@@ -160,7 +167,15 @@ func run(argv []string) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	return <-errc
+	if err := <-errc; err != nil {
+		return err
+	}
+	// With save points configured Redis saves on SIGTERM; after Shutdown,
+	// so the file holds every write a client was answered for.
+	if err := srv.FinalSave(); err != nil {
+		return fmt.Errorf("saving at exit: %w", err)
+	}
+	return nil
 }
 
 func isLoopback(host string) bool {

@@ -1,0 +1,17 @@
+// Package rdb reads and writes Redis 7.0's RDB format (version 10): whole
+// snapshot files (SAVE, BGSAVE, loading at start-up) and the single-value
+// payloads of DUMP and RESTORE.
+//
+// Writing follows what redis-server 7.0 produces with its default encoding
+// thresholds (quicklist 2 of listpacks for lists; listpack or hashtable for
+// hashes and sorted sets; intset or hashtable for sets; int-encoded and
+// LZF-compressed strings), so that redis-server loads our files and
+// redis-check-rdb accepts them. Reading accepts every encoding Redis 7.0
+// loads for strings, lists, hashes, sets and sorted sets, including the
+// ziplist, zipmap and plain linked-list forms of older versions. Streams and
+// module values are refused with an error that names the key.
+//
+// The package imports nothing of the server; it uses the value types of
+// package shard, and leaves locking to its callers. A Writer and a Loader
+// are not safe for concurrent use; the package functions are.
+package rdb

@@ -1,0 +1,186 @@
+package shard
+
+import (
+	"sync/atomic"
+	"unsafe"
+)
+
+// Snapshot is a point-in-time copy of a Store in the making, taken without
+// stopping writers (BGSAVE without fork). BeginSnapshot marks every shard
+// pending at one instant; from then on every key is handed over exactly
+// once, under its shard's lock, with its value of that instant, so the
+// copy is the keyspace as of BeginSnapshot:
+//
+//   - a write that names its keys (Update, UpdateMulti, expiry, eviction,
+//     Move: every command's path) first hands over the keys it is about to
+//     change that the snapshot has not had yet (the key function), and
+//     remembers them, existing or not, so that nothing created since is
+//     copied;
+//   - the saver (Visit, under the read lock), or a write that changes a
+//     whole shard (FLUSHDB, FLUSHALL, SWAPDB, under the write lock), hands
+//     over the rest of the shard at once (the shard function).
+//
+// So the memory a snapshot holds beyond the store is the keys written
+// while it is being saved, each once, not whole shards.
+type Snapshot struct {
+	s     *Store
+	now   int64
+	fn    func(j int, v ShardView)
+	keyFn func(j, db int, key []byte, v Value)
+	// done, per shard, holds the keys already handed over or created
+	// since the instant; the shard function skips them. It is written
+	// under the shard's write lock only.
+	done []map[dbKey]struct{}
+}
+
+// dbKey names a key of one database.
+type dbKey struct {
+	db  int
+	key string
+}
+
+// ShardView is one shard's contents as of a snapshot, handed to the copy
+// function while the shard is locked. It and everything it yields are valid
+// only during that call.
+type ShardView struct {
+	sh   *shardData
+	now  int64
+	done map[dbKey]struct{}
+}
+
+// Each calls fn on every key of database db that is live at the snapshot
+// instant and not handed over already, with its value (whose ExpireAt is
+// the key's deadline).
+func (v ShardView) Each(db int, fn func(key []byte, val Value)) {
+	v.sh.dbs[db].each(func(e entry) bool {
+		if e.expired(v.now) {
+			return true
+		}
+		key := e.r.key()
+		if _, ok := v.done[dbKey{db, string(key)}]; ok {
+			return true
+		}
+		fn(key, e.value())
+		return true
+	})
+}
+
+// Size returns the number of keys of database db, expired ones not yet
+// reclaimed included, and how many carry a deadline.
+func (v ShardView) Size(db int) (keys, volatile int) {
+	return v.sh.dbs[db].n, len(v.sh.dbs[db].vol)
+}
+
+// BeginSnapshot write-locks every shard (waiting for transactions and
+// scripts in progress, so the instant falls between them), marks them
+// pending for a new Snapshot, and unlocks them. fn receives each shard
+// once (less the keys keyFn received); keyFn receives, once, each key a
+// write is about to change that existed at the instant, with its value
+// then. Both may run on any goroutine, several at a time for different
+// shards, under the shard's lock, and must not call back into the Store.
+// Keys whose deadline is at or before now are left out. One snapshot at a
+// time: the caller must End the previous one first.
+func (s *Store) BeginSnapshot(now int64, fn func(j int, v ShardView), keyFn func(j, db int, key []byte, v Value)) *Snapshot {
+	sn := &Snapshot{s: s, now: now, fn: fn, keyFn: keyFn, done: make([]map[dbKey]struct{}, len(s.shards))}
+	all := s.allShards()
+	s.lockSet(all, false)
+	for j := range s.shards {
+		s.shards[j].setSnap(sn)
+	}
+	for _, j := range all {
+		s.shards[j].mu.Unlock()
+	}
+	return sn
+}
+
+// Visit hands shard j to the copy function unless a writer already did,
+// and reports whether it did.
+func (sn *Snapshot) Visit(j int) bool {
+	sh := &sn.s.shards[j]
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	if sh.snap() != sn {
+		return false
+	}
+	sn.fn(j, ShardView{sh: &sh.shardData, now: sn.now, done: sn.done[j]})
+	sh.setSnap(nil)
+	return true
+}
+
+// End forgets the snapshot: shards not yet copied are not copied anymore.
+func (sn *Snapshot) End() {
+	for j := range sn.s.shards {
+		sh := &sn.s.shards[j]
+		sh.mu.Lock()
+		if sh.snap() == sn {
+			sh.setSnap(nil)
+		}
+		sh.mu.Unlock()
+	}
+}
+
+// snapState is the per-shard part of a snapshot: the snapshot the shard
+// still owes its contents to, nil when none. Set under every shard's write
+// lock and cleared under the shard's lock, so a writer that holds the write
+// lock sees a stable value; atomic because the saver clears it under the
+// read lock.
+//
+// The pointer is untyped because shardData's size feeds a constant
+// (shardPad), and a typed pointer to Snapshot would make that constant
+// depend on itself through Store.
+type snapState struct {
+	snapPtr unsafe.Pointer // *Snapshot
+	idx     int            // the shard's index, for the copy function
+}
+
+func (st *snapState) snap() *Snapshot      { return (*Snapshot)(atomic.LoadPointer(&st.snapPtr)) }
+func (st *snapState) setSnap(sn *Snapshot) { atomic.StorePointer(&st.snapPtr, unsafe.Pointer(sn)) }
+
+// beforeWrite is called, with the shard write-locked, before a change to
+// its contents that names no key (a flush, a swap): a shard still owed to a
+// snapshot is copied first, all that is left of it.
+func (sh *shardData) beforeWrite() {
+	if sn := sh.snap(); sn != nil {
+		sn.fn(sh.idx, ShardView{sh: sh, now: sn.now, done: sn.done[sh.idx]})
+		sh.setSnap(nil)
+	}
+}
+
+// beforeWriteKey is called, with the shard write-locked, before a change
+// of key in database db: in a shard still owed to a snapshot, the key's
+// value at the instant is handed over first, once. A key that did not
+// exist then is only remembered, so the saver does not write what a
+// writer creates.
+func (sh *shardData) beforeWriteKey(db int, key []byte) {
+	sn := sh.snap()
+	if sn == nil {
+		return
+	}
+	done := sn.done[sh.idx]
+	if _, ok := done[dbKey{db, string(key)}]; ok {
+		return
+	}
+	if done == nil {
+		done = make(map[dbKey]struct{})
+		sn.done[sh.idx] = done
+	}
+	done[dbKey{db, string(key)}] = struct{}{}
+	if e, ok := sh.dbs[db].get(key, hashKey(key)); ok && !e.expired(sn.now) {
+		sn.keyFn(sh.idx, db, key, e.value())
+	}
+}
+
+// Changes returns the number of real changes of keys since the Store was
+// made (each event reported to the Observer, and each key a flush removed):
+// Redis's dirty counter, from which INFO derives
+// rdb_changes_since_last_save. It reads each shard under its read lock.
+func (s *Store) Changes() uint64 {
+	var n uint64
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.RLock()
+		n += sh.changes
+		sh.mu.RUnlock()
+	}
+	return n
+}
