@@ -46,10 +46,17 @@ func LoadFile(path string, st *shard.Store, now int64, functions func(code []byt
 		return res, false, fmt.Errorf("persist: %w", err)
 	}
 	defer release()
+	res, err = Load(data, path, st, now, functions)
+	return res, true, err
+}
+
+// Load is LoadFile for an RDB image already in memory (an append-only
+// file's RDB preamble); name names it in errors.
+func Load(data []byte, name string, st *shard.Store, now int64, functions func(code []byte) error) (res LoadResult, err error) {
 	info, err := rdb.Load(data, rdb.Callbacks{
 		Entry: func(db int, key []byte, o rdb.Object, exp int64) error {
 			if db >= st.DBs() {
-				return fmt.Errorf("persist: %s has keys in database %d; the server has %d (--databases)", path, db, st.DBs())
+				return fmt.Errorf("persist: %s has keys in database %d; the server has %d (--databases)", name, db, st.DBs())
 			}
 			if exp != 0 && exp <= now {
 				res.Expired++
@@ -63,7 +70,7 @@ func LoadFile(path string, st *shard.Store, now int64, functions func(code []byt
 	})
 	res.EmptyKeys = info.EmptyKeys
 	if err != nil {
-		return res, true, fmt.Errorf("persist: loading %s: %w", path, err)
+		return res, fmt.Errorf("persist: loading %s: %w", name, err)
 	}
-	return res, true, nil
+	return res, nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/miniredis/miniredis/aof"
 	"github.com/miniredis/miniredis/codec"
+	"github.com/miniredis/miniredis/persist"
 	"github.com/miniredis/miniredis/shard"
 )
 
@@ -83,19 +83,17 @@ func (s *Server) openAOF() error {
 	return nil
 }
 
-// startAOF writes a fresh directory: a base holding the keyspace as it is
-// (empty unless something was loaded before), an empty incremental file,
-// and the manifest naming them.
+// startAOF writes a fresh directory: an RDB base holding the keyspace as
+// it is (empty, or what a dump.rdb loaded at start held, as Redis 7 does
+// when appendonly is turned on over an RDB file), an empty incremental
+// file, and the manifest naming them.
 func (s *Server) startAOF(dir, prefix string) (*aof.Manifest, error) {
 	m := &aof.Manifest{
-		Base: &aof.FileInfo{Name: aof.BaseName(prefix, 1, false), Seq: 1, Type: aof.TypeBase},
+		Base: &aof.FileInfo{Name: aof.BaseName(prefix, 1, true), Seq: 1, Type: aof.TypeBase},
 		Incr: []aof.FileInfo{{Name: aof.IncrName(prefix, 1), Seq: 1, Type: aof.TypeIncr}},
 	}
-	base, err := s.keyspaceCommands()
-	if err != nil {
-		return nil, err
-	}
-	if err := aof.WriteFileAtomic(dir, m.Base.Name, base); err != nil {
+	job := persist.Begin(s.store, s.now())
+	if err := persist.WriteFile(filepath.Join(dir, m.Base.Name), func(w io.Writer) error { return job.WriteTo(w, s.rdbHeader()) }); err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(filepath.Join(dir, m.Incr[0].Name), os.O_WRONLY|os.O_CREATE, 0o644)
@@ -106,6 +104,13 @@ func (s *Server) startAOF(dir, prefix string) (*aof.Manifest, error) {
 		return nil, err
 	}
 	return m, aof.WriteManifest(dir, prefix, m)
+}
+
+// aofExists reports whether the append-only directory has a manifest: then
+// it, not dump.rdb, is what start-up loads, as in Redis.
+func (s *Server) aofExists() bool {
+	_, err := os.Stat(filepath.Join(s.aofDir(), aof.ManifestName(s.cfg.AppendFilename)))
+	return err == nil
 }
 
 // loadAOF replays the directory into the store.
@@ -170,9 +175,14 @@ func newAOFReplayer(s *Server) *aofReplayer {
 	}}
 }
 
-// LoadRDB implements aof.Handler; an RDB preamble needs the RDB loader.
-func (r *aofReplayer) LoadRDB(io.Reader) error {
-	return errors.New("the base file is an RDB preamble, which this build does not read")
+// LoadRDB implements aof.Handler: a base file written as an RDB preamble.
+func (r *aofReplayer) LoadRDB(rd io.Reader) error {
+	data, err := io.ReadAll(rd)
+	if err != nil {
+		return err
+	}
+	_, err = persist.Load(data, "the append only base file", r.s.store, r.s.now(), r.s.loadFunction)
+	return err
 }
 
 // Command implements aof.Handler. A block's MULTI and EXEC need no
@@ -333,87 +343,4 @@ func (c *client) aofFlush() bool {
 		return false
 	}
 	return true
-}
-
-// keyspaceCommands renders every key of every database as the commands
-// that make it again (SET, RPUSH, HSET, SADD, ZADD, then PEXPIREAT), the
-// form of a base file without an RDB preamble. It reads the store shard by
-// shard, so it is a point-in-time copy only while nothing writes: at
-// start, before any client runs.
-func (s *Server) keyspaceCommands() ([]byte, error) {
-	var out []byte
-	var err error
-	now := s.now()
-	for db := range s.store.DBs() {
-		selected := false
-		h := s.store.DB(db)
-		cursor := uint64(0)
-		for {
-			cursor = h.Scan(cursor, now, func(key []byte, v shard.Value) {
-				if !selected {
-					out = aof.AppendCommand(out, [][]byte{[]byte("SELECT"), strconv.AppendInt(nil, int64(db), 10)})
-					selected = true
-				}
-				if out, err = appendValueCommand(out, key, v); err != nil {
-					return
-				}
-				if exp := v.ExpireAt(); exp > 0 {
-					out = aof.AppendCommand(out, [][]byte{[]byte("PEXPIREAT"), key, strconv.AppendInt(nil, exp, 10)})
-				}
-			})
-			if cursor == 0 || err != nil {
-				break
-			}
-		}
-	}
-	return out, err
-}
-
-// appendValueCommand appends the command that stores v under key.
-func appendValueCommand(out, key []byte, v shard.Value) ([]byte, error) {
-	args := [][]byte{nil, key}
-	switch v.Kind() {
-	case shard.KindString:
-		args[0] = []byte("SET")
-		args = append(args, v.Bytes())
-	case shard.KindList:
-		args[0] = []byte("RPUSH")
-		v.List().Range(0, -1, func(e []byte) bool {
-			args = append(args, e)
-			return true
-		})
-	case shard.KindHash:
-		args[0] = []byte("HSET")
-		v.Hash().Each(func(f, val []byte) bool {
-			args = append(args, f, val)
-			return true
-		})
-	case shard.KindSet:
-		args[0] = []byte("SADD")
-		v.Set().Each(func(m []byte) bool {
-			args = append(args, m)
-			return true
-		})
-	case shard.KindZSet:
-		args[0] = []byte("ZADD")
-		z := v.ZSet()
-		z.Range(0, z.Len()-1, false, func(m []byte, score float64) bool {
-			args = append(args, appendScore(nil, score), m)
-			return true
-		})
-	default:
-		return out, fmt.Errorf("key %q: a %s cannot be written to the append only file yet", key, v.Kind())
-	}
-	return aof.AppendCommand(out, args), nil
-}
-
-// appendScore formats a score so that ZADD reads back the same float64.
-func appendScore(b []byte, f float64) []byte {
-	switch {
-	case math.IsInf(f, 1):
-		return append(b, "+inf"...)
-	case math.IsInf(f, -1):
-		return append(b, "-inf"...)
-	}
-	return strconv.AppendFloat(b, f, 'g', 17, 64)
 }

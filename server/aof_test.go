@@ -184,3 +184,45 @@ func TestRedisLoadsOurAOF(t *testing.T) {
 		assert.Equal(t, tc.want, got.String(), "%q", tc.args)
 	}
 }
+
+// A dump.rdb present when the log is first turned on becomes the log's
+// RDB base (Redis 7 does the same); once the log exists it, not the dump,
+// is what a restart loads.
+func TestAOFStartsFromDumpThenIgnoresIt(t *testing.T) {
+	dir := t.TempDir()
+	clock := newFakeClock()
+	cfg := withClock(redisConfig(), clock)
+	cfg.Dir = dir
+	s, stop := runUntilStopped(t, cfg)
+	c := dial(t, s)
+	c.do(resp("SET", "from-dump", "1"), "+OK\r\n")
+	c.do(resp("SAVE"), "+OK\r\n")
+	stop()
+
+	s, stop = runUntilStopped(t, aofConfig(dir, clock))
+	c = dial(t, s)
+	assert.Equal(t, "$1\r\n1\r\n", c.do(resp("GET", "from-dump"), "$1\r\n1\r\n"))
+	c.do(resp("SET", "after", "2"), "+OK\r\n")
+	stop()
+	m, err := aof.ReadManifest(filepath.Join(dir, "appendonlydir"), "appendonly.aof")
+	require.NoError(t, err)
+	assert.Equal(t, "appendonly.aof.1.base.rdb", m.Base.Name)
+
+	// A dump from elsewhere replaces dump.rdb behind the log's back; the
+	// log wins.
+	other := t.TempDir()
+	cfg.Dir = other
+	s, stop = runUntilStopped(t, cfg)
+	c = dial(t, s)
+	c.do(resp("SET", "stale", "x"), "+OK\r\n")
+	c.do(resp("SAVE"), "+OK\r\n")
+	stop()
+	b, err := os.ReadFile(filepath.Join(other, "dump.rdb"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "dump.rdb"), b, 0o644))
+	s, _ = runUntilStopped(t, aofConfig(dir, clock))
+	c = dial(t, s)
+	assert.Equal(t, "$1\r\n1\r\n", c.do(resp("GET", "from-dump"), "$1\r\n1\r\n"))
+	assert.Equal(t, "$1\r\n2\r\n", c.do(resp("GET", "after"), "$1\r\n2\r\n"))
+	assert.Equal(t, "$-1\r\n", c.do(resp("GET", "stale"), "$-1\r\n"))
+}

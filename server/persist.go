@@ -103,6 +103,11 @@ func (s *Server) initPersist() error {
 	p.lastOK.Store(true)
 	p.lastBgTime.Store(-1)
 	p.lastSave.Store(s.nowFn().Unix())
+	if s.cfg.AppendOnly && s.aofExists() {
+		// The append-only files hold the data; Listen replays them.
+		p.base.Store(s.store.Changes())
+		return nil
+	}
 	start := time.Now()
 	res, found, err := persist.LoadFile(s.rdbPath(), s.store, s.now(), s.loadFunction)
 	if err != nil {
@@ -423,13 +428,4 @@ func (s *Server) infoPersistence(b []byte) []byte {
 	b = infoInt(b, "aof_last_cow_size", 0)
 	b = infoInt(b, "module_fork_in_progress", 0)
 	return infoInt(b, "module_fork_last_cow_size", 0)
-}
-
-// absDir is CONFIG GET dir: the directory as an absolute path.
-func (s *Server) absDir() string {
-	d, err := filepath.Abs(s.cfg.Dir)
-	if err != nil {
-		return s.cfg.Dir
-	}
-	return d
 }

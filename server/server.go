@@ -257,8 +257,8 @@ type Server struct {
 	// cluster is the cluster state in cluster mode, nil otherwise; set by
 	// Listen before any client is served and never changed after.
 	cluster  *cluster.State
-	slotKeys *slotIndex // keys by hash slot, in cluster mode only
-	persist persistState  // RDB saves and their bookkeeping
+	slotKeys *slotIndex   // keys by hash slot, in cluster mode only
+	persist  persistState // RDB saves and their bookkeeping
 }
 
 // stats are server-wide counters reported by INFO and zeroed by CONFIG
