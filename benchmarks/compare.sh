@@ -6,8 +6,8 @@
 # benchmarks/results/latest.{md,csv,svg}. A test that errors (an unknown
 # command, a timeout) is recorded as an error row, not a failure.
 #
-# Environment: ROUNDS (3), TESTS (set,get,incr,lpush,lpop,hset,mset,eval,xadd,xrange;
-# also pfadd, pfcount),
+# Environment: ROUNDS (3), TESTS (set,get,incr,lpush,lpop,hset,mset,eval,xadd,xrange,
+# zadd,zrangebyscore,pfadd,pfcount; also sadd1, sadd2 and sinter),
 # CLIENTS (50), PIPELINES ("1 16"), SIZES ("32 1024"), N1 (requests at
 # pipeline 1, 200000), N16 (requests at pipeline 16, 1500000), KEYSPACE
 # (1000000), RUN_TIMEOUT (seconds per redis-benchmark run, 60), MINIREDIS
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-3}
-TESTS=${TESTS:-set,get,incr,lpush,lpop,hset,mset,eval,xadd,xrange}
+TESTS=${TESTS:-set,get,incr,lpush,lpop,hset,mset,eval,xadd,xrange,zadd,zrangebyscore,pfadd,pfcount}
 CLIENTS=${CLIENTS:-50}
 PIPELINES=${PIPELINES:-"1 16"}
 SIZES=${SIZES:-"32 1024"}
@@ -95,6 +95,16 @@ run_one() { # server port test pipeline size round
 	# would; xrange reads ten entries from its start (run it after xadd).
 	[ "$test" = xadd ] && what=(XADD bench:stream MAXLEN '~' 100000 '*' field "$(head -c "$d" /dev/zero | tr '\0' x)")
 	[ "$test" = xrange ] && what=(XRANGE bench:stream - + COUNT 10)
+	# zadd fills one leaderboard with random members (scores random too);
+	# zrangebyscore reads ten of them from a score range (run it after
+	# zadd). sadd1 and sadd2 fill two sets of random members, sinter
+	# intersects them (TESTS=...,sadd1,sadd2,sinter; its cost grows with
+	# the smaller set, so it is not in the default list).
+	[ "$test" = zadd ] && what=(ZADD bench:board __rand_int__ "m:__rand_int__")
+	[ "$test" = zrangebyscore ] && what=(ZRANGEBYSCORE bench:board 1000 500000 LIMIT 0 10)
+	[ "$test" = sadd1 ] && what=(SADD bench:s1 "m:__rand_int__")
+	[ "$test" = sadd2 ] && what=(SADD bench:s2 "m:__rand_int__")
+	[ "$test" = sinter ] && what=(SINTER bench:s1 bench:s2)
 	if out=$(timeout "$RUN_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$n" \
 		-P "$p" -d "$d" -r "$KEYSPACE" --csv "${what[@]}" 2>"$work/err"); then
 		rps=$(printf '%s\n' "$out" | awk -F'"' 'NR>1 && $4 != "" {print $4; exit}')
