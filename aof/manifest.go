@@ -17,6 +17,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/miniredis/miniredis/internal/atomicfile"
 )
 
 // The file types of a manifest line, as Redis writes them.
@@ -226,40 +228,10 @@ func WriteManifest(dir, prefix string, m *Manifest) error {
 }
 
 // WriteFileAtomic writes name in dir through a temp file, fsync, rename
-// and a directory fsync.
+// and a directory fsync (see atomicfile).
 func WriteFileAtomic(dir, name string, data []byte) error {
-	tmp := filepath.Join(dir, "temp-"+name)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return SyncDir(dir)
+	return atomicfile.WriteBytes(filepath.Join(dir, name), 0o644, data)
 }
 
 // SyncDir fsyncs a directory, making a rename or a new file in it durable.
-func SyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
+func SyncDir(dir string) error { return atomicfile.SyncDir(dir) }

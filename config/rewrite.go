@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/miniredis/miniredis/internal/atomicfile"
 )
 
 // generatedMarker heads the directives CONFIG REWRITE appends, as in Redis.
@@ -84,33 +85,10 @@ func (t *Table[T]) defaultValue(p *Param[T]) string {
 	return p.Get(&zero)
 }
 
-// writeAtomic replaces path with data: a temporary file beside it, synced,
-// then renamed over it, keeping the old file's permissions.
+// writeAtomic replaces path with data (see atomicfile), keeping the old
+// file's permissions.
 func writeAtomic(path string, data []byte) error {
-	mode := fs.FileMode(0o644)
-	if st, err := os.Stat(path); err == nil {
-		mode = st.Mode().Perm()
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".rewrite-*")
-	if err != nil {
-		return fmt.Errorf("config: rewrite: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, mode)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.WriteBytes(path, 0o644, data); err != nil {
 		return fmt.Errorf("config: rewrite: %w", err)
 	}
 	return nil

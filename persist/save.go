@@ -1,11 +1,8 @@
 package persist
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -13,6 +10,8 @@ import (
 
 	"github.com/miniredis/miniredis/rdb"
 	"github.com/miniredis/miniredis/shard"
+
+	"github.com/miniredis/miniredis/internal/atomicfile"
 )
 
 // RedisVersion is the redis-ver aux field written into files: the Redis
@@ -173,38 +172,9 @@ func (j *Job) Abort() { j.sn.End() }
 // WriteFile writes a file atomically: into a temporary file in the same
 // directory, synced, then renamed over path, and the directory synced, so
 // that path holds either the old complete file or the new one.
-func WriteFile(path string, write func(w io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "temp-"+strconv.Itoa(os.Getpid())+"-*.rdb")
-	if err != nil {
+func WriteFile(path string, write func(w io.Writer) error) error {
+	if err := atomicfile.Write(path, 0o644, write); err != nil {
 		return fmt.Errorf("persist: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("persist: fsync: %w", err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("persist: %w", err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("persist: %w", err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("persist: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return fmt.Errorf("persist: fsync dir: %w", err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/miniredis/miniredis/persist"
 	"github.com/miniredis/miniredis/rdb"
 	"github.com/miniredis/miniredis/shard"
 )
@@ -125,23 +126,7 @@ func cmdRestore(c *client, args [][]byte) {
 			c.w.OK() // already expired: the old key (REPLACE) is gone, nothing is made
 			return
 		}
-		setObject(e, obj, ttl)
+		persist.Set(e, obj, ttl)
 		c.w.OK()
 	})
-}
-
-// setObject stores a decoded value under e's key with deadline exp.
-func setObject(e *shard.Entry, o rdb.Object, exp int64) {
-	switch o.Kind {
-	case shard.KindString:
-		e.SetString(o.Str, exp)
-	case shard.KindList:
-		e.SetList(o.List, exp)
-	case shard.KindHash:
-		e.SetHash(o.Hash, exp)
-	case shard.KindSet:
-		e.SetSet(o.Set, exp)
-	case shard.KindZSet:
-		e.SetZSet(o.ZSet, exp)
-	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/miniredis/miniredis/internal/redistest"
+	"github.com/miniredis/miniredis/persist"
 	"github.com/miniredis/miniredis/rdb"
 	"github.com/miniredis/miniredis/shard"
 	"github.com/stretchr/testify/assert"
@@ -175,7 +176,7 @@ func FuzzRestore(f *testing.F) {
 		if decodeErr == nil {
 			// the canonical payload of what the body decodes to
 			tmp, _ := shard.New(1)
-			tmp.Update([]byte("k"), 0, func(e *shard.Entry) { setObject(e, want, 0) })
+			tmp.Update([]byte("k"), 0, func(e *shard.Entry) { persist.Set(e, want, 0) })
 			tmp.View([]byte("k"), 0, func(v shard.Value) { wantDump = new(rdb.Encoder).AppendDump(nil, v) })
 		}
 		c := newTestClient(s)
