@@ -141,7 +141,7 @@ client-output-buffer-limit normal 8mb 0 0 pubsub 64mb 16mb 30
 	assert.Equal(t, 2*time.Second, cfg.BusyReplyThreshold)
 	assert.Equal(t, 8<<20, cfg.OutputBufferLimit)
 	assert.Equal(t, file, cfg.ConfigFile)
-	assert.Equal(t, "60 5", cfg.Extra["save"])
+	assert.Equal(t, []server.SavePoint{{Seconds: 60, Changes: 5}}, cfg.Save, "the flags' save replaces the file's")
 	assert.True(t, cfg.AppendOnly, "appendonly is a real setting")
 	assert.Equal(t, int64(64<<20), cfg.PubSubHardLimit, "the pubsub class feeds the Pub/Sub limits")
 	assert.Equal(t, int64(16<<20), cfg.PubSubSoftLimit)

@@ -21,7 +21,7 @@ import (
 func TestBadSaveFlag(t *testing.T) {
 	err := run([]string{"--save", "1"})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "invalid save parameters")
+	assert.Contains(t, err.Error(), ">>> 'save 1'\nInvalid save parameters", "as redis-server words it")
 }
 
 // binServer is the built binary running on a port of its own.
