@@ -339,10 +339,10 @@ func init() {
 			return args
 		}},
 		diffGen{name: "GEOSEARCH", weight: 3, args: func(r *rand.Rand) []string {
-			return genGeoSearch(r, []string{"GEOSEARCH", sketchKey(r, "geo")}, false)
+			return genGeoSearch(r, []string{"GEOSEARCH", sketchKey(r, "geo")})
 		}},
 		diffGen{name: "GEOSEARCHSTORE", args: func(r *rand.Rand) []string {
-			return genGeoSearch(r, []string{"GEOSEARCHSTORE", sketchKey(r, "geo"), sketchKey(r, "geo")}, true)
+			return genGeoSearch(r, []string{"GEOSEARCHSTORE", sketchKey(r, "geo"), sketchKey(r, "geo")})
 		}},
 		diffGen{name: "GEORADIUS", args: func(r *rand.Rand) []string {
 			lon, lat := geoCoord(r)
@@ -422,8 +422,12 @@ func genGeoOptions(r *rand.Rand, args []string, store bool) []string {
 		case 5:
 			args = append(args, "ANY")
 		case 6:
+			// STORE only: STOREDIST scores are distances, which can
+			// differ from Redis's in the last bit (glibc's asin and cos
+			// are not always correctly rounded); the scripted cases
+			// compare STOREDIST on fixed points.
 			if store {
-				args = append(args, pick(r, []string{"STORE", "STOREDIST"}), sketchKey(r, "geo"))
+				args = append(args, "STORE", sketchKey(r, "geo"))
 			}
 		default:
 			args = append(args, pick(r, []string{"FOO", "STOREDIST"}))
@@ -434,7 +438,7 @@ func genGeoOptions(r *rand.Rand, args []string, store bool) []string {
 
 // genGeoSearch builds GEOSEARCH(STORE) arguments: usually one centre and
 // one shape in either order, sometimes none or both.
-func genGeoSearch(r *rand.Rand, args []string, store bool) []string {
+func genGeoSearch(r *rand.Rand, args []string) []string {
 	from := func() []string {
 		if r.IntN(2) == 0 {
 			return []string{"FROMMEMBER", geoMemberArg(r)}
@@ -462,9 +466,6 @@ func genGeoSearch(r *rand.Rand, args []string, store bool) []string {
 	}
 	for _, p := range parts {
 		args = append(args, p...)
-	}
-	if store && r.IntN(3) == 0 {
-		args = append(args, "STOREDIST")
 	}
 	return genGeoOptions(r, args, false)
 }
