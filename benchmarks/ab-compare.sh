@@ -17,6 +17,9 @@ N1=${N1:-200000}
 N16=${N16:-1000000}
 CLIENTS=${CLIENTS:-50}
 RUN_TIMEOUT=${RUN_TIMEOUT:-60}
+# NEW_ARGS: more flags for NEW; by default no save points, since --compat
+# redis saves as Redis does and a binary from before persistence cannot.
+NEW_ARGS=${NEW_ARGS:---save=}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 pids=()
@@ -26,7 +29,7 @@ pa=$(free_port)
 "$BASE" --host 127.0.0.1 --port "$pa" --compat redis --loglevel warn 2>/dev/null &
 pids+=($!)
 pb=$(free_port)
-"$NEW" --host 127.0.0.1 --port "$pb" --compat redis --loglevel warn 2>/dev/null &
+"$NEW" --host 127.0.0.1 --port "$pb" --compat redis --loglevel warn $NEW_ARGS 2>/dev/null &
 pids+=($!)
 for port in "$pa" "$pb"; do
 	for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done

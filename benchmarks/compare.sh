@@ -65,7 +65,7 @@ pids+=($!)
 rpid=$!
 mport=$(free_port)
 # shellcheck disable=SC2086
-"$MINIREDIS" --host 127.0.0.1 --port "$mport" --compat redis --loglevel warn $MINIREDIS_ARGS 2>"$work/miniredis.log" &
+"$MINIREDIS" --host 127.0.0.1 --port "$mport" --compat redis --save "" --loglevel warn $MINIREDIS_ARGS 2>"$work/miniredis.log" &
 pids+=($!)
 mpid=$!
 wait_ready "$rport"

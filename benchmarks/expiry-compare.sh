@@ -95,7 +95,7 @@ redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --hz "$H
 rpid=$!
 pids+=("$rpid")
 mport=$(free_port)
-./bin/miniredis --compat redis --port "$mport" --hz "$HZ" --loglevel warn >"$work/miniredis.log" 2>&1 &
+./bin/miniredis --compat redis --save "" --port "$mport" --hz "$HZ" --loglevel warn >"$work/miniredis.log" 2>&1 &
 mpid=$!
 pids+=("$mpid")
 wait_up "$rport"

@@ -73,7 +73,7 @@ measure redis "$!" "$rport"
 
 mport=$(free_port)
 # shellcheck disable=SC2086
-"$MINIREDIS" --host 127.0.0.1 --port "$mport" --compat redis --loglevel warn $MINIREDIS_ARGS &
+"$MINIREDIS" --host 127.0.0.1 --port "$mport" --compat redis --save "" --loglevel warn $MINIREDIS_ARGS &
 pids+=($!)
 wait_ready "$mport"
 measure miniredis "$!" "$mport"

@@ -109,7 +109,7 @@ start_server() { # name port; sets spid
 			--dir "$work" --logfile "$work/redis.log" &
 	else
 		# shellcheck disable=SC2086
-		"$MINIREDIS" --host 127.0.0.1 --port "$2" --compat redis --loglevel warn $MINIREDIS_ARGS \
+		"$MINIREDIS" --host 127.0.0.1 --port "$2" --compat redis --save "" --loglevel warn $MINIREDIS_ARGS \
 			2>>"$work/miniredis.log" &
 	fi
 	spid=$!

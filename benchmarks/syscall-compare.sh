@@ -34,7 +34,7 @@ redis-server --port "$pr" --bind 127.0.0.1 --save '' --appendonly no --daemonize
 pids+=($!)
 rpid=$!
 pm=$(free_port)
-"$BIN" --host 127.0.0.1 --port "$pm" --compat redis --loglevel warn 2>/dev/null &
+"$BIN" --host 127.0.0.1 --port "$pm" --compat redis --save "" --loglevel warn 2>/dev/null &
 pids+=($!)
 mpid=$!
 for port in "$pr" "$pm"; do
