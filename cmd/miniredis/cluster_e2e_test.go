@@ -117,7 +117,7 @@ func TestClusterEndToEnd(t *testing.T) {
 	var addrs []string
 	for i, p := range ports {
 		nodes[i] = &node{port: p, args: []string{
-			"--port", strconv.Itoa(p), "--compat", "redis", "--loglevel", "warn",
+			"--port", strconv.Itoa(p), "--compat", "redis", "--loglevel", "warn", "--dir", dir,
 			"--cluster-enabled", "yes", "--cluster-node-timeout", "2000",
 			"--cluster-config-file", filepath.Join(dir, fmt.Sprintf("nodes-%d.conf", p)),
 		}}
@@ -230,7 +230,7 @@ func TestClusterMixedEndToEnd(t *testing.T) {
 		n := &node{port: p}
 		conf := filepath.Join(dir, fmt.Sprintf("nodes-%d.conf", p))
 		if i%2 == 0 {
-			n.args = []string{"--port", strconv.Itoa(p), "--compat", "redis", "--loglevel", "warn",
+			n.args = []string{"--port", strconv.Itoa(p), "--compat", "redis", "--loglevel", "warn", "--dir", dir,
 				"--cluster-enabled", "yes", "--cluster-node-timeout", "2000", "--cluster-config-file", conf}
 			n.start(t, bin)
 		} else {

@@ -194,7 +194,7 @@ func TestBinaryConfigFilePidAndLog(t *testing.T) {
 	port := freePort(t)
 	pid, logf := filepath.Join(dir, "m.pid"), filepath.Join(dir, "m.log")
 	conf := filepath.Join(dir, "m.conf")
-	require.NoError(t, os.WriteFile(conf, []byte("port 1\ncompat redis\npidfile "+pid+"\nlogfile "+logf+"\n"), 0o600))
+	require.NoError(t, os.WriteFile(conf, []byte("port 1\ncompat redis\ndir "+dir+"\npidfile "+pid+"\nlogfile "+logf+"\n"), 0o600))
 	cmd := exec.Command(bin, conf, "--port", strconv.Itoa(port))
 	require.NoError(t, cmd.Start())
 	defer func() { _ = cmd.Process.Kill() }()
