@@ -496,8 +496,16 @@ func endName(left bool, yes, no string) []byte {
 // cmdBLMPop implements BLMPOP timeout numkeys key [key ...] LEFT|RIGHT
 // [COUNT count].
 func cmdBLMPop(c *client, args [][]byte) {
+	c.bmpop(args, "LMPOP", "LEFT", "RIGHT", shard.KindList, c.lmpopTx)
+}
+
+// bmpop is BLMPOP and BZMPOP: pop from the first non-empty key at once, or
+// block until one fills; pop takes the keys, whether the first of the two
+// end words was given, and the count. Served, it is logged to the AOF as
+// the non-blocking effect (LMPOP, ZMPOP).
+func (c *client) bmpop(args [][]byte, effect, first, second string, kind shard.Kind, pop func(tx *shard.Tx, keys [][]byte, isFirst bool, count int64) bool) {
 	// The timeout is checked last, as in Redis.
-	keys, left, count, ok := c.mpopArgs(args, 2, "LEFT", "RIGHT")
+	keys, isFirst, count, ok := c.mpopArgs(args, 2, first, second)
 	if !ok {
 		return
 	}
@@ -505,28 +513,26 @@ func cmdBLMPop(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
+	logEffect := func(keys [][]byte) {
+		if c.srv.aof == nil {
+			return
+		}
+		// The same keys pop the same elements when the log is replayed,
+		// as nothing else runs in between.
+		args := [][]byte{[]byte(effect), strconv.AppendInt(nil, int64(len(keys)), 10)}
+		args = append(args, keys...)
+		c.effect(append(args, endName(isFirst, first, second), []byte("COUNT"), strconv.AppendInt(nil, count, 10))...)
+	}
 	done := false
-	c.db.UpdateMulti(keys, c.now(), func(tx *shard.Tx) { done = c.lmpopTx(tx, keys, left, count) })
+	c.db.UpdateMulti(keys, c.now(), func(tx *shard.Tx) { done = pop(tx, keys, isFirst, count) })
 	if done {
-		c.mpopEffect("LMPOP", keys, endName(left, "LEFT", "RIGHT"), count)
+		logEffect(keys)
 		return
 	}
-	c.blockPop(keys, timeout, shard.KindList, func(tx *shard.Tx, key []byte, _ *shard.Entry) {
-		c.lmpopTx(tx, [][]byte{key}, left, count)
-		c.mpopEffect("LMPOP", [][]byte{key}, endName(left, "LEFT", "RIGHT"), count)
+	c.blockPop(keys, timeout, kind, func(tx *shard.Tx, key []byte, _ *shard.Entry) {
+		pop(tx, [][]byte{key}, isFirst, count)
+		logEffect([][]byte{key})
 	})
-}
-
-// mpopEffect logs a served BLMPOP or BZMPOP as the LMPOP or ZMPOP that
-// does the same at once: the same keys pop the same elements when the
-// log is replayed, as nothing else runs in between.
-func (c *client) mpopEffect(name string, keys [][]byte, end []byte, count int64) {
-	if c.srv.aof == nil {
-		return
-	}
-	args := [][]byte{[]byte(name), strconv.AppendInt(nil, int64(len(keys)), 10)}
-	args = append(args, keys...)
-	c.effect(append(args, end, []byte("COUNT"), strconv.AppendInt(nil, count, 10))...)
 }
 
 // The blocking sorted-set pops: BZPOPMIN/BZPOPMAX key [key ...] timeout
@@ -563,24 +569,8 @@ func (c *client) bzpop(args [][]byte, max bool) {
 // cmdBZMPop implements BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT
 // count].
 func cmdBZMPop(c *client, args [][]byte) {
-	// The timeout is checked last, as in Redis.
-	keys, isMin, count, ok := c.mpopArgs(args, 2, "MIN", "MAX")
-	if !ok {
-		return
-	}
-	timeout, ok := c.parseTimeout(args[1])
-	if !ok {
-		return
-	}
-	done := false
-	c.db.UpdateMulti(keys, c.now(), func(tx *shard.Tx) { done = c.zmpopTx(tx, keys, !isMin, count) })
-	if done {
-		c.mpopEffect("ZMPOP", keys, endName(isMin, "MIN", "MAX"), count)
-		return
-	}
-	c.blockPop(keys, timeout, shard.KindZSet, func(tx *shard.Tx, key []byte, _ *shard.Entry) {
-		c.zmpopTx(tx, [][]byte{key}, !isMin, count)
-		c.mpopEffect("ZMPOP", [][]byte{key}, endName(isMin, "MIN", "MAX"), count)
+	c.bmpop(args, "ZMPOP", "MIN", "MAX", shard.KindZSet, func(tx *shard.Tx, keys [][]byte, isMin bool, count int64) bool {
+		return c.zmpopTx(tx, keys, !isMin, count)
 	})
 }
 
