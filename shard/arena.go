@@ -74,6 +74,11 @@ type space struct {
 	freeObj []uint32 // free positions in objs
 
 	vol []uint32 // locations of the records with a deadline
+
+	// lent is set when a write callback was handed bytes of a string
+	// record (Entry.Value); until the write settles, overwrites then write
+	// a new record instead of over the old one.
+	lent bool
 }
 
 // align8 rounds n up to a multiple of 8.
@@ -176,6 +181,7 @@ func (d *space) dropChunk(i int) {
 // settle pays the space's compaction debt. Call it only where no callback
 // holds bytes of the space: at the end of a write.
 func (d *space) settle() {
+	d.lent = false
 	if d.debt > 0 {
 		if d.victim != 0 || d.pickVictim() {
 			d.compact(d.debt * d.pay)

@@ -243,3 +243,68 @@ func TestMoveAndSwapCarryRecords(t *testing.T) {
 	}
 	checkInvariants(t, s)
 }
+
+// TestOverwriteInPlace: a cache's overwrite (same key, a value of the same
+// padded size, the same deadline class) rewrites the record where it is, so
+// steady overwrites leave no dead bytes and grow nothing; a value of another
+// size, a change of deadline class, or a callback that read the old value
+// first still writes a new record, and the old bytes it read stay intact.
+func TestOverwriteInPlace(t *testing.T) {
+	s := newStore(t, 1)
+	for i := range 1000 {
+		set(s, fmt.Sprintf("k%04d", i), fmt.Sprintf("%032d", i), 0, 0)
+		set(s, fmt.Sprintf("v%04d", i), fmt.Sprintf("%032d", i), 5000, 0)
+	}
+	_, written0, alloc0 := deadBytes(s)
+	for round := range 20 {
+		for i := range 1000 {
+			// 30 to 32 bytes pad to the same record size as 32.
+			set(s, fmt.Sprintf("k%04d", i), fmt.Sprintf("%0*d", 30+round%3, round*1000+i), 0, 0)
+			set(s, fmt.Sprintf("v%04d", i), fmt.Sprintf("%032d", round*1000+i), int64(6000+round), 0)
+		}
+	}
+	dead, written, alloc := deadBytes(s)
+	assert.Zero(t, dead, "same-size overwrites leave no dead record")
+	assert.Equal(t, written0, written)
+	assert.Equal(t, alloc0, alloc)
+	for i := range 1000 {
+		v, ok := get(s, fmt.Sprintf("k%04d", i), 0)
+		require.True(t, ok)
+		assert.Equal(t, fmt.Sprintf("%0*d", 30+19%3, 19000+i), v)
+		v, ok = get(s, fmt.Sprintf("v%04d", i), 5999)
+		require.True(t, ok)
+		assert.Equal(t, fmt.Sprintf("%032d", 19000+i), v)
+		_, ok = get(s, fmt.Sprintf("v%04d", i), 6019)
+		assert.False(t, ok, "the deadline written in place holds")
+	}
+	checkInvariants(t, s)
+
+	cases := []struct {
+		name string
+		val  string
+		exp  int64
+	}{
+		{"another size", fmt.Sprintf("%040d", 1), 0},
+		{"a deadline added", fmt.Sprintf("%032d", 2), 9000},
+	}
+	for _, tc := range cases {
+		before, _, _ := deadBytes(s)
+		set(s, "k0001", tc.val, tc.exp, 0)
+		after, _, _ := deadBytes(s)
+		assert.Greater(t, after, before, "%s: a new record", tc.name)
+		v, _ := get(s, "k0001", 0)
+		assert.Equal(t, tc.val, v, tc.name)
+	}
+
+	// A callback that read the old value keeps it intact across its own
+	// same-size overwrite.
+	s.Update([]byte("k0002"), 0, func(e *Entry) {
+		old := e.Value().Bytes()
+		want := string(old)
+		e.SetString([]byte(fmt.Sprintf("%032d", 77)), 0)
+		assert.Equal(t, want, string(old))
+	})
+	v, _ := get(s, "k0002", 0)
+	assert.Equal(t, fmt.Sprintf("%032d", 77), v)
+	checkInvariants(t, s)
+}

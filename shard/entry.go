@@ -117,6 +117,9 @@ func (c *Entry) Value() Value {
 	if c.sh.mem.lru {
 		touch(e, c.now)
 	}
+	if !e.r.isObject() {
+		c.d.lent = true // its bytes are out: no overwrite in place until the write settles
+	}
 	return e.value()
 }
 
@@ -152,7 +155,12 @@ func (c *Entry) putLocked(old entry, had bool, val []byte, obj bool, p ptr, n ui
 	if obj {
 		vlen = 0
 	}
-	loc, r := d.alloc(recSize(expireAt > 0, len(c.key), vlen))
+	size := recSize(expireAt > 0, len(c.key), vlen)
+	if had && !obj && !d.lent && !old.r.isObject() && old.r.volatile() == (expireAt > 0) && old.r.size() == size {
+		c.overwriteLocked(old, val, expireAt)
+		return
+	}
+	loc, r := d.alloc(size)
 	var oldSize int64
 	if had {
 		oldSize = entrySize(old, len(c.key)) // before measure: old may be the same object
@@ -191,6 +199,26 @@ func (c *Entry) putLocked(old entry, had bool, val []byte, obj bool, p ptr, n ui
 	}
 	ne := d.decode(-1, loc)
 	sh.addUsedLocked(measure(ne, len(c.key)) - oldSize)
+	c.dirty = true
+}
+
+// overwriteLocked writes the string val over old's record, which has the
+// same size and layout: a cache's overwrites (same key, a value of the same
+// padded length) then leave no dead record for compaction to walk and no
+// garbage to float the arena's size. Only when no bytes of the space were
+// handed out since the last settle (space.lent): a reader of the old value
+// in the same callback still sees it intact.
+func (c *Entry) overwriteLocked(old entry, val []byte, expireAt int64) {
+	oldSize := entrySize(old, len(c.key))
+	vidx := uint32(0)
+	if expireAt > 0 {
+		vidx = old.r.vidx()
+	}
+	old.r.write(c.key, val, false, uint32(len(val)), expireAt, clock(c.now))
+	if expireAt > 0 {
+		old.r.setVidx(vidx)
+	}
+	c.sh.addUsedLocked(measure(c.d.decode(old.slot, old.loc), len(c.key)) - oldSize)
 	c.dirty = true
 }
 

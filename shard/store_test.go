@@ -383,17 +383,18 @@ func TestViewMultiPanics(t *testing.T) {
 	assert.Equal(t, w, s.Stats().Writes, "reads do not count as writes")
 }
 
-// TestOverwriteKillsOldRecord replaces or deletes a key in every way there
-// is and checks the old record is marked dead (so compaction reclaims it)
-// and its bytes no longer count as live.
+// TestOverwriteKillsOldRecord replaces or deletes a key in every way that
+// writes a new record and checks the old record is marked dead (so
+// compaction reclaims it) and its bytes no longer count as live. (A string
+// of the same record size is written in place: TestOverwriteInPlace.)
 func TestOverwriteKillsOldRecord(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		exp  int64
 		next func(e *Entry)
 	}{
-		{"string/persistent", 0, func(e *Entry) { e.SetString([]byte("second value, same size.........."), 0) }},
-		{"string/volatile", 1 << 50, func(e *Entry) { e.SetString([]byte("second value, same size.........."), 1<<50) }},
+		{"string/persistent", 0, func(e *Entry) { e.SetString([]byte("second value, a longer one than the first"), 0) }},
+		{"string/volatile", 1 << 50, func(e *Entry) { e.SetString([]byte("second value, a longer one than the first"), 1<<50) }},
 		{"to-list/volatile", 1 << 50, func(e *Entry) { e.SetList(NewList(), 1<<50) }},
 		{"to-hash/persistent", 0, func(e *Entry) { e.SetHash(NewHash(), 0) }},
 		{"delete/volatile", 1 << 50, func(e *Entry) { e.Delete() }},
