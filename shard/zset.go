@@ -17,10 +17,28 @@ type zLevel struct {
 }
 
 type zNode struct {
-	member string
 	score  float64
-	prev   *zNode
 	lvl    []zLevel
+	member string
+	prev   *zNode
+	// inline holds the levels of a node of zInline levels or fewer (15 in
+	// 16 nodes), so a search step reads one allocation, not the node and
+	// then its level array: insert and rank are bound by those cache misses.
+	inline [zInline]zLevel
+}
+
+// zInline is how many levels a node carries inline.
+const zInline = 2
+
+// newZNode returns a node of level levels.
+func newZNode(member string, score float64, level int) *zNode {
+	n := &zNode{member: member, score: score}
+	if level <= zInline {
+		n.lvl = n.inline[:level:level]
+	} else {
+		n.lvl = make([]zLevel, level)
+	}
+	return n
 }
 
 // less orders nodes as Redis does: by score, then by member bytes.
@@ -46,7 +64,7 @@ type ZSet struct {
 
 // NewZSet returns an empty sorted set.
 func NewZSet() *ZSet {
-	return &ZSet{head: &zNode{lvl: make([]zLevel, zMaxLevel)}, level: 1, scores: make(map[string]float64)}
+	return &ZSet{head: newZNode("", 0, zMaxLevel), level: 1, scores: make(map[string]float64)}
 }
 
 // Len returns the number of members.
@@ -119,7 +137,7 @@ func (z *ZSet) insert(member string, score float64) {
 		}
 		z.level = level
 	}
-	n := &zNode{member: member, score: score, lvl: make([]zLevel, level)}
+	n := newZNode(member, score, level)
 	for i := range level {
 		n.lvl[i].next = update[i].lvl[i].next
 		update[i].lvl[i].next = n
