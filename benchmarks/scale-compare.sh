@@ -11,7 +11,9 @@
 # Reported per server and count: load time, RSS growth per key after the
 # load, peak RSS per key during the overwrites, overwrite throughput,
 # p50/p99/max latency (redis-benchmark --csv) and server CPU (user+system
-# from /proc/PID/stat) per overwrite. Results go to OUT/scale.csv, and
+# from /proc/PID/stat) per overwrite, and for miniredis the garbage
+# collector's share of that CPU (INFO memory gc_cpu_seconds before and
+# after; -1 for Redis, which has none). Results go to OUT/scale.csv, and
 # benchmarks/cmd/scalechart turns them into OUT/scale.md and OUT/scale.svg.
 #
 # Environment: KEYS ("1000000 10000000"), MAX_KEYS (10000000: a larger
@@ -75,6 +77,10 @@ wait_ready() { # port
 	die "server on port $1 did not start"
 }
 now() { date +%s.%N; }
+# gc_secs prints miniredis's GC CPU seconds so far, -1 for a server without them.
+gc_secs() { # port
+	redis-cli -h 127.0.0.1 -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "gc_cpu_seconds" {v = $2} END {print (v == "" ? -1 : v)}'
+}
 
 # sample_rss polls a PID's RSS every 100 ms until the file stop appears or
 # the process ends, at most limit seconds, and writes the highest RSS seen.
@@ -126,7 +132,7 @@ stop_server() { # pid
 
 mkdir -p "$OUT"
 csv="$OUT/scale.csv"
-echo "keys,server,load_s,rss_loaded_mb,rss_per_key_b,peak_rss_per_key_b,overwrites,rps,p50_ms,p99_ms,max_ms,cpu_us_per_req" >"$work/scale.csv"
+echo "keys,server,load_s,rss_loaded_mb,rss_per_key_b,peak_rss_per_key_b,overwrites,rps,p50_ms,p99_ms,max_ms,cpu_us_per_req,gc_cpu_pct" >"$work/scale.csv"
 
 for n in $KEYS; do
 	m=${OVERWRITES:-$((n < 10000000 ? n : 10000000))}
@@ -151,9 +157,11 @@ for n in $KEYS; do
 		sampler=$!
 		pids+=("$sampler")
 		c0=$(cpu_ticks "$spid")
+		g0=$(gc_secs "$port")
 		timeout "$RUN_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -P "$PIPELINE" \
 			-t set -d 32 -r "$n" -n "$m" --csv >"$work/bench.csv" || die "$name: redis-benchmark failed"
 		c1=$(cpu_ticks "$spid")
+		g1=$(gc_secs "$port")
 		touch "$work/stop"
 		wait "$sampler" || true
 		peak=$(cat "$work/peak")
@@ -163,9 +171,10 @@ for n in $KEYS; do
 
 		stop_server "$spid"
 		row=$(awk -v n="$n" -v s="$name" -v t0="$t0" -v t1="$t1" -v e="$empty" -v l="$loaded" -v pk="$peak" \
-			-v m="$m" -v rps="$rps" -v p50="$p50" -v p99="$p99" -v mx="$maxl" -v c="$((c1 - c0))" -v hz="$tick" \
-			'BEGIN {printf "%d,%s,%.2f,%.1f,%.1f,%.1f,%d,%.0f,%.3f,%.3f,%.3f,%.2f", n, s, t1 - t0, l / 1024,
-				(l - e) * 1024 / n, (pk - e) * 1024 / n, m, rps, p50, p99, mx, c / hz * 1e6 / m}')
+			-v m="$m" -v rps="$rps" -v p50="$p50" -v p99="$p99" -v mx="$maxl" -v c="$((c1 - c0))" -v hz="$tick" -v g0="$g0" -v g1="$g1" \
+			'BEGIN {gc = (g0 < 0 || c == 0) ? -1 : (g1 - g0) / (c / hz) * 100
+				printf "%d,%s,%.2f,%.1f,%.1f,%.1f,%d,%.0f,%.3f,%.3f,%.3f,%.2f,%.2f", n, s, t1 - t0, l / 1024,
+				(l - e) * 1024 / n, (pk - e) * 1024 / n, m, rps, p50, p99, mx, c / hz * 1e6 / m, gc}')
 		echo "$row" | tee -a "$work/scale.csv"
 	done
 	rm -f "$work/load.resp"

@@ -82,6 +82,7 @@ type memReading struct {
 	mapped   uint64  // memory the runtime holds from the OS
 	gcCycles uint64  // GC cycles completed
 	gcCPU    float64 // GC's share of the available CPU since the start
+	gcSecs   float64 // CPU seconds the GC took from the program since the start
 }
 
 // readMemMetrics reads the first n of memMetrics (n ≤ len(memMetrics)).
@@ -107,7 +108,8 @@ func readMemMetrics(n int) memReading {
 	if total := f(8); total > 0 {
 		// As MemStats.GCCPUFraction: GC work on idle CPUs took no time
 		// from clients.
-		r.gcCPU = (f(6) - f(7)) / total
+		r.gcSecs = f(6) - f(7)
+		r.gcCPU = r.gcSecs / total
 	}
 	return r
 }
@@ -202,6 +204,9 @@ func (s *Server) infoMemory(b []byte) []byte {
 	b = infoInt(b, "evicted_keys", s.evictedKeys())
 	b = infoInt(b, "gc_cycles", int64(m.gcCycles))
 	b = infoLine(b, "gc_cpu_fraction", strconv.FormatFloat(m.gcCPU, 'f', 4, 64))
+	// The seconds themselves, so a benchmark can take the GC's share of
+	// the CPU over a window of its own (scale-compare.sh does).
+	b = infoLine(b, "gc_cpu_seconds", strconv.FormatFloat(m.gcSecs, 'f', 6, 64))
 	b = infoInt(b, "gc_memory_mapped", int64(m.mapped)) // what the runtime holds the limit against
 	limit := debug.SetMemoryLimit(-1)
 	if limit == math.MaxInt64 {

@@ -152,6 +152,10 @@ func TestInfoMemory(t *testing.T) {
 	gc, err := strconv.ParseFloat(infoField(body, "gc_cpu_fraction"), 64)
 	require.NoError(t, err)
 	assert.True(t, gc >= 0 && gc <= 1, "gc_cpu_fraction %v", gc)
+	runtime.GC() // the GC CPU metrics move at the end of a cycle
+	secs, err := strconv.ParseFloat(infoField(info(t, r, "memory"), "gc_cpu_seconds"), 64)
+	require.NoError(t, err)
+	assert.Greater(t, secs, 0.0, "a GC cycle took CPU")
 	assert.Greater(t, num("gc_memory_mapped"), used)
 }
 

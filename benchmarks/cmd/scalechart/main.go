@@ -29,7 +29,7 @@ func main() {
 
 // columns are the CSV header scale-compare.sh writes, in order.
 var columns = []string{"keys", "server", "load_s", "rss_loaded_mb", "rss_per_key_b", "peak_rss_per_key_b",
-	"overwrites", "rps", "p50_ms", "p99_ms", "max_ms", "cpu_us_per_req"}
+	"overwrites", "rps", "p50_ms", "p99_ms", "max_ms", "cpu_us_per_req", "gc_cpu_pct"}
 
 // result is one server at one key count: the CSV's columns after the
 // server's name, by column name.
@@ -98,18 +98,44 @@ func keyCount(n int) string {
 
 func renderMarkdown(rs []result, note string) string {
 	var b strings.Builder
-	b.WriteString("| keys | server | load | RSS/key after load | peak RSS/key while overwriting | overwrite req/s | p50 | p99 | max | server CPU/req |\n")
-	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	for _, r := range rs {
+	b.WriteString("| keys | server | load | RSS/key after load | peak RSS/key while overwriting | overwrite req/s | p50 | p99 | max | server CPU/req | GC share of it |\n")
+	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for i, r := range rs {
 		v := r.v
-		fmt.Fprintf(&b, "| %s | %s | %.1f s | %.0f B | %.0f B | %.0f | %.2f ms | %.2f ms | %.2f ms | %.2f µs |\n",
+		fmt.Fprintf(&b, "| %s | %s | %.1f s | %.0f B | %.0f B | %.0f | %.2f ms | %.2f ms | %.2f ms | %.2f µs | %s |\n",
 			keyCount(r.keys), r.server, v["load_s"], v["rss_per_key_b"], v["peak_rss_per_key_b"],
-			v["rps"], v["p50_ms"], v["p99_ms"], v["max_ms"], v["cpu_us_per_req"])
+			v["rps"], v["p50_ms"], v["p99_ms"], v["max_ms"], v["cpu_us_per_req"], gcShare(v["gc_cpu_pct"]))
+		// After the second of two servers at one key count, the second
+		// over the first: the figure that survives a noisy machine.
+		if i > 0 && rs[i-1].keys == r.keys && (i+1 == len(rs) || rs[i+1].keys != r.keys) {
+			p := rs[i-1].v
+			fmt.Fprintf(&b, "| %s | %s/%s | %s | %s | %s | %s | %s | %s | %s | %s | |\n",
+				keyCount(r.keys), r.server, rs[i-1].server, ratio(v, p, "load_s"), ratio(v, p, "rss_per_key_b"),
+				ratio(v, p, "peak_rss_per_key_b"), ratio(v, p, "rps"), ratio(v, p, "p50_ms"), ratio(v, p, "p99_ms"),
+				ratio(v, p, "max_ms"), ratio(v, p, "cpu_us_per_req"))
+		}
 	}
 	if note != "" {
 		fmt.Fprintf(&b, "\n%s.\n", note)
 	}
 	return b.String()
+}
+
+// ratio formats a[col]/b[col] as "0.64×", "–" when b[col] is 0.
+func ratio(a, b map[string]float64, col string) string {
+	if b[col] == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("**%.2f×**", a[col]/b[col])
+}
+
+// gcShare formats the GC's percentage of the server's CPU, "–" for a server
+// without a garbage collector (-1).
+func gcShare(pct float64) string {
+	if pct < 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f%%", pct)
 }
 
 // renderSVG draws two panels of grouped bars, one group per key count and
