@@ -50,9 +50,18 @@ type Job struct {
 
 // Begin starts a snapshot of st as of now (unix ms; keys expired by then
 // are left out). End it with WriteTo or Abort.
-func Begin(st *shard.Store, now int64) *Job {
+func Begin(st *shard.Store, now int64) *Job { return BeginWith(st, now, Options{}) }
+
+// Options change how a Job encodes.
+type Options struct {
+	// NoCompress stores strings without LZF (rdbcompression no).
+	NoCompress bool
+}
+
+// BeginWith is Begin with options.
+func BeginWith(st *shard.Store, now int64, opt Options) *Job {
 	j := &Job{st: st, started: time.Now(), held: map[int][]chunk{}}
-	j.encoders.New = func() any { return new(rdb.Encoder) }
+	j.encoders.New = func() any { return &rdb.Encoder{NoCompress: opt.NoCompress} }
 	j.sn = st.BeginSnapshot(now, j.copyShard, j.copyKey)
 	return j
 }
