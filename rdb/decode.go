@@ -36,11 +36,11 @@ func (e *UnsupportedError) Error() string {
 // into the decoded input or a fresh buffer and is valid as long as the
 // input is; the collections are newly built and belong to the caller.
 type Object struct {
-	Kind shard.Kind
-	Str  []byte
-	List *shard.List
-	Hash *shard.Hash
-	Set  *shard.Set
+	Kind   shard.Kind
+	Str    []byte
+	List   *shard.List
+	Hash   *shard.Hash
+	Set    *shard.Set
 	ZSet   *shard.ZSet
 	Stream *shard.Stream
 }

@@ -64,7 +64,9 @@ func streamState(s *shard.Stream) string {
 			fmt.Fprintf(&b, " pel %v %s %d %d\n", p.ID, p.Consumer().Name(), p.DeliveryTime, p.DeliveryCount)
 			return true
 		})
-		g.Consumers(func(c *shard.StreamConsumer) { fmt.Fprintf(&b, " consumer %s %d %d\n", c.Name(), c.SeenTime, c.Pending()) })
+		g.Consumers(func(c *shard.StreamConsumer) {
+			fmt.Fprintf(&b, " consumer %s %d %d\n", c.Name(), c.SeenTime, c.Pending())
+		})
 	})
 	return b.String()
 }
@@ -220,8 +222,8 @@ func TestStreamDecodeErrors(t *testing.T) {
 func TestStreamType15(t *testing.T) {
 	sb := &sbuild{b: []byte{TypeStreamListpacks}}
 	sb.len(1).str(appendRawID(nil, sid(5, 0))).str(oneNode(1, 1, 3, 4)) // 5-0 live, 5-1 deleted
-	sb.len(1).len(5).len(1)                                                // length, last ID
-	sb.len(1).str([]byte("g")).len(5).len(0).len(0).len(0)                 // a group at 5-0, no PEL or consumers
+	sb.len(1).len(5).len(1)                                             // length, last ID
+	sb.len(1).str([]byte("g")).len(5).len(0).len(0).len(0)              // a group at 5-0, no PEL or consumers
 	o, err := DecodeDump(withFooter(sb.b))
 	require.NoError(t, err)
 	s := o.Stream
