@@ -1,6 +1,7 @@
 package server
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -250,4 +251,40 @@ func TestStreamRDBRoundTripsRedis(t *testing.T) {
 		// the bytes too: what Redis loaded from our file dumps as ours does
 		p2.Compare(false, "DUMP", k)
 	}
+}
+
+// TestAOFBaseCarriesStreams: streams in a dump.rdb go into the RDB base
+// when the log is turned on; a restart from the log (the same decoder)
+// and redis-server started on the directory hold the same streams.
+func TestAOFBaseCarriesStreams(t *testing.T) {
+	dir := t.TempDir()
+	clock := newFakeClock()
+	cfg := withClock(redisConfig(), clock)
+	cfg.Dir = dir
+	s, stop := runUntilStopped(t, cfg)
+	do := mustDo(t, redistest.Dial(t, s.Addr().String()))
+	for _, c := range pendingCommands() {
+		do(c...)
+	}
+	before := do("XINFO", "STREAM", "s", "FULL").String()
+	do("SAVE")
+	stop()
+
+	s, stop = runUntilStopped(t, aofConfig(dir, clock))
+	do = mustDo(t, redistest.Dial(t, s.Addr().String()))
+	do("XADD", "s", "300-1", "f", "logged") // in the incremental file, after the base
+	stop()
+	s, _ = runUntilStopped(t, aofConfig(dir, clock))
+	do = mustDo(t, redistest.Dial(t, s.Addr().String()))
+	do("XDEL", "s", "300-1") // back to the state of the base (with the max deleted ID moved)
+	after := do("XINFO", "STREAM", "s", "FULL").String()
+	assert.Equal(t, strings.Replace(before, `$"max-deleted-entry-id" $"200-1"`, `$"max-deleted-entry-id" $"300-1"`, 1),
+		strings.NewReplacer(`$"last-generated-id" $"300-1"`, `$"last-generated-id" $"250-1"`, `$"entries-added" :251`, `$"entries-added" :250`).Replace(after))
+
+	redisDir := t.TempDir() // a copy: Redis appends to the files it starts from
+	require.NoError(t, os.CopyFS(redisDir, os.DirFS(dir)))
+	redisAddr := redistest.StartRedis(t, "--appendonly", "yes", "--dir", redisDir)
+	p := redistest.NewPair(t, s.Addr().String(), redisAddr)
+	mustDo(t, p.Redis)("XDEL", "s", "300-1")
+	compareStream(t, p, "s")
 }
