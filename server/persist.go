@@ -167,7 +167,7 @@ func (s *Server) save(wait bool) error {
 	return nil
 }
 
-// persistOptions are the live encoding options of RDB files.
+// persistOptions are the live options of RDB snapshots.
 func (s *Server) persistOptions() persist.Options {
 	return persist.Options{NoCompress: s.live.rdbNoCompress.Load()}
 }
@@ -212,7 +212,7 @@ func (s *Server) bgsave() error {
 			s.saved(base)
 			st := job.Stats()
 			s.log.Info("background saving terminated with success", "keys", st.Keys,
-				"shards_copied_by_writers", st.CopiedByWriters, "peak_copied_bytes", st.PeakHeld)
+				"keys_copied_by_writers", st.CopiedByWriters, "peak_copied_bytes", st.PeakHeld)
 		}
 		p.inProgress.Store(false)
 		close(done)

@@ -73,6 +73,16 @@ func mustDo(t *testing.T, c *redistest.Conn) func(args ...string) redistest.Repl
 	}
 }
 
+// checkRDB runs redis-check-rdb on file, when it is installed.
+func checkRDB(t *testing.T, file string) {
+	t.Helper()
+	if bin, err := exec.LookPath("redis-check-rdb"); err == nil {
+		out, err := exec.Command(bin, file).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		assert.Contains(t, string(out), "RDB looks OK")
+	}
+}
+
 // TestRDBRoundTripsWithRedis: a dump.rdb written by redis-server loads
 // here; one written here passes redis-check-rdb and loads in
 // redis-server; both hold the same keys, values and deadlines.
@@ -93,12 +103,7 @@ func TestRDBRoundTripsWithRedis(t *testing.T) {
 	s2 := startServer(t, persistConfig(ourDir))
 	fillPersist(t, mustDo(t, redistest.Dial(t, s2.Addr().String())))
 	mustDo(t, redistest.Dial(t, s2.Addr().String()))("SAVE")
-	file := filepath.Join(ourDir, "dump.rdb")
-	if bin, err := exec.LookPath("redis-check-rdb"); err == nil {
-		out, err := exec.Command(bin, file).CombinedOutput()
-		require.NoError(t, err, "%s", out)
-		assert.Contains(t, string(out), "RDB looks OK")
-	}
+	checkRDB(t, filepath.Join(ourDir, "dump.rdb"))
 	redis2 := redistest.StartRedis(t, "--dir", ourDir)
 	comparePersist(t, redistest.NewPair(t, s2.Addr().String(), redis2), keys)
 }
