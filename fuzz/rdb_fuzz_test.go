@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/miniredis/miniredis/rdb"
@@ -31,9 +32,38 @@ func canonObject(o rdb.Object) string {
 			return true
 		})
 		return fmt.Sprintf("zset %q", elems)
+	case shard.KindStream:
+		return canonStream(o.Stream)
 	}
 	slices.Sort(elems)
 	return fmt.Sprintf("%v %q", o.Kind, elems)
+}
+
+// canonStream renders all a stream holds: its counters, its nodes with
+// their deleted entries, and its groups.
+func canonStream(s *shard.Stream) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "stream %d %v %v %v %d;", s.Len(), s.LastID(), s.FirstID(), s.MaxDeletedID(), s.EntriesAdded())
+	s.EachNode(func(n shard.StreamNode) bool {
+		fmt.Fprintf(&b, " node %v:", n.Master())
+		n.MasterFields(func(f []byte) { fmt.Fprintf(&b, " %q", f) })
+		for i := range n.Entries() {
+			e := n.Entry(i)
+			fmt.Fprintf(&b, " [%v %v %v", e.ID(), e.Deleted(), e.SameFields())
+			e.Each(func(f, v []byte) { fmt.Fprintf(&b, " %q=%q", f, v) })
+			b.WriteByte(']')
+		}
+		return true
+	})
+	s.Groups(func(g *shard.StreamGroup) {
+		fmt.Fprintf(&b, " group %q %v %d:", g.Name(), g.LastID(), g.EntriesRead())
+		g.PendingRange(shard.StreamID{}, shard.MaxStreamID, func(p *shard.StreamPending) bool {
+			fmt.Fprintf(&b, " %v/%q/%d/%d", p.ID, p.Consumer().Name(), p.DeliveryTime, p.DeliveryCount)
+			return true
+		})
+		g.Consumers(func(c *shard.StreamConsumer) { fmt.Fprintf(&b, " c %q %d", c.Name(), c.SeenTime) })
+	})
+	return b.String()
 }
 
 // store puts o in a one-shard store under "k" and runs fn with its Value.
@@ -52,6 +82,8 @@ func withValue(t *testing.T, o rdb.Object, fn func(v shard.Value)) {
 			e.SetSet(o.Set, 0)
 		case shard.KindZSet:
 			e.SetZSet(o.ZSet, 0)
+		case shard.KindStream:
+			e.SetStream(o.Stream, 0)
 		}
 	})
 	require.True(t, st.View([]byte("k"), 0, fn))
@@ -64,6 +96,9 @@ func withValue(t *testing.T, o rdb.Object, fn func(v shard.Value)) {
 func FuzzDecodeDump(f *testing.F) {
 	f.Add([]byte("\x00\x03abc\x0a\x00"))
 	f.Add([]byte("\x12\x01\x02\x0b\x0b\x00\x00\x00\x02\x00\x81a\x02\x01\x01\xff"))
+	for _, seed := range streamSeeds() {
+		f.Add(seed)
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		_, _ = rdb.DecodeDump(body)
 		payload := binary.LittleEndian.AppendUint16(slices.Clone(body), rdb.Version)
@@ -143,4 +178,46 @@ func appendWithExpiry(e *rdb.Encoder, key string, v shard.Value, exp int64) []by
 		rec = binary.LittleEndian.AppendUint64(rec, uint64(exp))
 	}
 	return e.AppendEntry(rec, []byte(key), v)
+}
+
+// streamSeeds are stream payload bodies (without footer), as redis-server
+// 7.0 DUMPs them with rdbcompression no: entries with the master's fields
+// and others, a deleted entry, a group with a consumer and pending
+// entries; and the same stream as Redis 5 and 6 wrote it (type 15).
+func streamSeeds() [][]byte {
+	var seeds [][]byte
+	s := shard.NewStream()
+	s.Add(shard.StreamID{Ms: 1, Seq: 1}, [][]byte{[]byte("a"), []byte("1"), []byte("b"), []byte("x")})
+	s.Add(shard.StreamID{Ms: 1, Seq: 2}, [][]byte{[]byte("a"), []byte("-7"), []byte("b"), []byte("y")})
+	s.Add(shard.StreamID{Ms: 2, Seq: 0}, [][]byte{[]byte("c"), []byte("z")})
+	s.Delete([]shard.StreamID{{Ms: 1, Seq: 2}})
+	s.CreateGroup([]byte("g"), shard.StreamID{Ms: 2}, 3)
+	g := s.Group([]byte("g"))
+	c, _ := g.CreateConsumer([]byte("alice"), 1700000000000)
+	g.AddPending(shard.StreamID{Ms: 1, Seq: 1}, c, 1700000000001)
+	g.AddPending(shard.StreamID{Ms: 2}, c, 1700000000002)
+	st, _ := shard.New(1)
+	st.Update([]byte("k"), 0, func(e *shard.Entry) { e.SetStream(s, 0) })
+	st.View([]byte("k"), 0, func(v shard.Value) {
+		p := (&rdb.Encoder{NoCompress: true}).AppendDump(nil, v)
+		seeds = append(seeds, p[:len(p)-10])
+	})
+	// type 15: one node (5-0 live, 5-1 deleted), length, last ID, a group
+	lp := []byte("\x28\x00\x00\x00\x0f\x00\x01\x01\x01\x01\x01\x01\x81f\x02\x00\x01\x02\x01\x00\x01\x00\x01\x81a\x02\x04\x01\x03\x01\x00\x01\x01\x01\x81b\x02\x04\x01\xff")
+	t15 := append([]byte{rdb.TypeStreamListpacks, 1, 16}, "\x00\x00\x00\x00\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00\x00"...)
+	t15 = append(append(t15, byte(len(lp))), lp...)
+	t15 = append(t15, 1, 5, 1, 1, 1, 'g', 5, 0, 0, 0)
+	return append(seeds, t15)
+}
+
+// TestStreamSeedsDecode: the stream seeds are valid payloads, so the
+// fuzzer starts from streams that decode and mutates them.
+func TestStreamSeedsDecode(t *testing.T) {
+	for _, body := range streamSeeds() {
+		payload := binary.LittleEndian.AppendUint16(slices.Clone(body), rdb.Version)
+		payload = binary.LittleEndian.AppendUint64(payload, rdb.CRC64(0, payload))
+		o, err := rdb.DecodeDump(payload)
+		require.NoError(t, err)
+		require.Equal(t, shard.KindStream, o.Kind)
+	}
 }

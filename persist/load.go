@@ -29,6 +29,8 @@ func Set(e *shard.Entry, o rdb.Object, exp int64) {
 		e.SetSet(o.Set, exp)
 	case shard.KindZSet:
 		e.SetZSet(o.ZSet, exp)
+	case shard.KindStream:
+		e.SetStream(o.Stream, exp)
 	}
 }
 

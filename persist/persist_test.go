@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/miniredis/miniredis/shard"
@@ -126,5 +127,62 @@ func TestJobHoldsOnlyWrittenKeys(t *testing.T) {
 	back, _ := shard.NewDBs(8, 4)
 	_, _, err := LoadFile(path, back, 1, nil)
 	require.NoError(t, err)
+	assert.Equal(t, want, render(back))
+}
+
+// TestJobUnderConcurrentWriters: writers change, delete and create keys
+// (a stream among them) in every shard while the job writes; their copies
+// are written out between shards, and the file is the store of the
+// instant, each key once.
+func TestJobUnderConcurrentWriters(t *testing.T) {
+	st := newStore(t, 2000)
+	st.DB(2).Update([]byte("stream"), 0, func(e *shard.Entry) {
+		s := shard.NewStream()
+		for i := uint64(1); i <= 300; i++ {
+			s.Add(shard.StreamID{Ms: i}, [][]byte{[]byte("f"), []byte(strconv.FormatUint(i, 10))})
+		}
+		e.SetStream(s, 0)
+	})
+	want := render(st)
+	job := Begin(st, 1)
+	done := make(chan struct{})
+	var writers sync.WaitGroup
+	for w := range 4 {
+		writers.Add(1)
+		go func() {
+			defer writers.Done()
+			for n := 0; ; n++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				i := (n*7 + w) % 2100 // some keys are new
+				k := []byte("k" + strconv.Itoa(i))
+				st.DB(i%4).Update(k, 1, func(e *shard.Entry) {
+					if n%5 == 0 {
+						e.Delete()
+					} else {
+						e.SetString([]byte("new"), 0)
+					}
+				})
+				st.DB(2).Update([]byte("stream"), 1, func(e *shard.Entry) {
+					if s := e.Stream(); s != nil {
+						s.Add(shard.StreamID{Ms: uint64(1000 + n), Seq: uint64(w)}, [][]byte{[]byte("f"), []byte("x")})
+					}
+				})
+			}
+		}()
+	}
+	var buf bytes.Buffer
+	err := job.WriteTo(&buf, Header{})
+	close(done)
+	writers.Wait()
+	require.NoError(t, err)
+
+	back, _ := shard.NewDBs(8, 4)
+	res, err := Load(buf.Bytes(), "test", back, 1, nil)
+	require.NoError(t, err)
+	assert.Equal(t, len(want), res.Loaded, "each key once")
 	assert.Equal(t, want, render(back))
 }

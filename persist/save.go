@@ -18,7 +18,7 @@ import (
 // release whose format and behaviour miniredis follows.
 const RedisVersion = "7.0.15"
 
-// chunk is the encoded records of one database of one shard.
+// chunk is encoded records of one database.
 type chunk struct {
 	db   int
 	recs []byte
@@ -27,61 +27,115 @@ type chunk struct {
 // Job is one point-in-time snapshot of a Store being written. Begin fixes
 // its instant; WriteTo writes it out while writers carry on. A key a writer
 // is about to change is encoded by that writer first (under its shard's
-// lock) and held until WriteTo reaches its shard; a FLUSHDB or SWAPDB
-// encodes what is left of its shards the same way; WriteTo encodes the
-// rest itself, a shard at a time. The memory a job holds is therefore the
-// encoded keys written to since it began, in shards not yet written out.
+// lock) and queued; a FLUSHDB or SWAPDB encodes what is left of its shards
+// the same way, held by shard; WriteTo encodes the rest itself, a shard at
+// a time, and after each shard writes out the queue of writers' copies
+// too: an RDB file may switch databases between any two records, so a
+// copy need not wait for its shard's turn. The memory a job holds is
+// therefore the writers' copies made while one shard is written (and the
+// whole-shard copies of flushes in shards not yet reached), in buffers it
+// reuses, so that a BGSAVE under heavy writes makes little garbage.
 type Job struct {
 	st      *shard.Store
 	sn      *shard.Snapshot
 	started time.Time
 
-	mu     sync.Mutex // guards held (writers of different shards fill it at once)
+	mu     sync.Mutex // guards what follows (writers of different shards fill it at once)
 	held   map[int][]chunk
+	queue  []chunk  // writers' copies of single keys, in arrival order
+	spare  []chunk  // the queue's previous backing array, reused
+	free   [][]byte // emptied record buffers, reused
 	heldSz int64
 
 	// Counters for INFO and the benchmarks.
 	keys     atomic.Int64 // records encoded so far
-	copied   atomic.Int64 // shards encoded by writers
+	copied   atomic.Int64 // keys and shards encoded by writers
 	peakHeld atomic.Int64 // most bytes held at once
 	skipped  atomic.Int64 // values of types the RDB writer does not know
-	encoders sync.Pool
+	encoders sync.Pool    // of *encoder
 }
+
+// encoder is an rdb.Encoder with a buffer for one key's record.
+type encoder struct {
+	rdb.Encoder
+	rec []byte
+}
+
+// maxFree bounds the reused buffers a job keeps.
+const maxFree = 16
 
 // Begin starts a snapshot of st as of now (unix ms; keys expired by then
 // are left out). End it with WriteTo or Abort.
-func Begin(st *shard.Store, now int64) *Job {
+func Begin(st *shard.Store, now int64) *Job { return BeginWith(st, now, Options{}) }
+
+// Options change how a Job encodes.
+type Options struct {
+	// NoCompress stores strings without LZF (rdbcompression no).
+	NoCompress bool
+}
+
+// BeginWith is Begin with options.
+func BeginWith(st *shard.Store, now int64, opt Options) *Job {
 	j := &Job{st: st, started: time.Now(), held: map[int][]chunk{}}
-	j.encoders.New = func() any { return new(rdb.Encoder) }
+	j.encoders.New = func() any { return &encoder{Encoder: rdb.Encoder{NoCompress: opt.NoCompress}} }
 	j.sn = st.BeginSnapshot(now, j.copyShard, j.copyKey)
 	return j
 }
 
-// copyKey encodes one key a writer is about to change; it runs under the
-// key's shard's write lock.
-func (j *Job) copyKey(i, db int, key []byte, val shard.Value) {
-	if !rdb.Supports(val.Kind()) {
-		j.skipped.Add(1)
-		return
+// buffer returns an empty reused record buffer, or nil; j.mu is held.
+func (j *Job) buffer() []byte {
+	if n := len(j.free); n > 0 {
+		b := j.free[n-1]
+		j.free = j.free[:n-1]
+		return b
 	}
-	enc := j.encoders.Get().(*rdb.Encoder)
-	rec := enc.AppendEntry(nil, key, val)
-	j.encoders.Put(enc)
-	j.keys.Add(1)
-	j.copied.Add(1)
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.held[i] = append(j.held[i], chunk{db: db, recs: rec})
-	j.heldSz += int64(len(rec))
+	return nil
+}
+
+// recycle keeps the record buffers of chunks for reuse; j.mu is held.
+func (j *Job) recycle(chunks []chunk) {
+	for i := range chunks {
+		if len(j.free) < maxFree && chunks[i].recs != nil {
+			j.free = append(j.free, chunks[i].recs[:0])
+		}
+		chunks[i].recs = nil
+	}
+}
+
+// grew records that the held bytes grew by n; j.mu is held.
+func (j *Job) grew(n int64) {
+	j.heldSz += n
 	if j.heldSz > j.peakHeld.Load() {
 		j.peakHeld.Store(j.heldSz)
 	}
 }
 
+// copyKey encodes one key a writer is about to change and queues it; it
+// runs under the key's shard's write lock.
+func (j *Job) copyKey(i, db int, key []byte, val shard.Value) {
+	if !rdb.Supports(val.Kind()) {
+		j.skipped.Add(1)
+		return
+	}
+	enc := j.encoders.Get().(*encoder)
+	enc.rec = enc.AppendEntry(enc.rec[:0], key, val)
+	j.keys.Add(1)
+	j.copied.Add(1)
+	j.mu.Lock()
+	if n := len(j.queue); n > 0 && j.queue[n-1].db == db {
+		j.queue[n-1].recs = append(j.queue[n-1].recs, enc.rec...)
+	} else {
+		j.queue = append(j.queue, chunk{db: db, recs: append(j.buffer(), enc.rec...)})
+	}
+	j.grew(int64(len(enc.rec)))
+	j.mu.Unlock()
+	j.encoders.Put(enc)
+}
+
 // copyShard encodes shard i's contents; it runs under the shard's lock,
 // from WriteTo's Visit or from the first writer of the shard.
 func (j *Job) copyShard(i int, v shard.ShardView) {
-	enc := j.encoders.Get().(*rdb.Encoder)
+	enc := j.encoders.Get().(*encoder)
 	defer j.encoders.Put(enc)
 	var chunks []chunk
 	var size int64
@@ -89,7 +143,9 @@ func (j *Job) copyShard(i int, v shard.ShardView) {
 		if n, _ := v.Size(db); n == 0 {
 			continue
 		}
-		var recs []byte
+		j.mu.Lock()
+		recs := j.buffer()
+		j.mu.Unlock()
 		n := int64(0)
 		v.Each(db, func(key []byte, val shard.Value) {
 			if !rdb.Supports(val.Kind()) {
@@ -107,10 +163,20 @@ func (j *Job) copyShard(i int, v shard.ShardView) {
 	}
 	j.mu.Lock()
 	j.held[i] = append(j.held[i], chunks...)
-	j.heldSz += size
-	if j.heldSz > j.peakHeld.Load() {
-		j.peakHeld.Store(j.heldSz)
+	j.grew(size)
+	j.mu.Unlock()
+}
+
+// write writes chunks out, then recycles their buffers.
+func (j *Job) write(rw *rdb.Writer, chunks []chunk) {
+	var n int64
+	for _, ch := range chunks {
+		rw.Raw(ch.db, ch.recs)
+		n += int64(len(ch.recs))
 	}
+	j.mu.Lock()
+	j.heldSz -= n
+	j.recycle(chunks)
 	j.mu.Unlock()
 }
 
@@ -120,17 +186,30 @@ func (j *Job) take(i int) []chunk {
 	defer j.mu.Unlock()
 	c := j.held[i]
 	delete(j.held, i)
-	for _, ch := range c {
-		j.heldSz -= int64(len(ch.recs))
-	}
 	return c
+}
+
+// drain writes out the writers' queued copies.
+func (j *Job) drain(rw *rdb.Writer) {
+	j.mu.Lock()
+	q := j.queue
+	j.queue = j.spare[:0]
+	j.mu.Unlock()
+	if len(q) == 0 {
+		j.spare = q
+		return
+	}
+	j.write(rw, q)
+	j.mu.Lock()
+	j.spare = q[:0]
+	j.mu.Unlock()
 }
 
 // Stats describe a job so far.
 type Stats struct {
 	Keys            int64 // records written or encoded
-	CopiedByWriters int64 // shards a writer had to encode before changing them
-	PeakHeld        int64 // most encoded bytes held in memory at once for writers' copies
+	CopiedByWriters int64 // keys a writer had to encode before changing them
+	PeakHeld        int64 // most encoded bytes held in memory at once for writers' and flushes' copies
 	Skipped         int64 // values of types RDB cannot hold here, left out
 }
 
@@ -159,10 +238,12 @@ func (j *Job) WriteTo(w io.Writer, h Header) error {
 	rw.RawRecords(h.Functions) // functions precede the databases, as Redis writes them
 	for i := range j.st.Shards() {
 		j.sn.Visit(i)
-		for _, ch := range j.take(i) {
-			rw.Raw(ch.db, ch.recs)
-		}
+		j.write(rw, j.take(i))
+		j.drain(rw)
 	}
+	// Writers' copies queued after the last drain; none come once every
+	// shard is visited, since a visited shard owes the snapshot nothing.
+	j.drain(rw)
 	return rw.Close()
 }
 

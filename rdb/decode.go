@@ -22,7 +22,7 @@ var ErrEmptyKey = errors.New("rdb: empty collection")
 var ErrChecksum = errors.New("rdb: version or checksum mismatch")
 
 // UnsupportedError reports a value of a type this package cannot hold
-// (streams, module values); it names the key.
+// (module values, Redis 7.2's streams); it names the key.
 type UnsupportedError struct {
 	Key  string
 	Type byte
@@ -36,12 +36,13 @@ func (e *UnsupportedError) Error() string {
 // into the decoded input or a fresh buffer and is valid as long as the
 // input is; the collections are newly built and belong to the caller.
 type Object struct {
-	Kind shard.Kind
-	Str  []byte
-	List *shard.List
-	Hash *shard.Hash
-	Set  *shard.Set
-	ZSet *shard.ZSet
+	Kind   shard.Kind
+	Str    []byte
+	List   *shard.List
+	Hash   *shard.Hash
+	Set    *shard.Set
+	ZSet   *shard.ZSet
+	Stream *shard.Stream
 }
 
 // decoder reads RDB data from an in-memory image (a DUMP payload, or a file
@@ -234,7 +235,9 @@ func (d *decoder) object(t byte, key []byte) (Object, error) {
 		return d.zset(t)
 	case TypeHash, TypeHashZipmap, TypeHashZiplist, TypeHashListpack:
 		return d.hash(t)
-	case TypeStreamListpacks, TypeStream2, TypeStream3, TypeModule, TypeModule2:
+	case TypeStreamListpacks, TypeStream2:
+		return d.stream(t)
+	case TypeStream3, TypeModule, TypeModule2:
 		return Object{}, &UnsupportedError{Key: string(key), Type: t}
 	}
 	return Object{}, corrupt(fmt.Sprintf("unknown value type %d for key %q", t, key))

@@ -142,6 +142,8 @@ func (e *Encoder) AppendObject(dst []byte, v shard.Value) []byte {
 		return e.appendSet(dst, v.Set())
 	case shard.KindZSet:
 		return e.appendZSet(dst, v.ZSet())
+	case shard.KindStream:
+		return e.appendStream(dst, v.Stream())
 	}
 	panic("rdb: AppendObject of a value of kind " + v.Kind().String())
 }
@@ -325,7 +327,7 @@ func appendScore(dst []byte, s float64) []byte {
 // Supports reports whether values of kind k can be encoded.
 func Supports(k shard.Kind) bool {
 	switch k {
-	case shard.KindString, shard.KindList, shard.KindHash, shard.KindSet, shard.KindZSet:
+	case shard.KindString, shard.KindList, shard.KindHash, shard.KindSet, shard.KindZSet, shard.KindStream:
 		return true
 	}
 	return false

@@ -81,8 +81,8 @@ const (
 // typeName names a value type for errors.
 func typeName(t byte) string {
 	switch t {
-	case TypeStreamListpacks, TypeStream2, TypeStream3:
-		return "stream"
+	case TypeStream3:
+		return "Redis 7.2 stream"
 	case TypeModule, TypeModule2:
 		return "module"
 	}

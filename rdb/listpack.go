@@ -88,35 +88,41 @@ func lpEntrySize(v []byte) int {
 // lpAppend appends element v, integer-encoded when it is a canonical
 // integer, as lpAppend in Redis does.
 func lpAppend(lp, v []byte) []byte {
-	start := len(lp)
 	if i, ok := parseInt(v); ok {
-		switch lpIntSize(i) {
-		case 1:
-			lp = append(lp, byte(i))
-		case 2:
-			u := uint16(i) & 0x1FFF
-			lp = append(lp, 0xC0|byte(u>>8), byte(u))
-		case 3:
-			lp = binary.LittleEndian.AppendUint16(append(lp, 0xF1), uint16(i))
-		case 4:
-			u := uint32(i)
-			lp = append(lp, 0xF2, byte(u), byte(u>>8), byte(u>>16))
-		case 5:
-			lp = binary.LittleEndian.AppendUint32(append(lp, 0xF3), uint32(i))
-		default:
-			lp = binary.LittleEndian.AppendUint64(append(lp, 0xF4), uint64(i))
-		}
-	} else {
-		n := len(v)
-		switch lpStrHeader(n) {
-		case 1:
-			lp = append(lp, 0x80|byte(n))
-		case 2:
-			lp = append(lp, 0xE0|byte(n>>8), byte(n))
-		default:
-			lp = binary.LittleEndian.AppendUint32(append(lp, 0xF0), uint32(n))
-		}
-		lp = append(lp, v...)
+		return lpAppendInt(lp, i)
+	}
+	start := len(lp)
+	n := len(v)
+	switch lpStrHeader(n) {
+	case 1:
+		lp = append(lp, 0x80|byte(n))
+	case 2:
+		lp = append(lp, 0xE0|byte(n>>8), byte(n))
+	default:
+		lp = binary.LittleEndian.AppendUint32(append(lp, 0xF0), uint32(n))
+	}
+	lp = append(lp, v...)
+	return appendBacklen(lp, len(lp)-start)
+}
+
+// lpAppendInt appends integer i in its smallest encoding.
+func lpAppendInt(lp []byte, i int64) []byte {
+	start := len(lp)
+	switch lpIntSize(i) {
+	case 1:
+		lp = append(lp, byte(i))
+	case 2:
+		u := uint16(i) & 0x1FFF
+		lp = append(lp, 0xC0|byte(u>>8), byte(u))
+	case 3:
+		lp = binary.LittleEndian.AppendUint16(append(lp, 0xF1), uint16(i))
+	case 4:
+		u := uint32(i)
+		lp = append(lp, 0xF2, byte(u), byte(u>>8), byte(u>>16))
+	case 5:
+		lp = binary.LittleEndian.AppendUint32(append(lp, 0xF3), uint32(i))
+	default:
+		lp = binary.LittleEndian.AppendUint64(append(lp, 0xF4), uint64(i))
 	}
 	return appendBacklen(lp, len(lp)-start)
 }

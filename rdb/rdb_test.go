@@ -142,7 +142,7 @@ func TestDumpErrors(t *testing.T) {
 			assert.ErrorIs(t, err, c.want)
 		})
 	}
-	_, err := DecodeDump(withFooter([]byte{TypeStreamListpacks, 0}, 10))
+	_, err := DecodeDump(withFooter([]byte{TypeStream3, 0}, 10)) // Redis 7.2's streams
 	var u *UnsupportedError
 	assert.ErrorAs(t, err, &u)
 }

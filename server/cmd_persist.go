@@ -23,10 +23,12 @@ const (
 var encoders = sync.Pool{New: func() any { return new(rdb.Encoder) }}
 
 // cmdDump replies with key's value in Redis's DUMP format (an RDB object,
-// the RDB version and a CRC64), or nil for a missing key.
+// the RDB version and a CRC64), or nil for a missing key. Strings are
+// LZF-compressed unless rdbcompression is no, as in Redis.
 func cmdDump(c *client, args [][]byte) {
 	e := encoders.Get().(*rdb.Encoder)
 	defer encoders.Put(e)
+	e.NoCompress = c.srv.live.rdbNoCompress.Load()
 	var payload []byte
 	supported := true
 	ok := c.db.View(args[1], c.now(), func(v shard.Value) {

@@ -162,6 +162,21 @@ func FuzzRestore(f *testing.F) {
 	f.Add([]byte("\x02\x02\x01a\x01b"), true)
 	f.Add([]byte("\x12\x01\x02\x0b\x0b\x00\x00\x00\x02\x00\x81a\x02\x01\x01\xff"), true)
 	f.Add([]byte("\x0b\x0c\x02\x00\x00\x00\x02\x00\x00\x00\x01\x00\x02\x00"), false)
+	// a stream with a group, a consumer and a pending entry
+	st, _ := shard.New(1)
+	st.Update([]byte("k"), 0, func(e *shard.Entry) {
+		s := shard.NewStream()
+		s.Add(shard.StreamID{Ms: 1}, [][]byte{[]byte("f"), []byte("v")})
+		s.Add(shard.StreamID{Ms: 2}, [][]byte{[]byte("f"), []byte("w")})
+		s.CreateGroup([]byte("g"), shard.StreamID{Ms: 2}, 2)
+		c, _ := s.Group([]byte("g")).CreateConsumer([]byte("c"), 1)
+		s.Group([]byte("g")).AddPending(shard.StreamID{Ms: 1}, c, 1)
+		e.SetStream(s, 0)
+	})
+	st.View([]byte("k"), 0, func(v shard.Value) {
+		p := (&rdb.Encoder{NoCompress: true}).AppendDump(nil, v)
+		f.Add(p[:len(p)-10], true)
+	})
 	s, err := New(redisConfig())
 	require.NoError(f, err)
 	f.Fuzz(func(t *testing.T, body []byte, replace bool) {

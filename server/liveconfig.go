@@ -29,6 +29,7 @@ type liveConfig struct {
 	latencyThreshold atomic.Int64 // ms; 0 off
 	save             atomic.Pointer[[]SavePoint]
 	dbFilename       atomic.Pointer[string]
+	rdbNoCompress    atomic.Bool
 }
 
 // store publishes cfg's live values.
@@ -51,6 +52,7 @@ func (l *liveConfig) store(cfg *Config) {
 	save, file := cfg.Save, cfg.DBFilename
 	l.save.Store(&save)
 	l.dbFilename.Store(&file)
+	l.rdbNoCompress.Store(cfg.RDBNoCompress)
 }
 
 // savePoints are the live save points (CONFIG SET save).

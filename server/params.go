@@ -198,7 +198,6 @@ var inertDirectives = []config.Param[Config]{
 	{Name: "always-show-logo", Kind: config.Bool, Default: "no"},
 	{Name: "set-proc-title", Kind: config.Bool, Default: "yes"},
 	{Name: "syslog-enabled", Kind: config.Bool, Default: "no"},
-	{Name: "rdbcompression", Kind: config.Bool, Default: "yes", Live: true},
 	{Name: "rdbchecksum", Kind: config.Bool, Default: "yes", Live: true},
 	{Name: "stop-writes-on-bgsave-error", Kind: config.Bool, Default: "yes", Live: true},
 	{Name: "lazyfree-lazy-eviction", Kind: config.Bool, Default: "no", Live: true},
@@ -417,6 +416,9 @@ var persistenceDirectives = []config.Param[Config]{
 			c.DBFilename = v.Str
 			return nil
 		}},
+	{Name: "rdbcompression", Kind: config.Bool, Default: "yes", Live: true,
+		Get: func(c *Config) string { return yesNo(!c.RDBNoCompress) },
+		Set: func(c *Config, v config.Value) error { c.RDBNoCompress = !v.Bool; return nil }},
 	{Name: "save", Kind: config.Multi, Default: `""`, Live: true,
 		Get: func(c *Config) string { return formatSave(c.Save) },
 		Set: func(c *Config, v config.Value) error {

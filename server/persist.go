@@ -156,7 +156,7 @@ func (s *Server) save(wait bool) error {
 	}
 	defer p.mu.Unlock()
 	base := s.store.Changes()
-	job := persist.Begin(s.store, s.now())
+	job := persist.BeginWith(s.store, s.now(), s.persistOptions())
 	err := persist.WriteFile(s.rdbPath(), func(w io.Writer) error { return job.WriteTo(w, s.rdbHeader()) })
 	if err != nil {
 		s.log.Warn("save failed", "path", s.rdbPath(), "err", err)
@@ -165,6 +165,11 @@ func (s *Server) save(wait bool) error {
 	s.saved(base)
 	s.log.Info("DB saved on disk", "path", s.rdbPath(), "keys", job.Stats().Keys)
 	return nil
+}
+
+// persistOptions are the live options of RDB snapshots.
+func (s *Server) persistOptions() persist.Options {
+	return persist.Options{NoCompress: s.live.rdbNoCompress.Load()}
 }
 
 var errBgsaveRunning = errors.New("server: background save already in progress")
@@ -189,7 +194,7 @@ func (s *Server) bgsave() error {
 	base := s.store.Changes()
 	start := time.Now()
 	p.lastTry.Store(s.now())
-	job := persist.Begin(s.store, s.now())
+	job := persist.BeginWith(s.store, s.now(), s.persistOptions())
 	p.inProgress.Store(true)
 	p.bgStart.Store(start.UnixMilli())
 	p.bgDone = make(chan struct{})
@@ -207,7 +212,7 @@ func (s *Server) bgsave() error {
 			s.saved(base)
 			st := job.Stats()
 			s.log.Info("background saving terminated with success", "keys", st.Keys,
-				"shards_copied_by_writers", st.CopiedByWriters, "peak_copied_bytes", st.PeakHeld)
+				"keys_copied_by_writers", st.CopiedByWriters, "peak_copied_bytes", st.PeakHeld)
 		}
 		p.inProgress.Store(false)
 		close(done)

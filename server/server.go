@@ -194,6 +194,9 @@ type Config struct {
 	// Save lists the automatic save points (--save); none means BGSAVE
 	// runs only when asked, and nothing is saved at exit.
 	Save []SavePoint
+	// RDBNoCompress is rdbcompression no: RDB files and DUMP payloads
+	// store strings without LZF.
+	RDBNoCompress bool
 }
 
 const (

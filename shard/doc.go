@@ -16,8 +16,8 @@
 // allocation per key, so marking no longer grows with the key count.
 //
 // A record is a 16-byte header (key length and flags, value length or
-// object index, access clock, a reserved 32-bit version for no-fork
-// snapshots), then for a key with a deadline 16 more bytes (the deadline and
+// object index, access clock, the epoch of the last no-fork snapshot that
+// the record was handed to or written during, see snapshot.go), then for a key with a deadline 16 more bytes (the deadline and
 // its position in the volatile index), then the key, then a string's value,
 // padded to 8 bytes. Lists, hashes, sets and sorted sets (and any later
 // kind) stay Go objects in a per-space side slice of {object, kind}; their

@@ -180,6 +180,9 @@ func (c *Entry) putLocked(old entry, had bool, val []byte, obj bool, p ptr, n ui
 		}
 		r.write(c.key, val, false, uint32(len(val)), expireAt, clock(c.now))
 	}
+	if sn := sh.snap(); sn != nil {
+		r.setVer(sn.epoch) // written since the snapshot's instant: not the saver's to write
+	}
 	oldVol := had && old.r.volatile()
 	switch {
 	case expireAt > 0 && oldVol:

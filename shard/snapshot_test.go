@@ -191,3 +191,38 @@ func TestChangesCounted(t *testing.T) {
 	s.Flush()
 	assert.Equal(t, uint64(4), s.Changes(), "a flush counts its keys")
 }
+
+// TestSnapshotEpochs: what a snapshot has had is told by the records'
+// epoch stamps: keys deleted and created again, changed in place (a
+// patched string, a new deadline, a list), moved, or stamped by an earlier
+// snapshot are each copied once with their value of the instant, and a
+// second snapshot sees everything afresh.
+func TestSnapshotEpochs(t *testing.T) {
+	s, err := NewDBs(4, 2)
+	require.NoError(t, err)
+	fill(t, s, 100)
+	key := func(i int) []byte { return []byte("k" + strconv.Itoa(i)) }
+	for round := range 3 {
+		want := contents(s, 10)
+		r := newSnapRecorder()
+		sn := s.BeginSnapshot(10, r.copy, r.copyKey)
+		s.Update(key(1), 10, func(e *Entry) { e.Delete() })
+		s.Update(key(1), 10, func(e *Entry) { e.SetString([]byte("reborn"), 0) })
+		s.Update(key(1), 10, func(e *Entry) { e.SetString([]byte("again"), 0) })
+		s.Update([]byte("new"), 10, func(e *Entry) { e.SetString([]byte("x"), 0) })
+		s.Update([]byte("new"), 10, func(e *Entry) { e.Delete() })
+		s.Update([]byte("new"), 10, func(e *Entry) { e.SetString([]byte("y"), 0) })
+		s.Update(key(2), 10, func(e *Entry) { e.PatchString(0, []byte("P")) })
+		s.Update(key(3), 10, func(e *Entry) { e.SetExpireAt(5000) })
+		s.Update(key(5), 10, func(e *Entry) { e.SetExpireAt(6000 + int64(round)) }) // in place: it had a deadline
+		s.DB(1).Update(key(7), 10, func(e *Entry) { e.List().PushBack([]byte("more")) })
+		s.DB(0).Move(key(8), 1, 10)
+		s.DB(1).Move(key(8), 0, 10)
+		for j := range s.Shards() {
+			sn.Visit(j)
+		}
+		sn.End()
+		assert.Equal(t, want, r.got, "round %d", round)
+		assert.LessOrEqual(t, r.keys, 8, "round %d: each changed key once", round)
+	}
+}

@@ -27,7 +27,7 @@ const (
 	offKlen  = 0  // uint32: key length | recObject | recVolatile
 	offVlen  = 4  // uint32: value length (string) or object index | recDead
 	offClock = 8  // uint32: access clock, seconds (atomic); see evict.go
-	offVer   = 12 // uint32: reserved for a per-entry version (no-fork snapshots); zero today
+	offVer   = 12 // uint32: snapshot epoch: the record was handed to, or written since, that snapshot (snapshot.go)
 	offExp   = 16 // int64: deadline in unix ms, volatile records only
 	offVidx  = 24 // uint32: position in the space's vol, volatile records only
 
@@ -58,6 +58,8 @@ func (r rec) vlen() uint32     { return *r.u32(offVlen) & vlenMask }
 func (r rec) clock() *uint32   { return r.u32(offClock) }
 func (r rec) setDead()         { *r.u32(offVlen) |= recDead }
 func (r rec) setVlen(n uint32) { *r.u32(offVlen) = n }
+func (r rec) ver() uint32      { return *r.u32(offVer) }
+func (r rec) setVer(v uint32)  { *r.u32(offVer) = v }
 
 // exp returns the deadline, 0 for a record without one.
 func (r rec) exp() int64 {
