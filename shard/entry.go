@@ -180,9 +180,7 @@ func (c *Entry) putLocked(old entry, had bool, val []byte, obj bool, p ptr, n ui
 		}
 		r.write(c.key, val, false, uint32(len(val)), expireAt, clock(c.now))
 	}
-	if sn := sh.snap(); sn != nil {
-		r.setVer(sn.epoch) // written since the snapshot's instant: not the saver's to write
-	}
+	sh.stamp(r)
 	oldVol := had && old.r.volatile()
 	switch {
 	case expireAt > 0 && oldVol:
@@ -218,6 +216,7 @@ func (c *Entry) overwriteLocked(old entry, val []byte, expireAt int64) {
 		vidx = old.r.vidx()
 	}
 	old.r.write(c.key, val, false, uint32(len(val)), expireAt, clock(c.now))
+	c.sh.stamp(old.r)
 	if expireAt > 0 {
 		old.r.setVidx(vidx)
 	}

@@ -143,6 +143,15 @@ type snapState struct {
 func (st *snapState) snap() *Snapshot      { return (*Snapshot)(atomic.LoadPointer(&st.snapPtr)) }
 func (st *snapState) setSnap(sn *Snapshot) { atomic.StorePointer(&st.snapPtr, unsafe.Pointer(sn)) }
 
+// stamp marks a record written (or written over) while a snapshot is still
+// owed this shard: its value is newer than the snapshot's instant, so the
+// saver must skip it.
+func (sh *shardData) stamp(r rec) {
+	if sn := sh.snap(); sn != nil {
+		r.setVer(sn.epoch)
+	}
+}
+
 // beforeWrite is called, with the shard write-locked, before a change to
 // its contents that names no key (a flush, a swap): a shard still owed to a
 // snapshot is copied first, all that is left of it.
