@@ -134,3 +134,27 @@ func TestMigrateBetweenMiniredis(t *testing.T) {
 	assert.Len(t, src.migrateConns.conns, 1, "one cached connection to the target")
 	src.migrateConns.mu.Unlock()
 }
+
+// MIGRATE is logged as the DEL of the keys the target took, as Redis
+// rewrites it for the AOF; with COPY, or when the target refused, nothing.
+func TestMigrateAOFLogsDel(t *testing.T) {
+	dir := t.TempDir()
+	s, stop := runUntilStopped(t, aofConfig(dir, newFakeClock()))
+	dst := startServer(t, redisConfig())
+	_, dport, _ := net.SplitHostPort(dst.Addr().String())
+	c := dial(t, s)
+	d := dial(t, dst)
+	runExchanges(t, d, []exchange{{"busy", resp("SET", "taken", "x"), "+OK\r\n"}})
+	runExchanges(t, c, []exchange{
+		{"set a", resp("SET", "a", "1"), "+OK\r\n"},
+		{"set b", resp("SET", "b", "2"), "+OK\r\n"},
+		{"set taken", resp("SET", "taken", "3"), "+OK\r\n"},
+		{"copy", resp("MIGRATE", "127.0.0.1", dport, "a", "0", "1000", "COPY"), "+OK\r\n"},
+		{"refused", resp("MIGRATE", "127.0.0.1", dport, "taken", "0", "1000"),
+			"-ERR Target instance replied with error: BUSYKEY Target key name already exists.\r\n"},
+		{"keys", resp("MIGRATE", "127.0.0.1", dport, "", "0", "1000", "REPLACE", "KEYS", "a", "b", "none"), "+OK\r\n"},
+		{"nokey", resp("MIGRATE", "127.0.0.1", dport, "none", "0", "1000"), "+NOKEY\r\n"},
+	})
+	stop()
+	assert.Equal(t, []string{"SELECT 0", "SET a 1", "SET b 2", "SET taken 3", "DEL a b"}, loggedCommands(t, dir))
+}
