@@ -104,19 +104,19 @@ func cmdMigrate(c *client, args [][]byte) {
 			return
 		}
 	}
-	timeout, ok := parseInt(args[5])
+	timeout, ok := c.intArg(args[5])
 	if !ok {
-		c.w.Error(msgNotInteger)
 		return
 	}
-	if m.db, ok = parseInt(args[4]); !ok {
-		c.w.Error(msgNotInteger)
+	db, ok := c.intArg(args[4])
+	if !ok {
 		return
 	}
 	if timeout <= 0 {
 		timeout = 1000
 	}
-	m.timeout = time.Duration(min(timeout, int64(time.Duration(1<<62)/time.Millisecond))) * time.Millisecond
+	m.db = int64(db)
+	m.timeout = time.Duration(min(int64(timeout), int64(time.Duration(1<<62)/time.Millisecond))) * time.Millisecond
 	if c.loop != nil && c.db.Held() == nil {
 		// Connecting and waiting for the target can take up to the
 		// timeout: the loop goes on serving its other clients meanwhile.
