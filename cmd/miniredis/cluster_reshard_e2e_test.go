@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -123,17 +124,20 @@ func (rc *reshardCluster) reshard(from, to, n int) string {
 	return out
 }
 
-// slotsOf is the number of slots node i serves, as CLUSTER SLOTS of node
+// slotsOf is the number of slots node i serves, as CLUSTER SHARDS of node
 // j shows it.
 func (rc *reshardCluster) slotsOf(i, j int) int {
 	c := redis.NewClient(&redis.Options{Addr: rc.addrs[j]})
 	defer c.Close()
-	slots, err := c.ClusterSlots(rc.t.Context()).Result()
+	shards, err := c.ClusterShards(rc.t.Context()).Result()
 	require.NoError(rc.t, err)
 	n := 0
-	for _, s := range slots {
-		if len(s.Nodes) > 0 && s.Nodes[0].ID == rc.ids[i] {
-			n += s.End - s.Start + 1
+	for _, sh := range shards {
+		if !slices.ContainsFunc(sh.Nodes, func(nd redis.Node) bool { return nd.ID == rc.ids[i] && nd.Role == "master" }) {
+			continue
+		}
+		for _, r := range sh.Slots {
+			n += int(r.End - r.Start + 1)
 		}
 	}
 	return n
