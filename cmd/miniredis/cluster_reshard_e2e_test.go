@@ -255,7 +255,12 @@ func runLoad(ctx context.Context, cc *redis.ClusterClient, l *ledger, n, maxRoun
 			}
 			return nil
 		})
-		if ctx.Err() != nil && len(cmds) == 0 {
+		if ctx.Err() != nil {
+			// Stopped midway: these writes may or may not have landed,
+			// and their errors are the cancellation's.
+			for j := range idx {
+				l.note(idx[j], vals[j], ctx.Err())
+			}
 			break
 		}
 		for j := range idx {

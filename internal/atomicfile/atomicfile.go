@@ -16,24 +16,7 @@ import (
 // there is none), renamed over path, and the directory synced so that the
 // rename itself is durable. On an error the temporary file is removed and
 // path is untouched.
-func Write(path string, mode fs.FileMode, write func(w io.Writer) error) error {
-	return replace(path, mode, true, write)
-}
-
-// WriteBytesNoSync replaces path with data through a temporary file and a
-// rename, as Write does, without the fsyncs: a crash leaves the old file
-// or the new one, but a power loss may lose the change. It is for files
-// rewritten often whose last change may be lost but never torn, as Redis
-// saves nodes.conf without fsync for slot moves (an fsync per CLUSTER
-// SETSLOT would make a reshard of 1000 slots take half a minute).
-func WriteBytesNoSync(path string, mode fs.FileMode, data []byte) error {
-	return replace(path, mode, false, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
-}
-
-func replace(path string, mode fs.FileMode, sync bool, write func(w io.Writer) error) (err error) {
+func Write(path string, mode fs.FileMode, write func(w io.Writer) error) (err error) {
 	if st, serr := os.Stat(path); serr == nil {
 		mode = st.Mode().Perm()
 	}
@@ -52,10 +35,8 @@ func replace(path string, mode fs.FileMode, sync bool, write func(w io.Writer) e
 	if err = write(f); err != nil {
 		return err
 	}
-	if sync {
-		if err = f.Sync(); err != nil {
-			return err
-		}
+	if err = f.Sync(); err != nil {
+		return err
 	}
 	if err = f.Chmod(mode); err != nil {
 		return err
@@ -65,9 +46,6 @@ func replace(path string, mode fs.FileMode, sync bool, write func(w io.Writer) e
 	}
 	if err = os.Rename(tmp, path); err != nil {
 		return err
-	}
-	if !sync {
-		return nil
 	}
 	return SyncDir(dir)
 }

@@ -12,27 +12,20 @@ import (
 )
 
 func TestWriteReplacesAndKeepsMode(t *testing.T) {
-	for name, write := range map[string]func(string, os.FileMode, []byte) error{
-		"sync":   WriteBytes,
-		"nosync": WriteBytesNoSync,
-	} {
-		t.Run(name, func(t *testing.T) {
-			dir := t.TempDir()
-			path := filepath.Join(dir, "f.conf")
-			require.NoError(t, write(path, 0o600, []byte("one")))
-			st, err := os.Stat(path)
-			require.NoError(t, err)
-			assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
-			require.NoError(t, os.Chmod(path, 0o640))
-			require.NoError(t, write(path, 0o600, []byte("two")))
-			b, _ := os.ReadFile(path)
-			assert.Equal(t, "two", string(b))
-			st, _ = os.Stat(path)
-			assert.Equal(t, os.FileMode(0o640), st.Mode().Perm(), "the old file's permissions are kept")
-			entries, _ := os.ReadDir(dir)
-			assert.Len(t, entries, 1, "no temporary file is left behind")
-		})
-	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f.conf")
+	require.NoError(t, WriteBytes(path, 0o600, []byte("one")))
+	st, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+	require.NoError(t, os.Chmod(path, 0o640))
+	require.NoError(t, WriteBytes(path, 0o600, []byte("two")))
+	b, _ := os.ReadFile(path)
+	assert.Equal(t, "two", string(b))
+	st, _ = os.Stat(path)
+	assert.Equal(t, os.FileMode(0o640), st.Mode().Perm(), "the old file's permissions are kept")
+	entries, _ := os.ReadDir(dir)
+	assert.Len(t, entries, 1, "no temporary file is left behind")
 }
 
 // A failed write leaves the old file as it was and no temporary file.
