@@ -8,7 +8,7 @@ BENCHTIME ?= 1s
 COUNT     ?= 1
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: run build test test-short bench bench-compare scale-compare syscall-compare persist-compare fuzz lint help
+.PHONY: run build test test-short bench bench-compare scale-compare syscall-compare persist-compare cluster-compare fuzz lint help
 
 run: build ## start the server on 127.0.0.1:6379 (pass flags with ARGS="--port 7000 --compat redis")
 	./$(BIN) $(ARGS)
@@ -36,6 +36,8 @@ syscall-compare: build ## system calls, context switches and CPU per pipeline-1 
 	./benchmarks/syscall-compare.sh
 persist-compare: build ## SAVE and load time, and memory and SET/s during BGSAVE under writes, redis-server (fork) vs miniredis (KEYS=1000000); benchmarks/results/persist.md
 	./benchmarks/persist-compare.sh
+cluster-compare: build ## redis-benchmark --cluster, 3 miniredis nodes vs 3 redis-server nodes, alternating (ROUNDS=5 N=1000000 -c 50 -P 16); benchmarks/results/cluster.md
+	./benchmarks/cluster-compare.sh
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 30s); scripts/fuzz.sh tells a finding from Go 1.26's fuzztime deadline race
 	FUZZTIME=$(FUZZTIME) GO=$(GO) ./scripts/fuzz.sh

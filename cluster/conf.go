@@ -227,23 +227,68 @@ func (s *State) configLocked() []byte {
 	return fmt.Appendf(b, "vars currentEpoch %d lastVoteEpoch %d\n", s.currentEpoch, s.lastVoteEpoch)
 }
 
-// saveLocked writes nodes.conf when it changed, atomically: a temporary
-// file in the same directory, fsynced, renamed over the old one, then the
-// directory fsynced, so a crash leaves the old file or the new one.
+// saveLocked writes nodes.conf when it changed, before the command or
+// message that changed it is answered, as Redis does.
+//
+// When an epoch changed since the last such save, the file is replaced
+// atomically and durably: a temporary file beside it, fsynced, renamed
+// over it, the directory fsynced. Epochs must survive even a power loss
+// (a node that forgot its vote or its config epoch could break the
+// cluster's agreement). Any other change (slots moving, nodes' addresses
+// and flags) is written over the old file in one write, padded with
+// newlines to the old length and then truncated, which is Redis's own
+// clusterSaveConfig without fsync: a crash of the process leaves the old
+// contents or the new (a blank line is skipped on load), a power loss may
+// lose the change, and the slots are learnt again from the others. The
+// split is Redis's (CLUSTER_TODO_FSYNC_CONFIG only with epoch changes),
+// and it matters: a rename over an existing file makes ext4 write the new
+// file's blocks out at once (about 1.4 ms here, 40 µs for the write in
+// place), and a reshard sends five CLUSTER SETSLOT per slot moved.
 func (s *State) saveLocked() error {
 	if !s.dirty || s.cfg.ConfigFile == "" {
 		return nil
 	}
 	s.dirty = false
-	if err := writeAtomic(s.cfg.ConfigFile, s.configLocked()); err != nil {
+	epochs := [3]uint64{s.currentEpoch, s.lastVoteEpoch, s.myself.ConfigEpoch}
+	var err error
+	if epochs != s.syncedEpochs {
+		err = atomicfile.WriteBytes(s.cfg.ConfigFile, 0o644, s.configLocked())
+	} else {
+		err = overwritePadded(s.cfg.ConfigFile, s.configLocked())
+	}
+	if err != nil {
 		s.dirty = true
 		return err
 	}
+	s.syncedEpochs = epochs
 	return nil
 }
 
-func writeAtomic(path string, data []byte) error {
-	return atomicfile.WriteBytes(path, 0o644, data)
+// overwritePadded writes data over the file at path in one write, padded
+// with newlines to the file's old length, then truncates the padding.
+func overwritePadded(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return err
+	}
+	size := int64(len(data))
+	if old := st.Size(); old > size {
+		data = append(data, bytes.Repeat([]byte{'\n'}, int(old-size))...)
+	}
+	if _, err := f.WriteAt(data, 0); err != nil {
+		f.Close()
+		return err
+	}
+	if int64(len(data)) != size {
+		// A failed truncate leaves blank lines, which load as nothing.
+		_ = f.Truncate(size)
+	}
+	return f.Close()
 }
 
 // NormalizeConfig parses a nodes.conf and renders it back as this package

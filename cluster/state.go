@@ -56,15 +56,18 @@ type State struct {
 	importing     [NumSlots]*Node
 	currentEpoch  uint64
 	lastVoteEpoch uint64
-	size          int              // masters serving at least one slot
-	firstUpdate   int64            // unix ms of the first state update, for the writable delay
-	minorityTime  int64            // unix ms this node last saw itself in a minority partition
-	blacklist     map[string]int64 // forgotten node names → unix ms until which gossip may not re-add them
-	dirty         bool             // nodes.conf needs saving
-	pingsSent     uint64           // pings built, for gossip deduplication
-	sent, recv    [msgTypes]int64
-	links         map[*link]struct{} // every open link, outbound and inbound
-	lost          []int              // slots taken from this node, whose keys go once the lock is released
+	// syncedEpochs are currentEpoch, lastVoteEpoch and myself's config
+	// epoch as of the last fsynced save of nodes.conf (see saveLocked).
+	syncedEpochs [3]uint64
+	size         int              // masters serving at least one slot
+	firstUpdate  int64            // unix ms of the first state update, for the writable delay
+	minorityTime int64            // unix ms this node last saw itself in a minority partition
+	blacklist    map[string]int64 // forgotten node names → unix ms until which gossip may not re-add them
+	dirty        bool             // nodes.conf needs saving
+	pingsSent    uint64           // pings built, for gossip deduplication
+	sent, recv   [msgTypes]int64
+	links        map[*link]struct{} // every open link, outbound and inbound
+	lost         []int              // slots taken from this node, whose keys go once the lock is released
 
 	ok atomic.Bool // cluster_state:ok, read without the lock on every keyed command
 

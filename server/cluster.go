@@ -125,7 +125,10 @@ func freeClusterPort(host string) (int, error) {
 // command must not run here, and reports whether it did. It also ends the
 // one-command life of ASKING.
 func (c *client) clusterCheck(cmd *command, args [][]byte) bool {
-	asking := c.asking
+	// RESTORE-ASKING carries its own ASKING (Redis's CMD_ASKING flag), and
+	// MIGRATE runs here while the slot is open, whichever way it moves.
+	asking := c.asking || cmd.name == "RESTORE-ASKING"
+	migrate := cmd.name == "MIGRATE"
 	c.askingCmd = asking
 	if c.multi == nil && cmd.name != "ASKING" && cmd.name != "MULTI" {
 		c.asking = false
@@ -145,7 +148,7 @@ func (c *client) clusterCheck(cmd *command, args [][]byte) bool {
 	default:
 		return false
 	}
-	r, slot := c.srv.route(c.db, c.now(), keys, asking, false)
+	r, slot := c.srv.route(c.db, c.now(), keys, asking, migrate)
 	clear(keys)
 	c.keys = keys[:0]
 	if r == redirNone {

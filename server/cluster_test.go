@@ -192,9 +192,22 @@ func TestClusterRedirects(t *testing.T) {
 		{"asking again", resp("ASKING"), "+OK\r\n"},
 		{"multi-key with one missing", resp("MGET", "k48492", "k37999"), "-TRYAGAIN Multiple keys request during rehashing of slot\r\n"},
 	})
-	// The key moves by hand (MIGRATE is another branch's), then the slot.
+	// The key moves with MIGRATE, which runs here while the slot is open
+	// and reaches b as RESTORE-ASKING; then the slot moves.
+	runExchanges(t, rb, []exchange{
+		{"restore-asking outside an importing slot", resp("RESTORE-ASKING", "bar", "0", "x"), "-MOVED 5061 " + aAddr + "\r\n"},
+	})
 	runExchanges(t, ra, []exchange{
-		{"del moved key", resp("DEL", "k37999"), ":1\r\n"},
+		{"migrate", resp("MIGRATE", "127.0.0.1", strconv.Itoa(b.cfg.Port), "k37999", "0", "1000"), "+OK\r\n"},
+		{"gone from a", resp("GET", "k37999"), "-ASK 1 " + bAddr + "\r\n"},
+		{"migrate nokey", resp("MIGRATE", "127.0.0.1", strconv.Itoa(b.cfg.Port), "k37999", "0", "1000"), "+NOKEY\r\n"},
+		{"migrate of another slot", resp("MIGRATE", "127.0.0.1", strconv.Itoa(b.cfg.Port), "foo", "0", "1000"), moved},
+	})
+	runExchanges(t, rb, []exchange{
+		{"asking", resp("ASKING"), "+OK\r\n"},
+		{"arrived on b", resp("GET", "k37999"), "$1\r\n1\r\n"},
+	})
+	runExchanges(t, ra, []exchange{
 		{"node b", resp("CLUSTER", "SETSLOT", "1", "NODE", bid), "+OK\r\n"},
 		{"now moved", resp("GET", "k37999"), "-MOVED 1 " + bAddr + "\r\n"},
 	})

@@ -307,6 +307,9 @@ func init() {
 		{name: "CLUSTER", arity: -2, flags: flagConn | flagNoScript, group: "cluster", summary: "A container for Redis Cluster commands.", fn: cmdCluster},
 		{name: "ASKING", arity: 1, flags: flagConn | flagFast, group: "cluster", summary: "Signals that a cluster client is following an -ASK redirect.", fn: cmdAsking},
 		{name: "READONLY", arity: 1, flags: flagConn | flagFast, group: "cluster", summary: "Enables read-only queries for a connection to a Redis Cluster replica node.", fn: cmdReadOnly},
+		// cluster (issue 15, resharding): moving keys between nodes
+		{name: "MIGRATE", arity: -6, flags: flagWrite | flagEffects, firstKey: 3, lastKey: 3, step: 1, group: "generic", summary: "Atomically transfers a key from one Redis instance to another.", fn: cmdMigrate, keysFn: migrateKeys},
+		{name: "RESTORE-ASKING", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "server", summary: "An internal command for migrating keys in a cluster.", fn: cmdRestore},
 		{name: "READWRITE", arity: 1, flags: flagConn | flagFast, group: "cluster", summary: "Enables read-write queries for a connection to a Redis Cluster replica node.", fn: cmdReadWrite},
 		// persistence (issue 13)
 		{name: "DUMP", arity: 2, flags: flagRead, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Returns a serialized representation of the value stored at a key.", fn: cmdDump},

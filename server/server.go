@@ -262,6 +262,8 @@ type Server struct {
 	cluster  *cluster.State
 	slotKeys *slotIndex   // keys by hash slot, in cluster mode only
 	persist  persistState // RDB saves and their bookkeeping
+	// migrateConns are the connections MIGRATE keeps to its targets.
+	migrateConns migrateCache
 }
 
 // stats are server-wide counters reported by INFO and zeroed by CONFIG
@@ -620,6 +622,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	loop := s.loop
 	s.mu.Unlock()
+	s.migrateConns.closeAll()
 	if s.cluster != nil {
 		if err := s.cluster.Close(); err != nil {
 			s.log.Warn("cluster: saving nodes.conf at shutdown failed", "err", err)
@@ -663,6 +666,7 @@ func (s *Server) clientsCron(ctx context.Context) {
 		case <-t.C:
 		}
 		s.checkClients(s.nowFn())
+		s.migrateConns.closeIdle(time.Now())
 	}
 }
 
