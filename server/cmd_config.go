@@ -40,7 +40,7 @@ func cmdConfig(c *client, args [][]byte) {
 			c.w.Error(msgSyntax)
 			return
 		}
-		if msg := c.srv.configSet(args[2:]); msg != "" {
+		if msg := c.srv.configSet(args[2:], c.inTransaction()); msg != "" {
 			c.w.Error(msg)
 			return
 		}
@@ -118,8 +118,9 @@ func hasGlob(p []byte) bool {
 }
 
 // configSet applies name/value pairs all or nothing, as Redis 7 does, and
-// returns the error reply, or "" when every one was set.
-func (s *Server) configSet(pairs [][]byte) string {
+// returns the error reply, or "" when every one was set. inTx says the
+// caller runs inside EXEC or a script (see applyLive).
+func (s *Server) configSet(pairs [][]byte, inTx bool) string {
 	s.confMu.Lock()
 	defer s.confMu.Unlock()
 	params := make([]*config.Param[Config], 0, len(pairs)/2)
@@ -160,8 +161,10 @@ func (s *Server) configSet(pairs [][]byte) string {
 		}
 	}
 	prev := s.conf
+	if err := s.applyLive(&prev, &next, inTx); err != nil {
+		return fmt.Sprintf(msgConfigSetFailed, "appendonly", err.Error())
+	}
 	s.conf = next
-	s.applyLive(&prev, &next)
 	return ""
 }
 

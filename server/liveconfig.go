@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/miniredis/miniredis/aof"
 	"github.com/miniredis/miniredis/shard"
 )
 
@@ -29,6 +30,11 @@ type liveConfig struct {
 	latencyThreshold atomic.Int64 // ms; 0 off
 	save             atomic.Pointer[[]SavePoint]
 	dbFilename       atomic.Pointer[string]
+	appendFsync      atomic.Int32 // aof.Fsync
+	autoAOFPerc      atomic.Int64 // auto-aof-rewrite-percentage; 0 off
+	autoAOFMinSize   atomic.Int64
+	lazyExpire       atomic.Bool // lazyfree-lazy-expire: expired keys are logged as UNLINK
+	lazyEviction     atomic.Bool // lazyfree-lazy-eviction: evicted keys are logged as UNLINK
 }
 
 // store publishes cfg's live values.
@@ -51,6 +57,19 @@ func (l *liveConfig) store(cfg *Config) {
 	save, file := cfg.Save, cfg.DBFilename
 	l.save.Store(&save)
 	l.dbFilename.Store(&file)
+	l.appendFsync.Store(int32(cfg.AppendFsync))
+	l.autoAOFPerc.Store(int64(cfg.autoAOFPercentage()))
+	l.autoAOFMinSize.Store(cfg.autoAOFMinSize())
+	l.lazyExpire.Store(cfg.LazyfreeLazyExpire)
+	l.lazyEviction.Store(cfg.LazyfreeLazyEviction)
+}
+
+// appendFsync is the live appendfsync policy.
+func (s *Server) appendFsync() aof.Fsync { return aof.Fsync(s.live.appendFsync.Load()) }
+
+// autoAOFRewrite is auto-aof-rewrite-percentage (0 off) and -min-size.
+func (s *Server) autoAOFRewrite() (perc, minSize int64) {
+	return s.live.autoAOFPerc.Load(), s.live.autoAOFMinSize.Load()
 }
 
 // savePoints are the live save points (CONFIG SET save).
@@ -73,9 +92,20 @@ func (s *Server) busyReplyThreshold() time.Duration {
 }
 
 // applyLive makes the running server follow next, the configuration after
-// a CONFIG SET; prev is the one before. Called with confMu held.
-func (s *Server) applyLive(prev, next *Config) {
+// a CONFIG SET; prev is the one before. Called with confMu held. Turning
+// the append-only log on can fail; then nothing is applied. With async
+// (the caller runs inside EXEC or a script, holding what the change waits
+// for), the log's changes are made by a goroutine once it let go.
+func (s *Server) applyLive(prev, next *Config, async bool) error {
 	s.live.store(next)
+	if next.AppendOnly != prev.AppendOnly || next.AppendFsync != prev.AppendFsync {
+		if async {
+			go s.applyAOFConfig(next.AppendOnly, next.AppendFsync)
+		} else if err := s.applyAOFConfig(next.AppendOnly, next.AppendFsync); err != nil {
+			s.live.store(prev)
+			return err
+		}
+	}
 	if next.Hz != prev.Hz {
 		s.cycle.SetHz(next.Hz)
 	}
@@ -92,6 +122,24 @@ func (s *Server) applyLive(prev, next *Config) {
 		f, _ := parseNotify(next.NotifyKeyspaceEvents)
 		s.notifyFlags.Store(f)
 	}
+	return nil
+}
+
+// applyAOFConfig follows live appendonly and appendfsync values.
+func (s *Server) applyAOFConfig(on bool, fsync aof.Fsync) error {
+	a := &s.aof
+	a.mu.Lock()
+	if l := a.log.Load(); l != nil && l.Policy() != fsync {
+		if err := l.SetPolicy(fsync); err != nil {
+			s.log.Error("fsync of the append only file failed", "err", err)
+		}
+	}
+	a.mu.Unlock()
+	if err := s.setAppendOnly(on); err != nil {
+		s.log.Warn("turning the append only file on failed", "err", err)
+		return reason(msgAOFOnFailed)
+	}
+	return nil
 }
 
 // setMemoryLimit follows a live maxmemory change with the runtime's soft

@@ -194,6 +194,40 @@ type Config struct {
 	// Save lists the automatic save points (--save); none means BGSAVE
 	// runs only when asked, and nothing is saved at exit.
 	Save []SavePoint
+	// AOF rewrites (issue 13). AutoAOFRewritePercentage starts a
+	// BGREWRITEAOF when the log grew by this much since the last one
+	// (auto-aof-rewrite-percentage; 0 means Redis's default 100, negative
+	// off) once it is over AutoAOFRewriteMinSize bytes (0 means the
+	// default 64 MiB, negative none).
+	AutoAOFRewritePercentage int
+	AutoAOFRewriteMinSize    int64
+	// LazyfreeLazyExpire and LazyfreeLazyEviction log the keys that
+	// expire or are evicted as UNLINK rather than DEL, as Redis 7.0
+	// propagates them.
+	LazyfreeLazyExpire   bool
+	LazyfreeLazyEviction bool
+}
+
+// autoAOFPercentage is AutoAOFRewritePercentage with its default; 0 off.
+func (c *Config) autoAOFPercentage() int {
+	switch {
+	case c.AutoAOFRewritePercentage == 0:
+		return defaultAutoAOFPercentage
+	case c.AutoAOFRewritePercentage < 0:
+		return 0
+	}
+	return c.AutoAOFRewritePercentage
+}
+
+// autoAOFMinSize is AutoAOFRewriteMinSize with its default.
+func (c *Config) autoAOFMinSize() int64 {
+	switch {
+	case c.AutoAOFRewriteMinSize == 0:
+		return defaultAutoAOFMinSize
+	case c.AutoAOFRewriteMinSize < 0:
+		return 0
+	}
+	return c.AutoAOFRewriteMinSize
 }
 
 const (
@@ -227,9 +261,9 @@ type Server struct {
 	watches watchRegistry // WATCHed keys of every client
 	blocks  blockRegistry // keys clients are blocked on
 	scripts scriptState   // the Lua engine and the script in progress
-	// aof is the append-only log, nil while appendonly is off; set by
-	// Listen before any client runs and never changed after.
-	aof *aofState
+	// aof is the append-only log's state (see aof.go): opened by Listen
+	// before any client runs, turned on and off by CONFIG SET appendonly.
+	aof aofState
 
 	pause       pauseState           // CLIENT PAUSE
 	hub         *pubsub.Hub[*client] // Pub/Sub subscriptions
@@ -376,7 +410,7 @@ func New(cfg Config) (*Server, error) {
 		LRU:         cfg.MaxMemory > 0 && cfg.MaxMemoryPolicy == shard.AllKeysLRU,
 		Collections: cfg.MaxMemory > 0,
 	})
-	s.cycle, err = expire.New(st, expire.Options{Hz: cfg.Hz, Now: cfg.Now})
+	s.cycle, err = expire.New(expireTarget{s}, expire.Options{Hz: cfg.Hz, Now: cfg.Now})
 	if err != nil {
 		return nil, err
 	}
@@ -406,7 +440,7 @@ func (s *Server) Addr() net.Addr {
 // loads or creates nodes.conf and starts the cluster bus.
 func (s *Server) Listen() error {
 	// The log is loaded before the first client can run a command.
-	if s.aof == nil {
+	if s.aof.dir == "" {
 		if err := s.openAOF(); err != nil {
 			return err
 		}
@@ -462,13 +496,10 @@ func (s *Server) Serve() error {
 	s.cancel = cancel
 	// Registered under mu, so a Shutdown that follows sees the cancel
 	// function and waits for these goroutines.
-	everysec := s.aof != nil && s.aof.log.Policy() == aof.FsyncEverySec
 	// clientsCron runs even with no timeout set, since CONFIG SET may set
 	// one; once a second it is no cost.
-	s.wg.Add(3)
-	if everysec {
-		s.wg.Add(1)
-	}
+	s.wg.Add(4) // with aofCron, which CONFIG SET appendonly may need
+
 	if s.slotKeys != nil {
 		s.wg.Add(1)
 	}
@@ -492,12 +523,10 @@ func (s *Server) Serve() error {
 		defer s.wg.Done()
 		s.clientsCron(ctx)
 	}()
-	if everysec {
-		go func() {
-			defer s.wg.Done()
-			s.aofCron(ctx)
-		}()
-	}
+	go func() {
+		defer s.wg.Done()
+		s.aofCron(ctx)
+	}()
 	if s.slotKeys != nil {
 		go func() {
 			defer s.wg.Done()
