@@ -134,6 +134,9 @@ func (s *Server) bgrewrite() error {
 	done := a.rwDone
 	s.log.Info("background append only file rewriting started", "base", rw.base.Name, "incr", rw.incr)
 	go func() {
+		if h := s.bgHook.Load(); h != nil {
+			(*h)()
+		}
 		path := filepath.Join(a.dir, rw.base.Name)
 		err := persist.WriteFile(path, func(w io.Writer) error { return job.WriteTo(w, s.aofHeader()) })
 		if err == nil {

@@ -204,6 +204,9 @@ func (s *Server) bgsave() error {
 	done := p.bgDone
 	s.log.Info("background saving started")
 	go func() {
+		if h := s.bgHook.Load(); h != nil {
+			(*h)()
+		}
 		err := persist.WriteFile(s.rdbPath(), func(w io.Writer) error { return job.WriteTo(w, s.rdbHeader()) })
 		p.mu.Lock()
 		defer p.mu.Unlock()

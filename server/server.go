@@ -265,6 +265,11 @@ type Server struct {
 	// before any client runs, turned on and off by CONFIG SET appendonly.
 	aof aofState
 
+	// bgHook, when set (by tests), runs on a BGSAVE's or an AOF
+	// rewrite's goroutine before it writes, so a test can hold one in
+	// progress.
+	bgHook atomic.Pointer[func()]
+
 	pause       pauseState           // CLIENT PAUSE
 	hub         *pubsub.Hub[*client] // Pub/Sub subscriptions
 	notifyFlags atomic.Uint32        // notify-keyspace-events classes
