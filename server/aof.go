@@ -53,7 +53,8 @@ import (
 // acknowledged write survives a crash; everysec fsyncs from a background
 // task once a second.
 type aofState struct {
-	mu sync.Mutex // serializes write commands while the log is on (see above)
+	mu     sync.Mutex // serializes write commands while the log is on (see above)
+	confMu sync.Mutex // serializes CONFIG SET appendonly/appendfsync
 	// on says the log is on: write commands take mu. It is a hint read
 	// without mu; under mu, log says it.
 	on atomic.Bool

@@ -119,7 +119,9 @@ func hasGlob(p []byte) bool {
 
 // configSet applies name/value pairs all or nothing, as Redis 7 does, and
 // returns the error reply, or "" when every one was set. inTx says the
-// caller runs inside EXEC or a script (see applyLive).
+// caller runs inside EXEC or a script, holding what turning the log on or
+// off waits for: those changes are then made by a goroutine once it let
+// go.
 func (s *Server) configSet(pairs [][]byte, inTx bool) string {
 	s.confMu.Lock()
 	defer s.confMu.Unlock()
@@ -161,10 +163,26 @@ func (s *Server) configSet(pairs [][]byte, inTx bool) string {
 		}
 	}
 	prev := s.conf
-	if err := s.applyLive(&prev, &next, inTx); err != nil {
+	s.conf = next
+	s.applyLive(&prev, &next)
+	if next.AppendOnly == prev.AppendOnly && next.AppendFsync == prev.AppendFsync {
+		return ""
+	}
+	// The log's changes wait for writes in progress (see gateEnter), one
+	// of which may want confMu: they run without it.
+	s.confMu.Unlock()
+	defer s.confMu.Lock()
+	if inTx {
+		go s.applyAOFConfig(next.AppendOnly, next.AppendFsync)
+		return ""
+	}
+	if err := s.applyAOFConfig(next.AppendOnly, next.AppendFsync); err != nil {
+		s.confMu.Lock()
+		s.conf.AppendOnly = false
+		s.live.store(&s.conf)
+		s.confMu.Unlock()
 		return fmt.Sprintf(msgConfigSetFailed, "appendonly", err.Error())
 	}
-	s.conf = next
 	return ""
 }
 

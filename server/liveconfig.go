@@ -92,20 +92,10 @@ func (s *Server) busyReplyThreshold() time.Duration {
 }
 
 // applyLive makes the running server follow next, the configuration after
-// a CONFIG SET; prev is the one before. Called with confMu held. Turning
-// the append-only log on can fail; then nothing is applied. With async
-// (the caller runs inside EXEC or a script, holding what the change waits
-// for), the log's changes are made by a goroutine once it let go.
-func (s *Server) applyLive(prev, next *Config, async bool) error {
+// a CONFIG SET; prev is the one before. Called with confMu held. The
+// append-only log's changes are configSet's (applyAOFConfig).
+func (s *Server) applyLive(prev, next *Config) {
 	s.live.store(next)
-	if next.AppendOnly != prev.AppendOnly || next.AppendFsync != prev.AppendFsync {
-		if async {
-			go s.applyAOFConfig(next.AppendOnly, next.AppendFsync)
-		} else if err := s.applyAOFConfig(next.AppendOnly, next.AppendFsync); err != nil {
-			s.live.store(prev)
-			return err
-		}
-	}
 	if next.Hz != prev.Hz {
 		s.cycle.SetHz(next.Hz)
 	}
@@ -122,12 +112,14 @@ func (s *Server) applyLive(prev, next *Config, async bool) error {
 		f, _ := parseNotify(next.NotifyKeyspaceEvents)
 		s.notifyFlags.Store(f)
 	}
-	return nil
 }
 
-// applyAOFConfig follows live appendonly and appendfsync values.
+// applyAOFConfig follows live appendonly and appendfsync values, one
+// change at a time.
 func (s *Server) applyAOFConfig(on bool, fsync aof.Fsync) error {
 	a := &s.aof
+	a.confMu.Lock()
+	defer a.confMu.Unlock()
 	a.mu.Lock()
 	if l := a.log.Load(); l != nil && l.Policy() != fsync {
 		if err := l.SetPolicy(fsync); err != nil {

@@ -672,8 +672,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	select {
 	case <-done:
 		// Every client has stopped: what they logged is flushed and
-		// fsynced now, whatever the appendfsync policy.
+		// fsynced now, whatever the appendfsync policy. A rewrite in
+		// progress is abandoned; its goroutine is waited for, so that it
+		// touches no file after Shutdown returns.
 		s.closeAOF()
+		s.WaitRewrite()
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
