@@ -425,6 +425,7 @@ func TestAutoAOFRewrite(t *testing.T) {
 	for i := range 100 {
 		do("SET", "k"+strconv.Itoa(i), strings.Repeat("v", 40))
 	}
+	assert.Equal(t, []string{"auto-aof-rewrite-percentage", "0"}, strs(do("CONFIG", "GET", "auto-aof-rewrite-percentage")))
 	s.checkAOFRewrite()
 	assert.Equal(t, "0", persistField(t, do, "aof_rewrites"), "percentage 0 is off")
 	do("CONFIG", "SET", "auto-aof-rewrite-percentage", "100")

@@ -210,24 +210,33 @@ type Config struct {
 
 // autoAOFPercentage is AutoAOFRewritePercentage with its default; 0 off.
 func (c *Config) autoAOFPercentage() int {
-	switch {
-	case c.AutoAOFRewritePercentage == 0:
-		return defaultAutoAOFPercentage
-	case c.AutoAOFRewritePercentage < 0:
-		return 0
-	}
-	return c.AutoAOFRewritePercentage
+	return zeroDefault(c.AutoAOFRewritePercentage, defaultAutoAOFPercentage)
 }
 
 // autoAOFMinSize is AutoAOFRewriteMinSize with its default.
 func (c *Config) autoAOFMinSize() int64 {
+	return zeroDefault(c.AutoAOFRewriteMinSize, defaultAutoAOFMinSize)
+}
+
+// zeroDefault reads a Config field whose 0 means def (Config's zero value
+// is the defaults) and whose negative values stand for an explicit 0 (see
+// explicitZero).
+func zeroDefault[T int | int64](v, def T) T {
 	switch {
-	case c.AutoAOFRewriteMinSize == 0:
-		return defaultAutoAOFMinSize
-	case c.AutoAOFRewriteMinSize < 0:
+	case v == 0:
+		return def
+	case v < 0:
 		return 0
 	}
-	return c.AutoAOFRewriteMinSize
+	return v
+}
+
+// explicitZero stores a directive's value n in a zeroDefault field.
+func explicitZero(n int64) int64 {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 const (
