@@ -433,7 +433,10 @@ var persistenceDirectives = []config.Param[Config]{
 		Set: func(c *Config, v config.Value) (err error) { c.AppendFsync, err = aof.ParseFsync(v.Str); return err }},
 	{Name: "auto-aof-rewrite-percentage", Kind: config.Int, Min: 0, Max: math.MaxInt32, Default: "100", Live: true,
 		Get: func(c *Config) string { return strconv.Itoa(c.autoAOFPercentage()) },
-		Set: func(c *Config, v config.Value) error { c.AutoAOFRewritePercentage = int(explicitZero(v.Int)); return nil }},
+		Set: func(c *Config, v config.Value) error {
+			c.AutoAOFRewritePercentage = int(explicitZero(v.Int))
+			return nil
+		}},
 	{Name: "auto-aof-rewrite-min-size", Kind: config.Memory, Min: 0, Max: math.MaxInt64, Default: "64mb", Live: true,
 		Get: func(c *Config) string { return itoa64(c.autoAOFMinSize()) },
 		Set: func(c *Config, v config.Value) error { c.AutoAOFRewriteMinSize = explicitZero(v.Int); return nil }},
