@@ -213,6 +213,7 @@ func (s *Server) closeAOF() {
 	a := &s.aof
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.want.Store(false) // a rewrite scheduled meanwhile must not turn it on again
 	s.stopLogLocked()
 }
 
