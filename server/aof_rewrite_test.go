@@ -458,3 +458,29 @@ func TestInfoPersistenceAOFFieldsMatchRedis(t *testing.T) {
 	ours := mustDo(t, redistest.Dial(t, s.Addr().String()))("INFO", "persistence").Str
 	assert.Equal(t, names(theirs), names(ours))
 }
+
+// BenchmarkWriteGate is what a write command pays for the gate with the
+// log off (aofLock and aofUnlock), beside the lock it takes with the log
+// on, uncontended.
+func BenchmarkWriteGate(b *testing.B) {
+	s, err := New(redisConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := newTestClient(s)
+	b.Run("off", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			c.aofLock()
+			c.aofUnlock()
+		}
+	})
+	s.aof.on.Store(true)
+	b.Run("on", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			c.aofLock()
+			c.aofUnlock()
+		}
+	})
+}
