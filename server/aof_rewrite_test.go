@@ -149,6 +149,19 @@ func TestBGRewriteAOFWhileClientsWrite(t *testing.T) {
 	addr := redistest.StartRedis(t, "--appendonly", "yes", "--dir", dir)
 	p := redistest.NewPair(t, s2.Addr().String(), addr)
 	comparePersist(t, p, keys)
+	// And by DUMP: each of redis-server's values, restored here beside
+	// ours, reads back the same.
+	for _, k := range append(keys, "ctr:0", "w:1:7") {
+		dump, err := p.Redis.Do("DUMP", k)
+		require.NoError(t, err)
+		require.Equal(t, redistest.Bulk, dump.Kind, k)
+		do2("RESTORE", "from-redis", "0", dump.Str, "REPLACE")
+		typ := do2("TYPE", k).Str
+		read, unordered := readBack(typ, k)
+		ours := do2(read...).Canonical(unordered)
+		read[1] = "from-redis"
+		assert.Equal(t, ours.String(), do2(read...).Canonical(unordered).String(), k)
+	}
 	for w := range writers {
 		p.Compare(false, "GET", "ctr:"+strconv.Itoa(w))
 		p.Compare(false, "GET", "w:"+strconv.Itoa(w)+":7")
@@ -457,6 +470,11 @@ func TestInfoPersistenceAOFFieldsMatchRedis(t *testing.T) {
 	s, _ := runUntilStopped(t, aofConfig(t.TempDir(), newFakeClock()))
 	ours := mustDo(t, redistest.Dial(t, s.Addr().String()))("INFO", "persistence").Str
 	assert.Equal(t, names(theirs), names(ours))
+	for _, f := range []string{"aof_enabled", "aof_rewrite_in_progress", "aof_rewrite_scheduled",
+		"aof_last_rewrite_time_sec", "aof_current_rewrite_time_sec", "aof_last_bgrewrite_status",
+		"aof_rewrites", "aof_rewrites_consecutive_failures", "aof_last_write_status", "aof_pending_rewrite"} {
+		assert.Equal(t, infoField(theirs, f), infoField(ours, f), f)
+	}
 }
 
 // BenchmarkWriteGate is what a write command pays for the gate with the

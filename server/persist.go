@@ -102,6 +102,7 @@ func (s *Server) initPersist() error {
 	p := &s.persist
 	p.lastOK.Store(true)
 	p.lastBgTime.Store(-1)
+	s.aof.rwLastTime.Store(-1)
 	p.lastSave.Store(s.nowFn().Unix())
 	if s.cfg.AppendOnly && s.aofExists() {
 		// The append-only files hold the data; Listen replays them.
