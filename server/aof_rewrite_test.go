@@ -357,7 +357,7 @@ func TestAOFLogsExpiredAndEvictedKeys(t *testing.T) {
 	do := mustDo(t, redistest.Dial(t, s.Addr().String()))
 	now := clock.UnixMilli()
 	do("SET", "cycle", "v", "PX", "1000")
-	do("SET", "met", "v", "PX", "1000")
+	do("SET", "cycle2", "v", "PX", "1000")
 	clock.Advance(2 * time.Second)
 	for i := range s.store.Shards() {
 		expireTarget{s}.ExpireSample(i, clock.UnixMilli(), 20)
@@ -374,12 +374,12 @@ func TestAOFLogsExpiredAndEvictedKeys(t *testing.T) {
 	got := loggedCommands(t, dir)
 	require.Len(t, got, 15, "%q", got)
 	// The cycle's shard order decides which of the first two goes first.
-	assert.ElementsMatch(t, []string{"DEL cycle", "DEL met"}, got[5:7])
+	assert.ElementsMatch(t, []string{"DEL cycle", "DEL cycle2"}, got[5:7])
 	got[5], got[6] = "", ""
 	assert.Equal(t, []string{
 		"SELECT 0",
 		"SET cycle v PX 1000", "PEXPIREAT cycle " + at(now+1000),
-		"SET met v PX 1000", "PEXPIREAT met " + at(now+1000),
+		"SET cycle2 v PX 1000", "PEXPIREAT cycle2 " + at(now+1000),
 		"", "",
 		"SET met2 v PX 1000", "PEXPIREAT met2 " + at(now+3000),
 		"DEL met2", "APPEND met2 x",
@@ -501,4 +501,23 @@ func BenchmarkWriteGate(b *testing.B) {
 			c.aofUnlock()
 		}
 	})
+}
+
+// CONFIG SET appendonly yes that cannot create the directory fails with
+// Redis's words and leaves the log off.
+func TestConfigSetAppendOnlyFails(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "appendonlydir"), nil, 0o644)) // a file where the directory goes
+	cfg := aofConfig(dir, newFakeClock())
+	cfg.AppendOnly = false
+	s, _ := runUntilStopped(t, cfg)
+	c := dial(t, s)
+	runExchanges(t, c, []exchange{
+		{"on", resp("CONFIG", "SET", "appendonly", "yes"),
+			"-ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs.\r\n"},
+		{"get", resp("CONFIG", "GET", "appendonly"), "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n"},
+		{"write", resp("SET", "k", "v"), "+OK\r\n"},
+	})
+	assert.False(t, s.aof.want.Load())
+	assert.Nil(t, s.aof.log.Load())
 }
