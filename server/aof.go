@@ -82,7 +82,7 @@ type aofState struct {
 	rewriteStats
 }
 
-// aofDir is the directory// aofDir is the directory of the append-only files.
+// aofDir is the directory of the append-only files.
 func (s *Server) aofDir() string {
 	return filepath.Join(s.cfg.Dir, s.cfg.AppendDirName)
 }
