@@ -2,6 +2,7 @@ package server
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -138,6 +139,11 @@ func TestBGRewriteAOFWhileClientsWrite(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, strconv.FormatInt(base.Size(), 10), persistField(t, do, "aof_base_size"))
 	stop()
+	if bin, err := exec.LookPath("redis-check-aof"); err == nil {
+		out, err := exec.Command(bin, filepath.Join(dir, "appendonlydir", "appendonly.aof.manifest")).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		assert.Contains(t, string(out), "All AOF files and manifest are valid")
+	}
 
 	s2, _ := runUntilStopped(t, cfg)
 	do2 := mustDo(t, redistest.Dial(t, s2.Addr().String()))
