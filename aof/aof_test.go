@@ -287,3 +287,58 @@ func TestLoadRDBBase(t *testing.T) {
 	_, err = Load(t.TempDir(), "appendonly.aof", r, LoadOptions{})
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }
+
+// AppendKey logs a one-key command (the DEL of an expired key) with the
+// SELECT it needs; SetPolicy changes the fsync policy of an open log.
+func TestLogAppendKeyAndSetPolicy(t *testing.T) {
+	path := filepath.Join(t.TempDir(), IncrName("appendonly.aof", 3))
+	l, err := OpenLog(path, FsyncNo)
+	require.NoError(t, err)
+	assert.Equal(t, "appendonly.aof.3.incr.aof", l.Name())
+	l.AppendKey(1, "DEL", []byte("gone key"))
+	require.NoError(t, l.SetPolicy(FsyncAlways))
+	assert.Equal(t, FsyncAlways, l.Policy())
+	l.AppendKey(1, "UNLINK", []byte("k"))
+	require.NoError(t, l.Close())
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var got [][][]byte
+	_, err = Replay(bytes.NewReader(b), func(a [][]byte) error { got = append(got, a); return nil })
+	require.NoError(t, err)
+	assert.Equal(t, []string{"SELECT 1", "DEL gone key", "UNLINK k"}, strs(got))
+}
+
+// The sequence numbers of a rewrite's files follow the manifest's, as
+// Redis numbers them; Clone is deep; Live lists the base first.
+func TestManifestNextSeqAndClone(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		m          Manifest
+		base, incr int64
+	}{
+		{"empty", Manifest{}, 1, 1},
+		{"base only", Manifest{Base: &FileInfo{Name: "b", Seq: 4, Type: TypeBase}}, 5, 1},
+		{"base and incrs", Manifest{Base: &FileInfo{Name: "b", Seq: 2, Type: TypeBase},
+			Incr: []FileInfo{{Name: "i1", Seq: 2, Type: TypeIncr}, {Name: "i2", Seq: 3, Type: TypeIncr}}}, 3, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.base, tc.m.NextBaseSeq())
+			assert.Equal(t, tc.incr, tc.m.NextIncrSeq())
+			c := tc.m.Clone()
+			assert.Equal(t, tc.m.Bytes(), c.Bytes())
+			assert.Equal(t, len(tc.m.Incr)+btoi(tc.m.Base != nil), len(c.Live()))
+			if c.Base != nil {
+				c.Base.Seq = 99
+				assert.NotEqual(t, int64(99), tc.m.Base.Seq, "Clone shares the base")
+				assert.Equal(t, byte(TypeBase), c.Live()[0].Type)
+			}
+		})
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -35,6 +35,8 @@ func FuzzManifest(f *testing.F) {
 	f.Add([]byte("file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"))
 	f.Add([]byte("# c\nfile \"a b\" seq 2 type h\nfile x seq 3 type i\n"))
 	f.Add([]byte("file 'q' seq 9 type i extra v\r\n"))
+	// A rewrite's manifest before its history is deleted.
+	f.Add([]byte("file appendonly.aof.3.base.rdb seq 3 type b\nfile appendonly.aof.2.base.rdb seq 2 type h\nfile appendonly.aof.2.incr.aof seq 2 type h\nfile appendonly.aof.3.incr.aof seq 3 type i\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := ParseManifest(data)
 		if err != nil {

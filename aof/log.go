@@ -3,6 +3,7 @@ package aof
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 )
@@ -83,6 +84,21 @@ func (l *Log) Append(db int, args [][]byte) {
 	l.mu.Lock()
 	l.buf = l.appendSelect(l.buf, db)
 	l.buf = AppendCommand(l.buf, args)
+	l.mu.Unlock()
+}
+
+// AppendKey appends a command of one key, such as the DEL of a key that
+// expired or was evicted; key is copied.
+func (l *Log) AppendKey(db int, name string, key []byte) {
+	l.mu.Lock()
+	l.buf = l.appendSelect(l.buf, db)
+	l.buf = appendArrayLen(l.buf, 2)
+	l.buf = appendBulkString(l.buf, name)
+	l.buf = append(l.buf, '$')
+	l.buf = strconv.AppendInt(l.buf, int64(len(key)), 10)
+	l.buf = append(l.buf, '\r', '\n')
+	l.buf = append(l.buf, key...)
+	l.buf = append(l.buf, '\r', '\n')
 	l.mu.Unlock()
 }
 
@@ -180,7 +196,27 @@ func (l *Log) Err() error {
 }
 
 // Policy is the log's appendfsync policy.
-func (l *Log) Policy() Fsync { return l.policy }
+func (l *Log) Policy() Fsync {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.policy
+}
+
+// SetPolicy changes the appendfsync policy (CONFIG SET appendfsync). A
+// change to always fsyncs what was written before it at once, so that
+// every write acknowledged from then on is on disk with all before it.
+func (l *Log) SetPolicy(p Fsync) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.policy = p
+	if p == FsyncAlways {
+		return l.syncLocked()
+	}
+	return nil
+}
+
+// Name is the base name of the log's file.
+func (l *Log) Name() string { return filepath.Base(l.path) }
 
 // Close flushes, fsyncs and closes the file.
 func (l *Log) Close() error {

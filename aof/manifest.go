@@ -235,3 +235,40 @@ func WriteFileAtomic(dir, name string, data []byte) error {
 
 // SyncDir fsyncs a directory, making a rename or a new file in it durable.
 func SyncDir(dir string) error { return atomicfile.SyncDir(dir) }
+
+// Clone returns a deep copy of m.
+func (m *Manifest) Clone() *Manifest {
+	c := &Manifest{Incr: append([]FileInfo(nil), m.Incr...), History: append([]FileInfo(nil), m.History...)}
+	if m.Base != nil {
+		b := *m.Base
+		c.Base = &b
+	}
+	return c
+}
+
+// Live returns the files the log is made of: the base, if any, then the
+// incremental files.
+func (m *Manifest) Live() []FileInfo {
+	var out []FileInfo
+	if m.Base != nil {
+		out = append(out, *m.Base)
+	}
+	return append(out, m.Incr...)
+}
+
+// NextIncrSeq is the sequence number of the next incremental file: one
+// past the last, as Redis numbers them.
+func (m *Manifest) NextIncrSeq() int64 {
+	if len(m.Incr) == 0 {
+		return 1
+	}
+	return m.Incr[len(m.Incr)-1].Seq + 1
+}
+
+// NextBaseSeq is the sequence number of the next base file.
+func (m *Manifest) NextBaseSeq() int64 {
+	if m.Base == nil {
+		return 1
+	}
+	return m.Base.Seq + 1
+}

@@ -222,6 +222,7 @@ func (j *Job) Stats() Stats {
 type Header struct {
 	UsedMem   int64  // used-mem aux field
 	Functions []byte // function library records (FUNCTION DUMP's payload without its footer)
+	AOFBase   bool   // the file is the base of an append-only directory (aof-base aux field 1)
 }
 
 // WriteTo writes the snapshot as an RDB file to w, visiting the shards in
@@ -234,7 +235,7 @@ func (j *Job) WriteTo(w io.Writer, h Header) error {
 		"redis-bits", strconv.Itoa(strconv.IntSize),
 		"ctime", strconv.FormatInt(j.started.Unix(), 10),
 		"used-mem", strconv.FormatInt(h.UsedMem, 10),
-		"aof-base", "0")
+		"aof-base", aofBase(h.AOFBase))
 	rw.RawRecords(h.Functions) // functions precede the databases, as Redis writes them
 	for i := range j.st.Shards() {
 		j.sn.Visit(i)
@@ -245,6 +246,13 @@ func (j *Job) WriteTo(w io.Writer, h Header) error {
 	// shard is visited, since a visited shard owes the snapshot nothing.
 	j.drain(rw)
 	return rw.Close()
+}
+
+func aofBase(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
 }
 
 // Abort ends a job that will not be written.

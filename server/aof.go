@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/miniredis/miniredis/aof"
@@ -28,7 +29,16 @@ import (
 // write command therefore runs under aofState.mu, taken before any shard
 // (lock order: aofState.mu, then the script lock, then shards), and is
 // logged before the lock is let go: the log's order is the order of the
-// writes. Reads never take it, and with the log off nothing does.
+// writes. Reads never take it; with the log off, writes take only their
+// client's gate (see gateEnter), and the expiry cycle and eviction take
+// the lock uncontended.
+//
+// Keys that expire or are evicted are logged as DEL (UNLINK under
+// lazyfree-lazy-expire/eviction yes), as Redis 7.0 propagates them, so
+// that a replay never brings back a key the server had removed: every
+// such deletion runs under the lock too (inside a write command, the
+// expiry cycle, or eviction before a command), so its DEL falls among
+// the writes in keyspace order.
 //
 // What is logged. A write command's own arguments, except where replaying
 // them would not give the same result: a command with a relative deadline
@@ -43,10 +53,33 @@ import (
 // acknowledged write survives a crash; everysec fsyncs from a background
 // task once a second.
 type aofState struct {
-	mu     sync.Mutex // serializes write commands (see above)
-	log    *aof.Log
-	dir    string
-	prefix string
+	mu     sync.Mutex // serializes write commands while the log is on (see above)
+	confMu sync.Mutex // serializes CONFIG SET appendonly/appendfsync
+	// on says the log is on: write commands take mu. It is a hint read
+	// without mu; under mu, log says it.
+	on atomic.Bool
+	// log is the incremental file being appended to, nil while the log is
+	// off. Changed only under mu; read without it by the observer (the
+	// DEL of an expired or evicted key), flushes and INFO.
+	log atomic.Pointer[aof.Log]
+	// want is appendonly as configured: on, or turning on (a rewrite
+	// must write the first base before the log is complete).
+	want atomic.Bool
+
+	// Under mu: the directory's manifest as on disk (nil when there is
+	// none), the incremental file log appends to, the highest incremental
+	// sequence used, and the incremental files opened since a rewrite
+	// that turned the log on began, which no manifest names yet
+	// (enabling).
+	dir, prefix string
+	man         *aof.Manifest
+	incr        aof.FileInfo
+	incrSeq     int64
+	pending     []string
+	enabling    bool
+	rw          *aofRewrite // the rewrite in progress, nil when none
+
+	rewriteStats
 }
 
 // aofDir is the directory of the append-only files.
@@ -57,10 +90,12 @@ func (s *Server) aofDir() string {
 // openAOF loads the append-only directory, or starts one, before the
 // server serves; with appendonly off it does nothing.
 func (s *Server) openAOF() error {
+	a := &s.aof
+	a.dir, a.prefix = s.aofDir(), s.cfg.AppendFilename
 	if !s.cfg.AppendOnly {
 		return nil
 	}
-	dir, prefix := s.aofDir(), s.cfg.AppendFilename
+	dir, prefix := a.dir, a.prefix
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("server: appendonly: %w", err)
 	}
@@ -70,6 +105,13 @@ func (s *Server) openAOF() error {
 		m, err = s.startAOF(dir, prefix)
 	case err == nil:
 		err = s.loadAOF(dir, prefix)
+		if err == nil && len(m.Incr) == 0 {
+			// A base alone (BGREWRITEAOF while the log was off): the
+			// writes from now on need an incremental file, as Redis
+			// adds one at start.
+			m.Incr = []aof.FileInfo{{Name: aof.IncrName(prefix, 1), Seq: 1, Type: aof.TypeIncr}}
+			err = errors.Join(createEmpty(filepath.Join(dir, m.Incr[0].Name)), aof.WriteManifest(dir, prefix, m))
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("server: appendonly: %w", err)
@@ -79,7 +121,14 @@ func (s *Server) openAOF() error {
 	if err != nil {
 		return fmt.Errorf("server: appendonly: %w", err)
 	}
-	s.aof = &aofState{log: l, dir: dir, prefix: prefix}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.man, a.incr, a.incrSeq = m, last, last.Seq
+	a.setSizes(fileSizes(dir, m.Live(), last.Name))
+	a.rwBase.Store(a.currentSize(l))
+	a.want.Store(true)
+	a.log.Store(l)
+	a.on.Store(true)
 	return nil
 }
 
@@ -93,17 +142,45 @@ func (s *Server) startAOF(dir, prefix string) (*aof.Manifest, error) {
 		Incr: []aof.FileInfo{{Name: aof.IncrName(prefix, 1), Seq: 1, Type: aof.TypeIncr}},
 	}
 	job := persist.Begin(s.store, s.now())
-	if err := persist.WriteFile(filepath.Join(dir, m.Base.Name), func(w io.Writer) error { return job.WriteTo(w, s.rdbHeader()) }); err != nil {
+	if err := persist.WriteFile(filepath.Join(dir, m.Base.Name), func(w io.Writer) error { return job.WriteTo(w, s.aofHeader()) }); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, m.Incr[0].Name), os.O_WRONLY|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := errors.Join(f.Sync(), f.Close()); err != nil {
+	if err := createEmpty(filepath.Join(dir, m.Incr[0].Name)); err != nil {
 		return nil, err
 	}
 	return m, aof.WriteManifest(dir, prefix, m)
+}
+
+// createEmpty creates an empty file and fsyncs it.
+func createEmpty(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	return errors.Join(f.Sync(), f.Close())
+}
+
+// aofHeader is rdbHeader for a base file.
+func (s *Server) aofHeader() persist.Header {
+	h := s.rdbHeader()
+	h.AOFBase = true
+	return h
+}
+
+// fileSizes returns the size of the base and the sizes of the other files
+// of files except skip (the one a Log counts).
+func fileSizes(dir string, files []aof.FileInfo, skip string) (base, other int64) {
+	for _, f := range files {
+		st, err := os.Stat(filepath.Join(dir, f.Name))
+		if err != nil || f.Name == skip {
+			continue
+		}
+		if f.Type == aof.TypeBase {
+			base = st.Size()
+		}
+		other += st.Size()
+	}
+	return base, other
 }
 
 // aofExists reports whether the append-only directory has a manifest: then
@@ -130,19 +207,38 @@ func (s *Server) loadAOF(dir, prefix string) error {
 	return nil
 }
 
-// closeAOF flushes and closes the log at shutdown.
+// closeAOF flushes and closes the log at shutdown; a rewrite in progress
+// is abandoned, as Redis kills its child.
 func (s *Server) closeAOF() {
-	if s.aof == nil {
+	a := &s.aof
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.want.Store(false) // a rewrite scheduled meanwhile must not turn it on again
+	s.stopLogLocked()
+}
+
+// stopLogLocked turns the log off (under aof.mu): what was logged is
+// flushed and fsynced, the file closed.
+func (s *Server) stopLogLocked() {
+	a := &s.aof
+	a.on.Store(false)
+	if a.rw != nil {
+		a.rw.cancelled = true
+	}
+	l := a.log.Load()
+	if l == nil {
 		return
 	}
-	s.aof.mu.Lock()
-	defer s.aof.mu.Unlock()
-	if err := s.aof.log.Close(); err != nil {
+	a.log.Store(nil)
+	if err := l.Close(); err != nil {
 		s.log.Error("closing the append only file failed", "err", err)
 	}
 }
 
-// aofCron fsyncs the log once a second under appendfsync everysec.
+// aofCron runs once a second, as the parts of Redis's serverCron that
+// concern the log: the fsync under appendfsync everysec (and the write
+// of DELs that expiry logged while no client wrote), a scheduled rewrite,
+// and the automatic one (auto-aof-rewrite-percentage).
 func (s *Server) aofCron(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
@@ -151,11 +247,26 @@ func (s *Server) aofCron(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := s.aof.log.Sync(); err != nil {
-				s.log.Error("fsync of the append only file failed", "err", err)
-			}
+		}
+		s.aofTick()
+	}
+}
+
+// aofTick is one round of aofCron.
+func (s *Server) aofTick() {
+	a := &s.aof
+	a.mu.Lock()
+	if l := a.log.Load(); l != nil {
+		err := l.Flush()
+		if err == nil && l.Policy() == aof.FsyncEverySec {
+			err = l.Sync()
+		}
+		if err != nil {
+			s.log.Error("fsync of the append only file failed", "err", err)
 		}
 	}
+	a.mu.Unlock()
+	s.checkAOFRewrite()
 }
 
 // aofReplayer applies loaded commands through a client of its own, with
@@ -203,40 +314,83 @@ func (r *aofReplayer) Command(args [][]byte) error {
 	return nil
 }
 
-// callLogged runs a write command while the log is on: under the
-// write-order lock, logging it after it ran. A blocking command that waits
-// lets the lock go meanwhile (see wait).
+// callLogged runs a write command: while the log is on under the
+// write-order lock, logging it after it ran; while it is off under the
+// client's gate (see aofGate). A blocking command that waits lets either go
+// meanwhile (see wait).
 func (c *client) callLogged(cmd *command, args [][]byte) {
 	locked := c.aofLock()
-	defer func() {
-		if locked && c.aofHeld {
-			c.aofUnlock()
-		}
-	}()
+	if locked {
+		defer c.aofUnlock()
+	}
+	if c.aofGated {
+		cmd.fn(c, args)
+		return
+	}
 	errs, _ := c.w.Errors()
 	cmd.fn(c, args)
-	if c.aofHeld {
+	if c.logging() {
 		c.aofAfter(cmd, args, errs)
 	}
 }
 
-// aofLock takes the write-order lock for a write command when the log is
-// on and the client does not hold it already (inside EXEC or a script, the
-// transaction holds it for all its commands).
-func (c *client) aofLock() bool {
-	a := c.srv.aof
-	if a == nil || c.aofHeld {
+// The gate. Turning the log on while serving must not let a write that
+// began with the log off land after the instant the first base is taken
+// from: it would be in neither the base nor the log. So a write command
+// running with the log off sets its client's gate, and then looks at
+// aofState.on again; the rewrite that turns the log on sets on, under
+// aofState.mu, and waits until no client's gate is set. A write that saw
+// the log off has then ended, and every later one takes the lock. The
+// cost with the log off is two atomic stores per write command, on the
+// client's own cache line.
+
+// gateEnter sets c's gate when the log is off and reports whether it did.
+func (c *client) gateEnter() bool {
+	on := &c.srv.aof.on
+	if on.Load() {
 		return false
 	}
-	a.mu.Lock()
+	c.aofGate.Store(true)
+	if on.Load() {
+		c.aofGate.Store(false)
+		return false
+	}
+	c.aofGated = true
+	return true
+}
+
+// aofLock takes the write-order lock for a write command when the log is
+// on, or c's gate when it is off, unless the client holds one already
+// (inside EXEC or a script, the transaction holds it for all its
+// commands), and reports whether it took one.
+func (c *client) aofLock() bool {
+	if c.aofHeld || c.aofGated {
+		return false
+	}
+	if c.gateEnter() {
+		return true
+	}
+	c.srv.aof.mu.Lock()
 	c.aofHeld = true
 	return true
 }
 
-// aofUnlock lets the write-order lock go.
+// aofUnlock lets go of what aofLock took, if c still holds it.
 func (c *client) aofUnlock() {
-	c.aofHeld = false
-	c.srv.aof.mu.Unlock()
+	switch {
+	case c.aofGated:
+		c.aofGated = false
+		c.aofGate.Store(false)
+	case c.aofHeld:
+		c.aofHeld = false
+		c.srv.aof.mu.Unlock()
+	}
+}
+
+// logging reports whether c's writes are being logged: it holds the
+// write-order lock and the log is on.
+func (c *client) logging() bool {
+	return c.aofHeld && !c.loading && c.srv.aof.log.Load() != nil
 }
 
 // aofRecord logs one command of c's (or queues it inside a block).
@@ -249,7 +403,7 @@ func (c *client) aofRecord(args [][]byte) {
 		*c.aofBlock = append(*c.aofBlock, aofCmd{db: c.db.Index(), args: cp})
 		return
 	}
-	c.srv.aof.log.Append(c.db.Index(), args)
+	c.srv.aof.log.Load().Append(c.db.Index(), args)
 }
 
 // aofCmd is a command waiting in a MULTI/EXEC block.
@@ -270,7 +424,7 @@ func (s *Server) aofEndBlock(b *[]aofCmd) {
 	if len(*b) == 0 {
 		return
 	}
-	l := s.aof.log
+	l := s.aof.log.Load()
 	db := (*b)[0].db
 	l.AppendStrings(db, "MULTI")
 	for _, cmd := range *b {
@@ -283,7 +437,7 @@ func (s *Server) aofEndBlock(b *[]aofCmd) {
 // (a random or blocking one) did instead; with the log off it costs one
 // nil check.
 func (c *client) effect(args ...[]byte) {
-	if c.srv.aof == nil || c.loading {
+	if !c.logging() {
 		return
 	}
 	c.effects = true
@@ -334,11 +488,11 @@ func relativeDeadlineKey(c *client, cmd *command, args [][]byte) ([]byte, bool) 
 // commands before a batch's replies go out; false when that failed, and
 // then the replies must not be sent.
 func (c *client) aofFlush() bool {
-	a := c.srv.aof
-	if a == nil {
+	l := c.srv.aof.log.Load()
+	if l == nil {
 		return true
 	}
-	if err := a.log.Flush(); err != nil {
+	if err := l.Flush(); err != nil {
 		c.srv.log.Error("writing the append only file failed; closing the client unanswered", "err", err)
 		return false
 	}

@@ -276,11 +276,9 @@ func (c *client) wait(keys [][]byte, timeout time.Duration, shared bool, try fun
 	if c.loop == nil {
 		unwatch = c.watchConn(b)
 	}
-	if c.aofHeld {
-		// The command that blocked took the append-only log's lock;
-		// writers must not wait for a waiter. Each try takes it again.
-		c.aofUnlock()
-	}
+	// The command that blocked took the append-only log's lock (or its
+	// gate); writers must not wait for a waiter. Each try takes it again.
+	c.aofUnlock()
 	served := false
 	var order [][]byte
 	for b.reason.Load() == blockWaiting {
@@ -434,7 +432,7 @@ func (c *client) blpop(args [][]byte, left bool) {
 		c.w.Bulk(key)
 		c.w.Bulk(popEnd(l, left))
 		c.notifyPop(e, l, left, key)
-		if c.srv.aof != nil {
+		if c.logging() {
 			c.effect(endName(left, "LPOP", "RPOP"), key)
 		}
 	}
@@ -466,7 +464,7 @@ func (c *client) blmove(keys [][]byte, timeoutArg []byte, from, to bool) {
 		done = c.lmoveTx(tx, keys[0], keys[1], from, to)
 	})
 	effect := func() {
-		if c.srv.aof != nil {
+		if c.logging() {
 			c.effect([]byte("LMOVE"), keys[0], keys[1], endName(from, "LEFT", "RIGHT"), endName(to, "LEFT", "RIGHT"))
 		}
 	}
@@ -514,7 +512,7 @@ func (c *client) bmpop(args [][]byte, effect, first, second string, kind shard.K
 		return
 	}
 	logEffect := func(keys [][]byte) {
-		if c.srv.aof == nil {
+		if !c.logging() {
 			return
 		}
 		// The same keys pop the same elements when the log is replayed,
@@ -559,7 +557,7 @@ func (c *client) bzpop(args [][]byte, max bool) {
 		})
 		z.Delete(member)
 		c.notifyZPop(e, z, max, key)
-		if c.srv.aof != nil {
+		if c.logging() {
 			c.effect(endName(max, "ZPOPMAX", "ZPOPMIN"), key)
 		}
 	}

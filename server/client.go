@@ -71,10 +71,14 @@ type client struct {
 
 	// The append-only log's state of this client (see aof.go), touched
 	// only by the goroutine that owns the client: aofHeld says it holds
-	// the write-order lock; aofBlock collects the writes of its
-	// transaction or script; effects says the running command logged what
-	// it did itself; loading marks the client that replays the log.
+	// the write-order lock, aofGated its gate (aofGate, which the rewrite
+	// that turns the log on reads from another goroutine); aofBlock
+	// collects the writes of its transaction or script; effects says the
+	// running command logged what it did itself; loading marks the client
+	// that replays the log.
 	aofHeld  bool
+	aofGated bool
+	aofGate  atomic.Bool
 	aofBlock *[]aofCmd
 	effects  bool
 	loading  bool
@@ -320,7 +324,7 @@ func (c *client) exec(args [][]byte) {
 	case !c.authed && cmd.flags&flagNoAuth == 0:
 		c.rejectCmd(cmd, msgNoAuth)
 	case c.srv.cluster != nil && c.clusterCheck(cmd, args):
-	case cmd.flags&flagDenyOOM != 0 && c.srv.maxMemory() > 0 && !c.srv.freeMemory():
+	case cmd.flags&flagDenyOOM != 0 && c.srv.maxMemory() > 0 && !c.freeMemory():
 		c.srv.stats.oom.Add(1)
 		c.rejectCmd(cmd, msgOOM)
 	case c.ps.subscribed() && c.w.Proto() == 2 && !subscribedModeOK(cmd):
@@ -390,7 +394,7 @@ func (c *client) call(cmd *command, args [][]byte) {
 		c.feedMonitors(cmd, args)
 	}
 	errs, _ := c.w.Errors()
-	if c.srv.aof == nil || cmd.flags&flagWrite == 0 || c.loading {
+	if cmd.flags&flagWrite == 0 || c.loading {
 		cmd.fn(c, args)
 	} else {
 		c.callLogged(cmd, args)

@@ -40,7 +40,7 @@ func cmdConfig(c *client, args [][]byte) {
 			c.w.Error(msgSyntax)
 			return
 		}
-		if msg := c.srv.configSet(args[2:]); msg != "" {
+		if msg := c.srv.configSet(args[2:], c.inTransaction()); msg != "" {
 			c.w.Error(msg)
 			return
 		}
@@ -118,8 +118,11 @@ func hasGlob(p []byte) bool {
 }
 
 // configSet applies name/value pairs all or nothing, as Redis 7 does, and
-// returns the error reply, or "" when every one was set.
-func (s *Server) configSet(pairs [][]byte) string {
+// returns the error reply, or "" when every one was set. inTx says the
+// caller runs inside EXEC or a script, holding what turning the log on or
+// off waits for: those changes are then made by a goroutine once it let
+// go.
+func (s *Server) configSet(pairs [][]byte, inTx bool) string {
 	s.confMu.Lock()
 	defer s.confMu.Unlock()
 	params := make([]*config.Param[Config], 0, len(pairs)/2)
@@ -162,6 +165,24 @@ func (s *Server) configSet(pairs [][]byte) string {
 	prev := s.conf
 	s.conf = next
 	s.applyLive(&prev, &next)
+	if next.AppendOnly == prev.AppendOnly && next.AppendFsync == prev.AppendFsync {
+		return ""
+	}
+	// The log's changes wait for writes in progress (see gateEnter), one
+	// of which may want confMu: they run without it.
+	s.confMu.Unlock()
+	defer s.confMu.Lock()
+	if inTx {
+		go s.applyAOFConfig(next.AppendOnly, next.AppendFsync)
+		return ""
+	}
+	if err := s.applyAOFConfig(next.AppendOnly, next.AppendFsync); err != nil {
+		s.confMu.Lock()
+		s.conf.AppendOnly = false
+		s.live.store(&s.conf)
+		s.confMu.Unlock()
+		return fmt.Sprintf(msgConfigSetFailed, "appendonly", err.Error())
+	}
 	return ""
 }
 

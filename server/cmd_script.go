@@ -144,7 +144,7 @@ func (c *client) scriptAllowed(flags scripting.Flags, ro bool) (noWrites, ok boo
 	case ro && !compat && !noWrites:
 		c.w.Error(scripting.MsgROWriteFunction)
 		return noWrites, false
-	case !compat && !noWrites && flags&scripting.FlagAllowOOM == 0 && c.srv.maxMemory() > 0 && !c.srv.freeMemory():
+	case !compat && !noWrites && flags&scripting.FlagAllowOOM == 0 && c.srv.maxMemory() > 0 && !c.freeMemory():
 		c.w.Error(msgOOM)
 		return noWrites, false
 	}
@@ -229,10 +229,14 @@ func (c *client) runOnce(h *shard.Held, ro bool, function string, canRetry bool,
 	run := &scriptRun{c: c, start: time.Now(), cancel: cancel, name: function}
 	sc := newScriptCaller(c, h, run, ro, canRetry)
 	defer sc.release()
-	if c.srv.aof != nil && !ro {
+	if !ro {
+		// The script's commands run under what its client took: the
+		// write-order lock or the gate.
+		sc.sc.aofHeld, sc.sc.aofGated = c.aofHeld, c.aofGated
+	}
+	if !ro && c.logging() {
 		// The script's writes are logged as one MULTI/EXEC block, or
 		// inside the block of the EXEC that runs it.
-		sc.sc.aofHeld = true
 		if c.aofBlock != nil {
 			sc.sc.aofBlock = c.aofBlock
 		} else {

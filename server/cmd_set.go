@@ -174,7 +174,7 @@ func cmdSPop(c *client, args [][]byte) {
 // keepPopped collects, while the append-only log is on, a copy of each
 // member SPOP removes, after the SREM and the key that head the effect.
 func (c *client) keepPopped(popped [][]byte, key, m []byte) [][]byte {
-	if c.srv.aof == nil {
+	if !c.logging() {
 		return popped
 	}
 	if popped == nil {

@@ -463,7 +463,7 @@ func cmdXAdd(c *client, args [][]byte) {
 		s.Add(id, fields)
 		c.writeID(id)
 		t.trim(s)
-		if c.srv.aof != nil && !(t.idGiven && t.seqGiv) {
+		if c.logging() && !(t.idGiven && t.seqGiv) {
 			// An ID the server chose is logged as the ID it chose.
 			logged := append([][]byte(nil), args...)
 			logged[idPos] = id.Append(nil)

@@ -318,6 +318,8 @@ func init() {
 		{name: "LASTSAVE", arity: 1, flags: flagFast, group: "server", summary: "Returns the Unix timestamp of the last successful save to disk.", fn: cmdLastSave},
 		{name: "SHUTDOWN", arity: -1, flags: flagAdmin | flagNoScript, group: "server", summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.", fn: cmdShutdown},
 		{name: "RESTORE", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, group: "generic", summary: "Creates a key from the serialized representation of a value.", fn: cmdRestore},
+		// AOF rewrite (issue 13)
+		{name: "BGREWRITEAOF", arity: 1, flags: flagAdmin | flagNoScript, group: "server", summary: "Asynchronously rewrites the append-only file to disk.", fn: cmdBgrewriteaof},
 	}
 	byName = buildIndex(commands)
 }

@@ -58,7 +58,8 @@ const maxEvictionsPerCommand = 10000
 // freeMemory evicts keys by the maxmemory policy until the estimated memory
 // is back under --maxmemory and reports whether a command that may grow
 // memory can run: false under noeviction, or when nothing could be evicted.
-func (s *Server) freeMemory() bool {
+func (c *client) freeMemory() bool {
+	s := c.srv
 	limit := s.maxMemory()
 	if s.store.UsedMemory() <= limit {
 		return true
@@ -66,6 +67,13 @@ func (s *Server) freeMemory() bool {
 	policy := s.maxMemoryPolicy()
 	if policy == shard.NoEviction {
 		return false
+	}
+	if !c.aofHeld && !c.aofGated {
+		// Evictions run under the write-order lock, so that their DELs
+		// take their place in the log (see logDeletion); inside EXEC or
+		// a script the client holds it, or its gate, already.
+		s.aof.mu.Lock()
+		defer s.aof.mu.Unlock()
 	}
 	now := s.now()
 	for range maxEvictionsPerCommand {

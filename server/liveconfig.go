@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/miniredis/miniredis/aof"
 	"github.com/miniredis/miniredis/shard"
 )
 
@@ -30,6 +31,11 @@ type liveConfig struct {
 	save             atomic.Pointer[[]SavePoint]
 	dbFilename       atomic.Pointer[string]
 	rdbNoCompress    atomic.Bool
+	appendFsync      atomic.Int32 // aof.Fsync
+	autoAOFPerc      atomic.Int64 // auto-aof-rewrite-percentage; 0 off
+	autoAOFMinSize   atomic.Int64
+	lazyExpire       atomic.Bool // lazyfree-lazy-expire: expired keys are logged as UNLINK
+	lazyEviction     atomic.Bool // lazyfree-lazy-eviction: evicted keys are logged as UNLINK
 }
 
 // store publishes cfg's live values.
@@ -53,6 +59,19 @@ func (l *liveConfig) store(cfg *Config) {
 	l.save.Store(&save)
 	l.dbFilename.Store(&file)
 	l.rdbNoCompress.Store(cfg.RDBNoCompress)
+	l.appendFsync.Store(int32(cfg.AppendFsync))
+	l.autoAOFPerc.Store(int64(cfg.autoAOFPercentage()))
+	l.autoAOFMinSize.Store(cfg.autoAOFMinSize())
+	l.lazyExpire.Store(cfg.LazyfreeLazyExpire)
+	l.lazyEviction.Store(cfg.LazyfreeLazyEviction)
+}
+
+// appendFsync is the live appendfsync policy.
+func (s *Server) appendFsync() aof.Fsync { return aof.Fsync(s.live.appendFsync.Load()) }
+
+// autoAOFRewrite is auto-aof-rewrite-percentage (0 off) and -min-size.
+func (s *Server) autoAOFRewrite() (perc, minSize int64) {
+	return s.live.autoAOFPerc.Load(), s.live.autoAOFMinSize.Load()
 }
 
 // savePoints are the live save points (CONFIG SET save).
@@ -75,7 +94,8 @@ func (s *Server) busyReplyThreshold() time.Duration {
 }
 
 // applyLive makes the running server follow next, the configuration after
-// a CONFIG SET; prev is the one before. Called with confMu held.
+// a CONFIG SET; prev is the one before. Called with confMu held. The
+// append-only log's changes are configSet's (applyAOFConfig).
 func (s *Server) applyLive(prev, next *Config) {
 	s.live.store(next)
 	if next.Hz != prev.Hz {
@@ -94,6 +114,26 @@ func (s *Server) applyLive(prev, next *Config) {
 		f, _ := parseNotify(next.NotifyKeyspaceEvents)
 		s.notifyFlags.Store(f)
 	}
+}
+
+// applyAOFConfig follows live appendonly and appendfsync values, one
+// change at a time.
+func (s *Server) applyAOFConfig(on bool, fsync aof.Fsync) error {
+	a := &s.aof
+	a.confMu.Lock()
+	defer a.confMu.Unlock()
+	a.mu.Lock()
+	if l := a.log.Load(); l != nil && l.Policy() != fsync {
+		if err := l.SetPolicy(fsync); err != nil {
+			s.log.Error("fsync of the append only file failed", "err", err)
+		}
+	}
+	a.mu.Unlock()
+	if err := s.setAppendOnly(on); err != nil {
+		s.log.Warn("turning the append only file on failed", "err", err)
+		return reason(msgAOFOnFailed)
+	}
+	return nil
 }
 
 // setMemoryLimit follows a live maxmemory change with the runtime's soft

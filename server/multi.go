@@ -130,6 +130,7 @@ func (o observer) Touched(db int, key []byte, ev shard.Event) {
 	o.s.blocks.touched(db, key)
 	if ev != shard.Modified {
 		o.s.notifyTouched(db, key, ev)
+		o.s.logDeletion(db, key, ev)
 	}
 	if o.s.slotKeys != nil && db == 0 {
 		o.s.slotKeys.touch(key, ev)
@@ -260,7 +261,7 @@ func (c *client) execQueued(m *multiState) {
 	if c.aofLock() {
 		defer c.aofUnlock()
 	}
-	if c.srv.aof != nil {
+	if c.logging() {
 		b := c.aofBeginBlock()
 		defer func() {
 			c.aofBlock = nil

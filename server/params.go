@@ -200,8 +200,6 @@ var inertDirectives = []config.Param[Config]{
 	{Name: "syslog-enabled", Kind: config.Bool, Default: "no"},
 	{Name: "rdbchecksum", Kind: config.Bool, Default: "yes", Live: true},
 	{Name: "stop-writes-on-bgsave-error", Kind: config.Bool, Default: "yes", Live: true},
-	{Name: "lazyfree-lazy-eviction", Kind: config.Bool, Default: "no", Live: true},
-	{Name: "lazyfree-lazy-expire", Kind: config.Bool, Default: "no", Live: true},
 	{Name: "lazyfree-lazy-server-del", Kind: config.Bool, Default: "no", Live: true},
 	{Name: "lazyfree-lazy-user-del", Kind: config.Bool, Default: "no", Live: true},
 	{Name: "io-threads", Kind: config.Int, Min: 1, Max: 128, Default: "1"},
@@ -388,9 +386,9 @@ type reason string
 func (r reason) Error() string { return string(r) }
 
 // persistenceDirectives configure the append-only file and the files'
-// directory (see aof.go). They take effect at start: CONFIG SET accepts the
-// value a running server has and refuses another, as turning the log on or
-// off, or changing its fsync policy, while serving is not supported yet.
+// directory (see aof.go and aof_rewrite.go). dir and the files' names take
+// effect at start; appendonly and appendfsync change the running server
+// (applyLive).
 var persistenceDirectives = []config.Param[Config]{
 	{Name: "dir", Kind: config.String, Default: "./",
 		Get: func(c *Config) string {
@@ -431,26 +429,25 @@ var persistenceDirectives = []config.Param[Config]{
 		}},
 	{Name: "appendonly", Kind: config.Bool, Default: "no", Live: true,
 		Get: func(c *Config) string { return yesNo(c.AppendOnly) },
-		Set: func(c *Config, v config.Value) error {
-			if c.running && v.Bool != c.AppendOnly {
-				return errAtStartOnly
-			}
-			c.AppendOnly = v.Bool
-			return nil
-		}},
+		Set: func(c *Config, v config.Value) error { c.AppendOnly = v.Bool; return nil }},
 	{Name: "appendfsync", Kind: config.Enum, Enum: []string{"always", "everysec", "no"}, Default: "everysec", Live: true,
 		Get: func(c *Config) string { return c.AppendFsync.String() },
+		Set: func(c *Config, v config.Value) (err error) { c.AppendFsync, err = aof.ParseFsync(v.Str); return err }},
+	{Name: "auto-aof-rewrite-percentage", Kind: config.Int, Min: 0, Max: math.MaxInt32, Default: "100", Live: true,
+		Get: func(c *Config) string { return strconv.Itoa(c.autoAOFPercentage()) },
 		Set: func(c *Config, v config.Value) error {
-			f, err := aof.ParseFsync(v.Str)
-			if err != nil {
-				return err
-			}
-			if c.running && f != c.AppendFsync {
-				return errAtStartOnly
-			}
-			c.AppendFsync = f
+			c.AutoAOFRewritePercentage = int(explicitZero(v.Int))
 			return nil
 		}},
+	{Name: "auto-aof-rewrite-min-size", Kind: config.Memory, Min: 0, Max: math.MaxInt64, Default: "64mb", Live: true,
+		Get: func(c *Config) string { return itoa64(c.autoAOFMinSize()) },
+		Set: func(c *Config, v config.Value) error { c.AutoAOFRewriteMinSize = explicitZero(v.Int); return nil }},
+	{Name: "lazyfree-lazy-expire", Kind: config.Bool, Default: "no", Live: true,
+		Get: func(c *Config) string { return yesNo(c.LazyfreeLazyExpire) },
+		Set: func(c *Config, v config.Value) error { c.LazyfreeLazyExpire = v.Bool; return nil }},
+	{Name: "lazyfree-lazy-eviction", Kind: config.Bool, Default: "no", Live: true,
+		Get: func(c *Config) string { return yesNo(c.LazyfreeLazyEviction) },
+		Set: func(c *Config, v config.Value) error { c.LazyfreeLazyEviction = v.Bool; return nil }},
 	{Name: "appendfilename", Kind: config.String, Default: "appendonly.aof",
 		Get: func(c *Config) string { return c.AppendFilename },
 		Set: func(c *Config, v config.Value) error { c.AppendFilename = v.Str; return nil }},

@@ -102,6 +102,7 @@ func (s *Server) initPersist() error {
 	p := &s.persist
 	p.lastOK.Store(true)
 	p.lastBgTime.Store(-1)
+	s.aof.rwLastTime.Store(-1)
 	p.lastSave.Store(s.nowFn().Unix())
 	if s.cfg.AppendOnly && s.aofExists() {
 		// The append-only files hold the data; Listen replays them.
@@ -144,12 +145,17 @@ func (s *Server) rdbHeader() persist.Header {
 func (s *Server) save(wait bool) error {
 	p := &s.persist
 	p.mu.Lock()
-	for p.inProgress.Load() {
-		if !wait {
-			p.mu.Unlock()
-			return errBgsaveRunning
+	for p.inProgress.Load() || s.aof.rewriting.Load() {
+		// One snapshot at a time: SAVE waits for an AOF rewrite (Redis
+		// saves beside its child), and for a BGSAVE only when asked to.
+		done := s.aof.rwDone
+		if p.inProgress.Load() {
+			if !wait {
+				p.mu.Unlock()
+				return errBgsaveRunning
+			}
+			done = p.bgDone
 		}
-		done := p.bgDone
 		p.mu.Unlock()
 		<-done
 		p.mu.Lock()
@@ -191,6 +197,9 @@ func (s *Server) bgsave() error {
 	if p.inProgress.Load() {
 		return errBgsaveRunning
 	}
+	if s.aof.rewriting.Load() {
+		return errAnotherChild
+	}
 	base := s.store.Changes()
 	start := time.Now()
 	p.lastTry.Store(s.now())
@@ -201,6 +210,9 @@ func (s *Server) bgsave() error {
 	done := p.bgDone
 	s.log.Info("background saving started")
 	go func() {
+		if h := s.bgHook.Load(); h != nil {
+			(*h)()
+		}
 		err := persist.WriteFile(s.rdbPath(), func(w io.Writer) error { return job.WriteTo(w, s.rdbHeader()) })
 		p.mu.Lock()
 		defer p.mu.Unlock()
@@ -261,11 +273,13 @@ func (s *Server) saveCron(ctx context.Context) {
 // checkSavePoints runs one round of saveCron on the server's clock.
 func (s *Server) checkSavePoints() {
 	p := &s.persist
-	if p.inProgress.Load() {
+	if p.inProgress.Load() || s.aof.rewriting.Load() {
 		return
 	}
-	if p.scheduled.Swap(false) {
-		_ = s.bgsave()
+	if p.scheduled.Load() {
+		if err := s.bgsave(); !errors.Is(err, errAnotherChild) {
+			p.scheduled.Store(false)
+		}
 		return
 	}
 	if len(s.savePoints()) == 0 {
@@ -322,12 +336,19 @@ func cmdBgsave(c *client, args [][]byte) {
 		go c.srv.checkSavePoints()
 		c.w.Simple("Background saving scheduled")
 	default:
-		_ = schedule // SCHEDULE only matters while another child runs in Redis (an AOF rewrite); there is none here
-		if err := c.srv.bgsave(); err != nil {
+		switch err := c.srv.bgsave(); {
+		case errors.Is(err, errAnotherChild) && schedule:
+			// An AOF rewrite holds the snapshot; saveCron starts the
+			// save when it ends.
+			p.scheduled.Store(true)
+			c.w.Simple("Background saving scheduled")
+		case errors.Is(err, errAnotherChild):
+			c.w.Error(msgAnotherChild)
+		case err != nil:
 			c.w.Error(msgBgsaveInProgress)
-			return
+		default:
+			c.w.Simple("Background saving started")
 		}
-		c.w.Simple("Background saving started")
 	}
 }
 
@@ -417,20 +438,8 @@ func (s *Server) infoPersistence(b []byte) []byte {
 	b = infoInt(b, "rdb_last_cow_size", 0)
 	b = infoInt(b, "rdb_last_load_keys_expired", p.loadExpired.Load())
 	b = infoInt(b, "rdb_last_load_keys_loaded", p.loadLoaded.Load())
-	b = infoInt(b, "aof_enabled", b2i(s.aof != nil))
-	b = infoInt(b, "aof_rewrite_in_progress", 0)
-	b = infoInt(b, "aof_rewrite_scheduled", 0)
-	b = infoInt(b, "aof_last_rewrite_time_sec", -1)
-	b = infoInt(b, "aof_current_rewrite_time_sec", -1)
-	b = infoLine(b, "aof_last_bgrewrite_status", "ok")
-	b = infoInt(b, "aof_rewrites", 0)
-	b = infoInt(b, "aof_rewrites_consecutive_failures", 0)
-	aofStatus := "ok"
-	if s.aof != nil && s.aof.log.Err() != nil {
-		aofStatus = "err"
-	}
-	b = infoLine(b, "aof_last_write_status", aofStatus)
-	b = infoInt(b, "aof_last_cow_size", 0)
+	b = s.infoAOF(b)
 	b = infoInt(b, "module_fork_in_progress", 0)
-	return infoInt(b, "module_fork_last_cow_size", 0)
+	b = infoInt(b, "module_fork_last_cow_size", 0)
+	return s.infoAOFSizes(b)
 }

@@ -197,6 +197,49 @@ type Config struct {
 	// RDBNoCompress is rdbcompression no: RDB files and DUMP payloads
 	// store strings without LZF.
 	RDBNoCompress bool
+	// AOF rewrites (issue 13). AutoAOFRewritePercentage starts a
+	// BGREWRITEAOF when the log grew by this much since the last one
+	// (auto-aof-rewrite-percentage; 0 means Redis's default 100, negative
+	// off) once it is over AutoAOFRewriteMinSize bytes (0 means the
+	// default 64 MiB, negative none).
+	AutoAOFRewritePercentage int
+	AutoAOFRewriteMinSize    int64
+	// LazyfreeLazyExpire and LazyfreeLazyEviction log the keys that
+	// expire or are evicted as UNLINK rather than DEL, as Redis 7.0
+	// propagates them.
+	LazyfreeLazyExpire   bool
+	LazyfreeLazyEviction bool
+}
+
+// autoAOFPercentage is AutoAOFRewritePercentage with its default; 0 off.
+func (c *Config) autoAOFPercentage() int {
+	return zeroDefault(c.AutoAOFRewritePercentage, defaultAutoAOFPercentage)
+}
+
+// autoAOFMinSize is AutoAOFRewriteMinSize with its default.
+func (c *Config) autoAOFMinSize() int64 {
+	return zeroDefault(c.AutoAOFRewriteMinSize, defaultAutoAOFMinSize)
+}
+
+// zeroDefault reads a Config field whose 0 means def (Config's zero value
+// is the defaults) and whose negative values stand for an explicit 0 (see
+// explicitZero).
+func zeroDefault[T int | int64](v, def T) T {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}
+
+// explicitZero stores a directive's value n in a zeroDefault field.
+func explicitZero(n int64) int64 {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 const (
@@ -230,9 +273,14 @@ type Server struct {
 	watches watchRegistry // WATCHed keys of every client
 	blocks  blockRegistry // keys clients are blocked on
 	scripts scriptState   // the Lua engine and the script in progress
-	// aof is the append-only log, nil while appendonly is off; set by
-	// Listen before any client runs and never changed after.
-	aof *aofState
+	// aof is the append-only log's state (see aof.go): opened by Listen
+	// before any client runs, turned on and off by CONFIG SET appendonly.
+	aof aofState
+
+	// bgHook, when set (by tests), runs on a BGSAVE's or an AOF
+	// rewrite's goroutine before it writes, so a test can hold one in
+	// progress.
+	bgHook atomic.Pointer[func()]
 
 	pause       pauseState           // CLIENT PAUSE
 	hub         *pubsub.Hub[*client] // Pub/Sub subscriptions
@@ -381,7 +429,7 @@ func New(cfg Config) (*Server, error) {
 		LRU:         cfg.MaxMemory > 0 && cfg.MaxMemoryPolicy == shard.AllKeysLRU,
 		Collections: cfg.MaxMemory > 0,
 	})
-	s.cycle, err = expire.New(st, expire.Options{Hz: cfg.Hz, Now: cfg.Now})
+	s.cycle, err = expire.New(expireTarget{s}, expire.Options{Hz: cfg.Hz, Now: cfg.Now})
 	if err != nil {
 		return nil, err
 	}
@@ -411,7 +459,7 @@ func (s *Server) Addr() net.Addr {
 // loads or creates nodes.conf and starts the cluster bus.
 func (s *Server) Listen() error {
 	// The log is loaded before the first client can run a command.
-	if s.aof == nil {
+	if s.aof.dir == "" {
 		if err := s.openAOF(); err != nil {
 			return err
 		}
@@ -467,13 +515,10 @@ func (s *Server) Serve() error {
 	s.cancel = cancel
 	// Registered under mu, so a Shutdown that follows sees the cancel
 	// function and waits for these goroutines.
-	everysec := s.aof != nil && s.aof.log.Policy() == aof.FsyncEverySec
 	// clientsCron runs even with no timeout set, since CONFIG SET may set
 	// one; once a second it is no cost.
-	s.wg.Add(3)
-	if everysec {
-		s.wg.Add(1)
-	}
+	s.wg.Add(4) // with aofCron, which CONFIG SET appendonly may need
+
 	if s.slotKeys != nil {
 		s.wg.Add(1)
 	}
@@ -497,12 +542,10 @@ func (s *Server) Serve() error {
 		defer s.wg.Done()
 		s.clientsCron(ctx)
 	}()
-	if everysec {
-		go func() {
-			defer s.wg.Done()
-			s.aofCron(ctx)
-		}()
-	}
+	go func() {
+		defer s.wg.Done()
+		s.aofCron(ctx)
+	}()
 	if s.slotKeys != nil {
 		go func() {
 			defer s.wg.Done()
@@ -644,8 +687,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	select {
 	case <-done:
 		// Every client has stopped: what they logged is flushed and
-		// fsynced now, whatever the appendfsync policy.
+		// fsynced now, whatever the appendfsync policy. A rewrite in
+		// progress is abandoned; its goroutine is waited for, so that it
+		// touches no file after Shutdown returns.
 		s.closeAOF()
+		s.WaitRewrite()
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

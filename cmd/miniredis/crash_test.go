@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -49,9 +50,9 @@ func startBinary(t *testing.T, bin string, args ...string) (*exec.Cmd, string) {
 }
 
 // TestAppendFsyncAlwaysLosesNoAcknowledgedWrite kills the server with
-// SIGKILL while clients write, at a random moment, three times over: after
-// each restart from the append-only files every write that was
-// acknowledged is there.
+// SIGKILL while clients write and BGREWRITEAOF runs, at a random moment,
+// three times over: after each restart from the append-only files every
+// write that was acknowledged is there.
 func TestAppendFsyncAlwaysLosesNoAcknowledgedWrite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and kills it")
@@ -104,12 +105,32 @@ func TestAppendFsyncAlwaysLosesNoAcknowledgedWrite(t *testing.T) {
 				}
 			}()
 		}
+		// Rewrites run back to back meanwhile, so the kill lands during
+		// one, or between its steps (new incremental file, base written,
+		// manifest swapped, history deleted), as often as not.
+		var rewrites int
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rc := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: time.Second})
+			defer rc.Close()
+			for i := 0; i < 1000; i++ {
+				err := rc.Do(ctx, "BGREWRITEAOF").Err()
+				if err != nil && !strings.Contains(err.Error(), "already in progress") {
+					return // the server is gone
+				}
+				if err == nil {
+					rewrites++
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}()
 		time.Sleep(time.Duration(100+rand.IntN(400)) * time.Millisecond) // a random moment
 		require.NoError(t, cmd.Process.Kill())
 		_ = cmd.Wait()
 		wg.Wait()
 		c.Close()
-		t.Logf("round %d: %d keys and %d INCRs acknowledged so far", round, len(acked), incrs)
+		t.Logf("round %d: %d keys and %d INCRs acknowledged so far, %d rewrites started", round, len(acked), incrs, rewrites)
 	}
 	_, addr := startBinary(t, bin, args...)
 	c := redis.NewClient(&redis.Options{Addr: addr})
