@@ -273,7 +273,7 @@ func newScriptCaller(c *client, h *shard.Held, run *scriptRun, ro, retry bool) *
 		id:       c.id,
 		authed:   true,
 		batchNow: c.now(), // time stands still inside a script, as in Redis 7
-		db:       h.DB(c.db.Index()),
+		db:       h.DB(c.db.Index()).WithActor(c),
 		script:   true,
 		// The script's commands are counted in its client's stripe,
 		// sharing the script's time when the caller is released.

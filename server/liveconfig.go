@@ -29,6 +29,12 @@ type liveConfig struct {
 	latencyThreshold atomic.Int64 // ms; 0 off
 	save             atomic.Pointer[[]SavePoint]
 	dbFilename       atomic.Pointer[string]
+	trackingMaxKeys  atomic.Int64 // 0: no bound
+	// The pubsub class of client-output-buffer-limit, which outboxes
+	// check on every append, so a change reaches subscribers already
+	// connected.
+	pubsubHard, pubsubSoft atomic.Int64 // bytes; <= 0 no limit
+	pubsubSoftTime         atomic.Int64 // ms
 }
 
 // store publishes cfg's live values.
@@ -51,7 +57,26 @@ func (l *liveConfig) store(cfg *Config) {
 	save, file := cfg.Save, cfg.DBFilename
 	l.save.Store(&save)
 	l.dbFilename.Store(&file)
+	l.trackingMaxKeys.Store(cfg.trackingMaxKeys())
+	l.pubsubHard.Store(cfg.PubSubHardLimit)
+	l.pubsubSoft.Store(cfg.PubSubSoftLimit)
+	l.pubsubSoftTime.Store(cfg.PubSubSoftTime.Milliseconds())
 }
+
+// trackingMaxKeys is tracking-table-max-keys as the tracker reads it: 0
+// for no bound.
+func (c *Config) trackingMaxKeys() int64 {
+	switch {
+	case c.TrackingTableMaxKeys == 0:
+		return defaultTrackingMaxKeys
+	case c.TrackingTableMaxKeys < 0:
+		return 0
+	}
+	return c.TrackingTableMaxKeys
+}
+
+// defaultTrackingMaxKeys is Redis's tracking-table-max-keys default.
+const defaultTrackingMaxKeys = 1000000
 
 // savePoints are the live save points (CONFIG SET save).
 func (s *Server) savePoints() []SavePoint { return *s.live.save.Load() }
@@ -87,6 +112,9 @@ func (s *Server) applyLive(prev, next *Config) {
 	}
 	if n := next.slowlogMaxLen(); n != prev.slowlogMaxLen() {
 		s.slowlog.trim(int(n))
+	}
+	if next.trackingMaxKeys() < prev.trackingMaxKeys() {
+		s.track.limit()
 	}
 	if next.NotifyKeyspaceEvents != prev.NotifyKeyspaceEvents {
 		f, _ := parseNotify(next.NotifyKeyspaceEvents)

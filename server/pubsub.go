@@ -84,6 +84,8 @@ type outbox struct {
 	dead     bool   // over a limit or failed: drop everything
 	closing  bool   // std path: write what is left, then stop
 	woken    bool   // event loop: a wake is pending
+	hold     bool   // tracking: invalidations wait in late behind the client's unflushed replies
+	late     []byte // tracking: the invalidations held
 	since    int64  // when the outbox went over the soft limit (unix ms), 0 if under
 
 	c    *client
@@ -95,6 +97,7 @@ type outbox struct {
 func (c *client) newOutbox() *outbox {
 	ob := &outbox{c: c, proto: c.w.Proto()}
 	ob.cond.L = &ob.mu
+	c.obox.Store(ob)
 	// What c had buffered goes first.
 	ob.buf = append(ob.buf, c.w.Pending()...)
 	c.w.Reset()
@@ -121,6 +124,13 @@ func (w outboxWriter) Write(b []byte) (int, error) {
 		return 0, errOutboxClosed
 	}
 	ob.buf = append(ob.buf, b...)
+	if ob.hold {
+		// Invalidations held behind these replies follow them now
+		// (see tracking.go); this runs on the client's own goroutine.
+		ob.hold, ob.c.trkHeld = false, false
+		ob.buf = append(ob.buf, ob.late...)
+		ob.late = ob.late[:0]
+	}
 	if !ob.checkLimits() {
 		return 0, errOutboxClosed
 	}
@@ -141,6 +151,12 @@ func (ob *outbox) deliver(k pubsub.Kind, pattern, channel, msg []byte) {
 		return
 	}
 	ob.buf = appendMessage(ob.buf, ob.proto, k, pattern, channel, msg)
+	ob.wakeLocked()
+}
+
+// wakeLocked checks the limits after an append and wakes the outbox's
+// drainer; under mu.
+func (ob *outbox) wakeLocked() {
 	if !ob.checkLimits() {
 		return
 	}
@@ -177,17 +193,18 @@ func appendMessage(b []byte, proto int, k pubsub.Kind, pattern, channel, msg []b
 // has been over the soft limit for the soft time, and reports whether it is
 // still open; under mu.
 func (ob *outbox) checkLimits() bool {
-	cfg := &ob.c.srv.cfg
+	live := &ob.c.srv.live
+	hard, soft := live.pubsubHard.Load(), live.pubsubSoft.Load()
 	size := int64(len(ob.buf) + ob.inflight)
-	over := cfg.PubSubHardLimit > 0 && size > cfg.PubSubHardLimit
-	if !over && cfg.PubSubSoftLimit > 0 && size > cfg.PubSubSoftLimit {
+	over := hard > 0 && size > hard
+	if !over && soft > 0 && size > soft {
 		// The clock is read only past the soft limit, which a reading
 		// subscriber rarely reaches.
 		now := ob.c.srv.now()
 		if ob.since == 0 {
 			ob.since = now
 		}
-		over = now-ob.since >= cfg.PubSubSoftTime.Milliseconds()
+		over = now-ob.since >= live.pubsubSoftTime.Load()
 	} else if !over {
 		ob.since = 0
 	}
@@ -303,15 +320,7 @@ func (lc *loopConn) drainOutbox(conn *netloop.Conn, final bool) bool {
 
 // subscribe registers the client on name and writes the reply Redis does.
 func (c *client) subscribe(k pubsub.Kind, name []byte) {
-	if c.ps == nil {
-		c.ps = &pubsubState{}
-		for i := range c.ps.subs {
-			c.ps.subs[i] = make(map[string]struct{})
-		}
-	}
-	if c.ps.ob == nil {
-		c.ps.ob = c.newOutbox()
-	}
+	c.ensureOutbox()
 	if _, ok := c.ps.subs[k][string(name)]; !ok {
 		c.ps.subs[k][string(name)] = struct{}{}
 	}
@@ -540,8 +549,9 @@ func cmdReset(c *client, args [][]byte) {
 	c.dropSubscriptions()
 	c.replyMode, c.replySets = replyOn, c.replySets+1
 	c.w.SetProto(2)
-	c.db = c.srv.store.DB(0)
+	c.db = c.srv.store.DB(0).WithActor(c)
 	c.dbNum.Store(0)
+	c.srv.track.disable(c)
 	c.setName("")
 	c.authed = c.srv.cfg.RequirePass == ""
 	c.r.SetAuthenticated(c.authed)

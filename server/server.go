@@ -194,6 +194,10 @@ type Config struct {
 	// Save lists the automatic save points (--save); none means BGSAVE
 	// runs only when asked, and nothing is saved at exit.
 	Save []SavePoint
+	// TrackingTableMaxKeys bounds the keys client-side caching remembers
+	// (tracking-table-max-keys): past it, random keys are invalidated and
+	// forgotten. 0 means the default of 1,000,000; negative, no bound.
+	TrackingTableMaxKeys int64
 }
 
 const (
@@ -233,6 +237,7 @@ type Server struct {
 
 	pause       pauseState           // CLIENT PAUSE
 	hub         *pubsub.Hub[*client] // Pub/Sub subscriptions
+	track       *tracker             // client-side caching (CLIENT TRACKING)
 	notifyFlags atomic.Uint32        // notify-keyspace-events classes
 
 	// live holds the values CONFIG SET may change (see liveConfig).
@@ -351,6 +356,7 @@ func New(cfg Config) (*Server, error) {
 		clients: make(map[*client]struct{}),
 	}
 	s.hub = pubsub.New[*client](func(p, ch []byte) bool { return globMatch(p, ch, false) })
+	s.track = newTracker(s)
 	if f, ok := parseNotify(cfg.NotifyKeyspaceEvents); ok {
 		s.notifyFlags.Store(f)
 	} else {
