@@ -73,7 +73,7 @@ type tracker struct {
 	nbcast                atomic.Int64 // prefix registrations of BCAST clients
 
 	mu       sync.RWMutex
-	clients  map[int64]*client              // tracking clients by ID
+	clients  map[int64]*client               // tracking clients by ID
 	prefixes map[string]map[*client]struct{} // BCAST prefix → its clients
 	sorted   []string                        // the keys of prefixes, sorted
 
