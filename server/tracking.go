@@ -267,25 +267,21 @@ func mergePrefixes(old, add []string) []string {
 // remembered, in OPTIN and OPTOUT mode.
 func (c *client) cachingCmd(opt []byte) {
 	t := c.track
+	yes := equalFold(opt, "YES")
 	switch {
 	case t == nil:
 		c.w.Error(msgCachingNotTracking)
-	case equalFold(opt, "YES"):
-		if !t.optin {
-			c.w.Error(msgCachingYes)
-			return
-		}
-		c.trkCaching = true
-		c.w.OK()
-	case equalFold(opt, "NO"):
-		if !t.optout {
-			c.w.Error(msgCachingNo)
-			return
-		}
-		c.trkCaching = true
-		c.w.OK()
-	default:
+	case !yes && !equalFold(opt, "NO"):
 		c.w.Error(msgSyntax)
+	case yes && !t.optin:
+		c.w.Error(msgCachingYes)
+	case !yes && !t.optout:
+		c.w.Error(msgCachingNo)
+	default:
+		// One flag serves both, as Redis's CLIENT_TRACKING_CACHING: its
+		// meaning follows the mode.
+		c.trkCaching = true
+		c.w.OK()
 	}
 }
 
