@@ -111,6 +111,8 @@ var trackingResp3 = []trkStep{
 	tk(1, 1, "CLIENT", "TRACKING", "OFF"), tk(1, 1, "CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "u:", "PREFIX", "v:"),
 	tk(0, 1, "MSET", "u:1", "a", "v:1", "b", "w", "c", "u:0", "d", "u:1", "e"), tk(1, 1), tk(1, 1), quiet(1),
 	tk(1, 2, "SET", "u:3", "x"), tk(0, 1, "DEL", "u:1", "u:0", "zz"), tk(1, 1), tk(0, 1, "SET", "w", "1"), quiet(1),
+	// a script's writes: one batch (off the event loop on that layer)
+	tk(0, 1, "EVAL", "redis.call('SET', KEYS[1], 'x') redis.call('SET', KEYS[2], 'y')", "2", "u:9", "u:8"), tk(1, 1), quiet(1),
 	tk(1, 2, "FLUSHALL"),
 	tk(1, 1, "CLIENT", "TRACKING", "OFF"), tk(1, 1, "CLIENT", "TRACKING", "ON", "BCAST", "NOLOOP"),
 	tk(1, 1, "SET", "any", "x"), tk(0, 1, "SET", "other", "x"), tk(1, 1), quiet(1),

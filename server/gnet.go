@@ -319,6 +319,7 @@ func (c *client) runOffLoop(fn func()) {
 		fn()
 		fn, c.offLoop, c.offLoopNow = c.offLoop, nil, false
 	}
+	c.flushTrackPending()
 }
 
 // mayRun reports whether the client may run commands: it is not paused, or

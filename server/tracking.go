@@ -493,11 +493,7 @@ func (c *client) trackAfter(cmd *command) {
 	if c.db.Held() != nil {
 		return
 	}
-	if c.trkPend != nil {
-		p := c.trkPend
-		c.trkPend = nil
-		c.srv.track.flushPending(c, p)
-	}
+	c.flushTrackPending()
 	if c.track == nil {
 		return
 	}
@@ -511,6 +507,17 @@ func (c *client) trackAfter(cmd *command) {
 			ob.mu.Unlock()
 		}
 		c.trkHeld = false
+	}
+}
+
+// flushTrackPending sends the BCAST invalidations c's writes left
+// pending, if any: after a command, and after the part of one that ran
+// off an event loop (a script, a served blocking pop), which c.call's
+// trackAfter does not follow.
+func (c *client) flushTrackPending() {
+	if p := c.trkPend; p != nil {
+		c.trkPend = nil
+		c.srv.track.flushPending(c, p)
 	}
 }
 

@@ -279,3 +279,28 @@ func TestTrackingConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestTrackingBcastBlockedMove: a blocked BLMOVE served by another
+// client's push writes its destination on the blocked client's behalf
+// (off the event loop on that layer); a BCAST client is told at once, not
+// when the blocked client next sends a command.
+func TestTrackingBcastBlockedMove(t *testing.T) {
+	s := startServer(t, redisConfig())
+	bc := redistest.Dial(t, s.Addr().String())
+	blocked := redistest.Dial(t, s.Addr().String())
+	pusher := redistest.Dial(t, s.Addr().String())
+	for _, args := range [][]string{{"HELLO", "3"}, {"CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "dst"}} {
+		_, err := bc.Do(args...)
+		require.NoError(t, err)
+	}
+	require.NoError(t, blocked.Send("BLMOVE", "src", "dst", "LEFT", "RIGHT", "0"))
+	require.Eventually(t, func() bool { return s.blocks.clients.Load() == 1 }, 5*time.Second, time.Millisecond)
+	_, err := pusher.Do("RPUSH", "src", "x")
+	require.NoError(t, err)
+	r, err := blocked.Read()
+	require.NoError(t, err)
+	require.Equal(t, "x", r.Str)
+	r, err = bc.Read()
+	require.NoError(t, err)
+	assert.Equal(t, `>[$"invalidate" *[$"dst"]]`, r.String())
+}
