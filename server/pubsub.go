@@ -286,7 +286,7 @@ func (ob *outbox) finish() {
 // the connection's outbound buffer, unless final is set (the connection is about to
 // close after its last reply).
 func (lc *loopConn) drainOutbox(conn *netloop.Conn, final bool) bool {
-	ob := lc.c.ps.ob
+	ob := lc.c.obox.Load()
 	ob.mu.Lock()
 	ob.woken = false
 	if ob.dead {

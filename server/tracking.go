@@ -500,14 +500,28 @@ func (c *client) trackAfter(cmd *command) {
 	if c.multi == nil && cmd.name != "CLIENT" {
 		c.trkCaching = false
 	}
-	if c.w.Buffered() == 0 && c.trkHeld {
-		if ob := c.obox.Load(); ob != nil {
-			ob.mu.Lock()
-			ob.releaseLocked()
-			ob.mu.Unlock()
-		}
-		c.trkHeld = false
+	if c.w.Buffered() == 0 {
+		c.trackUnhold()
 	}
+}
+
+// trackUnhold lets a tracking client's invalidations flow while it waits
+// in a blocking command, which may be for ever: the replies before the
+// command go out first, which releases the hold (outboxWriter.Write).
+func (c *client) trackUnhold() {
+	if !c.trkHeld {
+		return
+	}
+	if c.w.Buffered() > 0 {
+		_ = c.w.Flush()
+		return
+	}
+	if ob := c.obox.Load(); ob != nil {
+		ob.mu.Lock()
+		ob.releaseLocked()
+		ob.mu.Unlock()
+	}
+	c.trkHeld = false
 }
 
 // flushTrackPending sends the BCAST invalidations c's writes left

@@ -304,3 +304,27 @@ func TestTrackingBcastBlockedMove(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `>[$"invalidate" *[$"dst"]]`, r.String())
 }
+
+// TestTrackingWhileBlocked: a tracking client blocked in BLPOP still gets
+// the invalidations of keys it read before.
+func TestTrackingWhileBlocked(t *testing.T) {
+	s := startServer(t, redisConfig())
+	c := redistest.Dial(t, s.Addr().String())
+	w := redistest.Dial(t, s.Addr().String())
+	for _, args := range [][]string{{"HELLO", "3"}, {"CLIENT", "TRACKING", "ON"}, {"GET", "k"}} {
+		_, err := c.Do(args...)
+		require.NoError(t, err)
+	}
+	require.NoError(t, c.Send("BLPOP", "list", "0"))
+	require.Eventually(t, func() bool { return s.blocks.clients.Load() == 1 }, 5*time.Second, time.Millisecond)
+	_, err := w.Do("SET", "k", "v")
+	require.NoError(t, err)
+	r, err := c.Read()
+	require.NoError(t, err)
+	assert.Equal(t, `>[$"invalidate" *[$"k"]]`, r.String(), "while blocked")
+	_, err = w.Do("RPUSH", "list", "x")
+	require.NoError(t, err)
+	r, err = c.Read()
+	require.NoError(t, err)
+	assert.Equal(t, `*[$"list" $"x"]`, r.String())
+}
