@@ -231,23 +231,8 @@ func clientID(t *testing.T, c *redistest.Conn) string {
 func closeAndWait(t *testing.T, c, other *redistest.Conn, id string) {
 	t.Helper()
 	require.NoError(t, c.Close())
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		r, err := other.Do("CLIENT", "LIST", "ID", id)
-		require.NoError(t, err)
-		if r.Kind != redistest.Error && !strings.Contains(r.Str, "id="+id+" ") {
-			return
-		}
-		if r.Kind == redistest.Error {
-			// CLIENT LIST ID is Redis's; a server without it is asked
-			// for the whole list.
-			r, err = other.Do("CLIENT", "LIST")
-			require.NoError(t, err)
-			if !strings.Contains(r.Str, "id="+id+" ") {
-				return
-			}
-		}
-		require.True(t, time.Now().Before(deadline), "client %s still listed", id)
-		time.Sleep(5 * time.Millisecond)
-	}
+	require.Eventually(t, func() bool {
+		r, err := other.Do("CLIENT", "LIST")
+		return err == nil && !strings.Contains(r.Str, "id="+id+" ")
+	}, 5*time.Second, time.Millisecond, "client %s still listed", id)
 }

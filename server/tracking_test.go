@@ -328,3 +328,48 @@ func TestTrackingWhileBlocked(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `*[$"list" $"x"]`, r.String())
 }
+
+// TestTrackingClientList: CLIENT LIST and INFO show tracking as Redis
+// does: the t, B and R flags and the redir field.
+func TestTrackingClientList(t *testing.T) {
+	s := startServer(t, redisConfig())
+	c := redistest.Dial(t, s.Addr().String())
+	target := redistest.Dial(t, s.Addr().String())
+	info := func() string {
+		t.Helper()
+		r, err := c.Do("CLIENT", "INFO")
+		require.NoError(t, err)
+		f := strings.Fields(r.Str)
+		var out []string
+		for _, kv := range f {
+			if strings.HasPrefix(kv, "flags=") || strings.HasPrefix(kv, "redir=") {
+				out = append(out, kv)
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	do := func(conn *redistest.Conn, args ...string) {
+		t.Helper()
+		r, err := conn.Do(args...)
+		require.NoError(t, err)
+		require.NotEqual(t, redistest.Error, r.Kind, "%q: %v", args, r)
+	}
+	assert.Equal(t, "flags=N redir=-1", info())
+	do(c, "CLIENT", "TRACKING", "ON")
+	assert.Equal(t, "flags=t redir=0", info())
+	do(c, "CLIENT", "TRACKING", "OFF")
+	do(c, "CLIENT", "TRACKING", "ON", "BCAST")
+	assert.Equal(t, "flags=tB redir=0", info())
+	do(c, "CLIENT", "TRACKING", "OFF")
+	id := clientID(t, target)
+	do(c, "HELLO", "3")
+	do(c, "CLIENT", "TRACKING", "ON", "REDIRECT", id)
+	assert.Equal(t, "flags=t redir="+id, info())
+	do(c, "GET", "k")
+	closeAndWait(t, target, c, id)
+	do(c, "SET", "k", "v")
+	r, err := c.Read()
+	require.NoError(t, err)
+	assert.Equal(t, `>[$"tracking-redir-broken" :`+id+`]`, r.String())
+	assert.Equal(t, "flags=tR redir="+id, info())
+}
