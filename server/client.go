@@ -131,6 +131,7 @@ type client struct {
 	trkCaching bool
 	trkHeld    bool
 	trkPend    *trackPending
+	trkScript  [][]byte // the declared keys of the script command in hand
 	trkBroken  atomic.Bool
 	// obox is ps.ob for other goroutines (a tracking client's redirect
 	// target); closed is set when the client is released.

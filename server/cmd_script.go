@@ -281,6 +281,9 @@ func newScriptCaller(c *client, h *shard.Held, run *scriptRun, ro, retry bool) *
 		markNanos: nanotime(),
 		addr:      "lua",
 	}
+	// A read by the script's commands makes the caller track the
+	// script's keys, as Redis remembers them for its script_caller.
+	sc.track, sc.trkCaching, sc.trkScript = c.track, c.trkCaching, c.trkScript
 	return &scriptCaller{c: c, sc: sc, h: h, run: run, ro: ro, retry: retry}
 }
 

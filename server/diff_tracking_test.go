@@ -93,6 +93,11 @@ var trackingResp3 = []trkStep{
 	// MULTI: the pushes follow EXEC's reply
 	tk(1, 1, "GET", "k"), tk(1, 1, "MULTI"), tk(1, 1, "SET", "k", "v"), tk(1, 1, "GET", "k"), tk(1, 2, "EXEC"),
 	tk(0, 1, "SET", "k", "9"), tk(1, 1),
+	// a read inside a script makes its declared keys tracked (Redis 7.0)
+	tk(1, 1, "EVAL_RO", "return redis.call('GET', KEYS[1])", "1", "s1"),
+	tk(1, 1, "EVAL_RO", "return 1", "1", "s2"), tk(1, 1, "EVAL", "return redis.call('STRLEN', 's3')", "0"),
+	tk(1, 1, "EVAL", "return redis.call('STRLEN', 's5')", "1", "s4"),
+	tk(0, 1, "MSET", "s1", "a", "s2", "b", "s3", "c", "s4", "d", "s5", "e"), tk(1, 1), tk(1, 1), quiet(1),
 	// NOLOOP: its own writes are not told, but still drop the key
 	tk(1, 1, "CLIENT", "TRACKING", "OFF"), tk(1, 1, "CLIENT", "TRACKING", "ON", "NOLOOP"),
 	tk(1, 1, "GET", "n1"), tk(1, 1, "SET", "n1", "1"), tk(0, 1, "SET", "n1", "2"), quiet(1),

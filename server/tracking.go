@@ -51,7 +51,6 @@ import (
 // Left as Redis has them: a client that turns tracking off keeps its
 // entries in the table until the keys change (they are then dropped
 // without a message); a broken redirect is noticed when a message is due.
-// Not done: the commands a script runs are not remembered for its caller.
 
 // trackConf is a client's CLIENT TRACKING settings; immutable once
 // published, so writers on other goroutines read it without a lock.
@@ -474,7 +473,19 @@ func (c *client) trackBefore(cmd *command, args [][]byte) {
 			c.trkHeld = true
 		}
 	}
+	if cmd.flags&flagScript != 0 {
+		// Redis 7.0 remembers a script's declared keys when a command
+		// the script runs reads (its trackingRememberKeys looks at the
+		// caller's command); the script's client takes them from here.
+		// They point into the read buffer, which outlives the script.
+		c.trkScript = cmd.appendKeys(c.trkScript[:0], args)
+		return
+	}
 	if t.bcast || cmd.flags&flagRead == 0 || t.optin && !c.trkCaching || t.optout && c.trkCaching {
+		return
+	}
+	if c.script {
+		c.srv.track.remember(c.id, c.trkScript)
 		return
 	}
 	keys := cmd.appendKeys(c.keys[:0], args)
