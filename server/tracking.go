@@ -51,6 +51,10 @@ import (
 // Left as Redis has them: a client that turns tracking off keeps its
 // entries in the table until the keys change (they are then dropped
 // without a message); a broken redirect is noticed when a message is due.
+// Changes with no client behind them (the expiry cycle, eviction) are sent
+// at once, one key per BCAST message. Not done: a redirect to a RESP3
+// client that has no outbox (it never subscribed nor tracked) delivers
+// nothing, since only the client's own goroutine may give it one.
 
 // trackConf is a client's CLIENT TRACKING settings; immutable once
 // published, so writers on other goroutines read it without a lock.
