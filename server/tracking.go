@@ -515,6 +515,16 @@ func (c *client) trackAfter(cmd *command) {
 	if c.multi == nil && cmd.name != "CLIENT" {
 		c.trkCaching = false
 	}
+	if cmd.name == "HELLO" {
+		// Invalidations are encoded for the protocol the outbox knows,
+		// which otherwise follows only at the next flush: one arriving
+		// before it would be encoded, or dropped, as RESP2.
+		if ob := c.obox.Load(); ob != nil {
+			ob.mu.Lock()
+			ob.proto = c.w.Proto()
+			ob.mu.Unlock()
+		}
+	}
 	if c.w.Buffered() == 0 {
 		c.trackUnhold()
 	}

@@ -373,3 +373,24 @@ func TestTrackingClientList(t *testing.T) {
 	assert.Equal(t, `>[$"tracking-redir-broken" :`+id+`]`, r.String())
 	assert.Equal(t, "flags=tR redir="+id, info())
 }
+
+// TestTrackingHelloInBatch: a client tracking in RESP2 sends HELLO 3 and a
+// read in one batch, and another client's write of the key before the batch's replies
+// are flushed: the invalidation waits behind them, as a RESP3 push.
+// Driven on clients without a network, so the write lands exactly there.
+func TestTrackingHelloInBatch(t *testing.T) {
+	s, err := New(redisConfig())
+	require.NoError(t, err)
+	c, w := newTestClient(s), newTestClient(s)
+	c.exec(bargs("CLIENT", "TRACKING", "ON")) // in RESP2: its outbox is
+	require.NoError(t, c.w.Flush())           // made and flushed in RESP2
+	c.exec(bargs("HELLO", "3"))
+	c.exec(bargs("GET", "k"))
+	w.exec(bargs("SET", "k", "v"))
+	ob := c.obox.Load()
+	require.NotNil(t, ob)
+	ob.mu.Lock()
+	late := string(ob.late)
+	ob.mu.Unlock()
+	assert.Equal(t, ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n", late)
+}
