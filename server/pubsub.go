@@ -86,6 +86,7 @@ type outbox struct {
 	woken    bool   // event loop: a wake is pending
 	hold     bool   // tracking: invalidations wait in late behind the client's unflushed replies
 	late     []byte // tracking: the invalidations held
+	stall    bool   // std path: a SUBSCRIBE's reply waits until it is registered
 	since    int64  // when the outbox went over the soft limit (unix ms), 0 if under
 
 	c    *client
@@ -239,7 +240,7 @@ func (ob *outbox) writeLoop() {
 	conn := ob.c.conn
 	for {
 		ob.mu.Lock()
-		for len(ob.buf) == 0 && !ob.dead && !ob.closing {
+		for (len(ob.buf) == 0 || ob.stall) && !ob.dead && !ob.closing {
 			ob.cond.Wait()
 		}
 		if ob.dead || len(ob.buf) == 0 {
@@ -328,12 +329,26 @@ func (c *client) subscribe(k pubsub.Kind, name []byte) {
 	c.w.BulkString(subscribeVerb[k])
 	c.w.Bulk(name)
 	c.w.Int(int64(c.ps.count(k)))
+	ob := c.ps.ob
 	if c.db.Held() == nil {
-		// The reply goes out before any message on name (see above).
+		// The reply goes out before any message on name (see above),
+		// but not before the subscription is registered: a client that
+		// has read the reply must get what is published next. The std
+		// writer waits meanwhile (an event loop drains only after the
+		// command).
+		ob.mu.Lock()
+		ob.stall = true
+		ob.mu.Unlock()
 		c.w.Flush()
 	}
 	c.srv.hub.Subscribe(k, name, c)
 	c.subscribed.Store(true)
+	ob.mu.Lock()
+	if ob.stall {
+		ob.stall = false
+		ob.cond.Signal()
+	}
+	ob.mu.Unlock()
 }
 
 var subscribeVerb = [...]string{"subscribe", "psubscribe", "ssubscribe"}
