@@ -382,7 +382,7 @@ func TestTrackingHelloInBatch(t *testing.T) {
 	s, err := New(redisConfig())
 	require.NoError(t, err)
 	c, w := newTestClient(s), newTestClient(s)
-	t.Cleanup(c.releasePubSub) // stops the outbox's writer
+	t.Cleanup(c.releasePubSub)                // stops the outbox's writer
 	c.exec(bargs("CLIENT", "TRACKING", "ON")) // in RESP2: its outbox is
 	require.NoError(t, c.w.Flush())           // made and flushed in RESP2
 	c.exec(bargs("HELLO", "3"))
