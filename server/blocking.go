@@ -276,6 +276,7 @@ func (c *client) wait(keys [][]byte, timeout time.Duration, shared bool, try fun
 	if c.loop == nil {
 		unwatch = c.watchConn(b)
 	}
+	c.trackUnhold()
 	// The command that blocked took the append-only log's lock (or its
 	// gate); writers must not wait for a waiter. Each try takes it again.
 	c.aofUnlock()

@@ -122,6 +122,25 @@ type client struct {
 	// mu guards name, which CLIENT LIST reads from other goroutines.
 	mu   sync.Mutex
 	name string
+
+	// Client-side caching (see tracking.go). track is the client's CLIENT
+	// TRACKING settings, nil while it does not track, and trk the same
+	// for writers on other goroutines; trkCaching is CLIENT CACHING's
+	// flag; trkHeld says the outbox holds invalidations behind replies
+	// not yet flushed; trkPend is the BCAST invalidations of the command
+	// in hand, set by the store's observer on this client's goroutine;
+	// trkBroken marks a redirect target that is gone.
+	track      *trackConf
+	trk        atomic.Pointer[trackConf]
+	trkCaching bool
+	trkHeld    bool
+	trkPend    *trackPending
+	trkScript  [][]byte // the declared keys of the script command in hand
+	trkBroken  atomic.Bool
+	// obox is ps.ob for other goroutines (a tracking client's redirect
+	// target); closed is set when the client is released.
+	obox   atomic.Pointer[outbox]
+	closed atomic.Bool
 }
 
 func newClient(s *Server, conn net.Conn) *client {
@@ -137,6 +156,7 @@ func newClient(s *Server, conn net.Conn) *client {
 		db:      s.store.DB(0),
 	}
 	c.multiLen.Store(-1)
+	c.db = c.db.WithActor(c)
 	c.stripe = s.cmdStats.stripe(c.id)
 	c.resp.Store(2)
 	c.fd = connFd(conn)
@@ -281,6 +301,8 @@ func (c *client) release() {
 	c.stripe.commands.Add(c.cmds)
 	c.cmds = 0
 	c.unwatchAll()
+	c.closed.Store(true)
+	c.srv.track.disable(c)
 	c.releasePubSub()
 	c.stopMonitor()
 	c.srv.removeClient(c)
@@ -394,10 +416,16 @@ func (c *client) call(cmd *command, args [][]byte) {
 		c.feedMonitors(cmd, args)
 	}
 	errs, _ := c.w.Errors()
+	if c.track != nil {
+		c.trackBefore(cmd, args)
+	}
 	if cmd.flags&flagWrite == 0 || c.loading {
 		cmd.fn(c, args)
 	} else {
 		c.callLogged(cmd, args)
+	}
+	if c.track != nil || c.trkPend != nil {
+		c.trackAfter(cmd)
 	}
 	after, msg := c.w.Errors()
 	failed := after != errs

@@ -90,9 +90,9 @@ func (c *client) selectDB(n int) {
 // under the transaction's or script's locks when there are any.
 func (c *client) dbN(n int) shard.DB {
 	if h := c.db.Held(); h != nil {
-		return h.DB(n)
+		return h.DB(n).WithActor(c.db.Actor())
 	}
-	return c.srv.store.DB(n)
+	return c.srv.store.DB(n).WithActor(c.db.Actor())
 }
 
 // checkPassword compares in constant time so the reply's timing does not
@@ -277,6 +277,7 @@ func cmdClient(c *client, args [][]byte) {
 			c.w.Simple(h)
 		}
 	case c.clientAdmin(sub, args):
+	case c.clientTracking(sub, args):
 	case equalFold(sub, "ID") || equalFold(sub, "SETNAME") || equalFold(sub, "GETNAME") ||
 		equalFold(sub, "SETINFO") || equalFold(sub, "LIST") || equalFold(sub, "INFO") ||
 		equalFold(sub, "UNBLOCK"):
@@ -326,7 +327,9 @@ func (c *client) appendInfo(b []byte, now int64, self bool) []byte {
 		b = append(b, 'x')
 	case c.blocked.Load() != nil:
 		b = append(b, 'b')
-	default:
+	}
+	b = c.appendTrackFlags(b)
+	if b[len(b)-1] == '=' {
 		b = append(b, 'N')
 	}
 	b = append(b, " db="...)
@@ -349,7 +352,9 @@ func (c *client) appendInfo(b []byte, now int64, self bool) []byte {
 	} else {
 		b = append(b, "NULL"...)
 	}
-	b = append(b, " user=default redir=-1 resp="...)
+	b = append(b, " user=default redir="...)
+	b = strconv.AppendInt(b, c.trackRedir(), 10)
+	b = append(b, " resp="...)
 	b = strconv.AppendInt(b, int64(c.resp.Load()), 10)
 	return append(b, '\n')
 }

@@ -157,6 +157,7 @@ func cmdFlushAll(c *client, args [][]byte) {
 	}
 	c.db.FlushAll()
 	c.w.OK()
+	c.srv.track.flushed()
 }
 
 // cmdFlushDB empties the selected database.
@@ -167,6 +168,7 @@ func cmdFlushDB(c *client, args [][]byte) {
 	}
 	c.db.Flush()
 	c.w.OK()
+	c.srv.track.flushed()
 }
 
 // cmdMove moves a key to another database: 1 when it moved, 0 when it is

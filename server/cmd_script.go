@@ -277,7 +277,7 @@ func newScriptCaller(c *client, h *shard.Held, run *scriptRun, ro, retry bool) *
 		id:       c.id,
 		authed:   true,
 		batchNow: c.now(), // time stands still inside a script, as in Redis 7
-		db:       h.DB(c.db.Index()),
+		db:       h.DB(c.db.Index()).WithActor(c),
 		script:   true,
 		// The script's commands are counted in its client's stripe,
 		// sharing the script's time when the caller is released.
@@ -285,6 +285,9 @@ func newScriptCaller(c *client, h *shard.Held, run *scriptRun, ro, retry bool) *
 		markNanos: nanotime(),
 		addr:      "lua",
 	}
+	// A read by the script's commands makes the caller track the
+	// script's keys, as Redis remembers them for its script_caller.
+	sc.track, sc.trkCaching, sc.trkScript = c.track, c.trkCaching, c.trkScript
 	return &scriptCaller{c: c, sc: sc, h: h, run: run, ro: ro, retry: retry}
 }
 

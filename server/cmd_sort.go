@@ -136,7 +136,7 @@ func (c *client) sort(args [][]byte, readOnly bool) {
 			h = c.srv.store.Hold(sortKeys(nil, args))
 		}
 		defer h.Release()
-		db = h.DB(db.Index())
+		db = h.DB(db.Index()).WithActor(db.Actor())
 	}
 	now := c.now()
 	key := args[1]

@@ -182,6 +182,13 @@ func (h *loopHandler) OnTraffic(conn *netloop.Conn) netloop.Action {
 			c.srv.log.Warn("closing client that reached the query buffer limit", "id", c.id, "addr", c.addr)
 			return netloop.Close
 		}
+		// What waits in its outbox (Pub/Sub messages, invalidations)
+		// goes out meanwhile: a client blocked for long still gets them.
+		// The outbox is all the loop touches, and only the loop writes
+		// to the connection of a client that has one.
+		if c.obox.Load() != nil && !lc.drainOutbox(conn, false) {
+			return netloop.Close
+		}
 		return netloop.None
 	}
 	data, _ := conn.Next(-1)
@@ -319,6 +326,7 @@ func (c *client) runOffLoop(fn func()) {
 		fn()
 		fn, c.offLoop, c.offLoopNow = c.offLoop, nil, false
 	}
+	c.flushTrackPending()
 }
 
 // mayRun reports whether the client may run commands: it is not paused, or

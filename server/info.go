@@ -175,7 +175,7 @@ func (s *Server) infoClients(b []byte) []byte {
 	b = infoInt(b, "cluster_connections", 0)
 	b = infoInt(b, "maxclients", int64(s.maxClients()))
 	b = infoInt(b, "blocked_clients", s.blocks.clients.Load())
-	return infoInt(b, "tracking_clients", 0)
+	return infoInt(b, "tracking_clients", s.track.nclients.Load())
 }
 
 func (s *Server) infoStats(b []byte) []byte {
@@ -202,6 +202,9 @@ func (s *Server) infoStats(b []byte) []byte {
 	b = infoInt(b, "pubsub_channels", int64(s.hub.Len(pubsub.Channel)))
 	b = infoInt(b, "pubsub_patterns", int64(s.hub.NumPat()))
 	b = infoInt(b, "pubsubshard_channels", int64(s.hub.Len(pubsub.Shard)))
+	b = infoInt(b, "tracking_total_keys", s.track.keys.Load())
+	b = infoInt(b, "tracking_total_items", s.track.items.Load())
+	b = infoInt(b, "tracking_total_prefixes", s.track.prefixCount())
 	b = infoInt(b, "unexpected_error_replies", 0)
 	b = infoInt(b, "total_error_replies", sum(func(st *statStripe) *atomicInt { return &st.errRepl }))
 	b = infoInt(b, "oom_rejected_commands", s.stats.oom.Load())

@@ -36,6 +36,12 @@ type liveConfig struct {
 	autoAOFMinSize   atomic.Int64
 	lazyExpire       atomic.Bool // lazyfree-lazy-expire: expired keys are logged as UNLINK
 	lazyEviction     atomic.Bool // lazyfree-lazy-eviction: evicted keys are logged as UNLINK
+	trackingMaxKeys  atomic.Int64 // 0: no bound
+	// The pubsub class of client-output-buffer-limit, which outboxes
+	// check on every append, so a change reaches subscribers already
+	// connected.
+	pubsubHard, pubsubSoft atomic.Int64 // bytes; <= 0 no limit
+	pubsubSoftTime         atomic.Int64 // ms
 }
 
 // store publishes cfg's live values.
@@ -64,6 +70,10 @@ func (l *liveConfig) store(cfg *Config) {
 	l.autoAOFMinSize.Store(cfg.autoAOFMinSize())
 	l.lazyExpire.Store(cfg.LazyfreeLazyExpire)
 	l.lazyEviction.Store(cfg.LazyfreeLazyEviction)
+	l.trackingMaxKeys.Store(cfg.trackingMaxKeys())
+	l.pubsubHard.Store(cfg.PubSubHardLimit)
+	l.pubsubSoft.Store(cfg.PubSubSoftLimit)
+	l.pubsubSoftTime.Store(cfg.PubSubSoftTime.Milliseconds())
 }
 
 // appendFsync is the live appendfsync policy.
@@ -73,6 +83,15 @@ func (s *Server) appendFsync() aof.Fsync { return aof.Fsync(s.live.appendFsync.L
 func (s *Server) autoAOFRewrite() (perc, minSize int64) {
 	return s.live.autoAOFPerc.Load(), s.live.autoAOFMinSize.Load()
 }
+
+// trackingMaxKeys is tracking-table-max-keys as the tracker reads it: 0
+// for no bound.
+func (c *Config) trackingMaxKeys() int64 {
+	return zeroDefault(c.TrackingTableMaxKeys, defaultTrackingMaxKeys)
+}
+
+// defaultTrackingMaxKeys is Redis's tracking-table-max-keys default.
+const defaultTrackingMaxKeys = 1000000
 
 // savePoints are the live save points (CONFIG SET save).
 func (s *Server) savePoints() []SavePoint { return *s.live.save.Load() }
@@ -109,6 +128,9 @@ func (s *Server) applyLive(prev, next *Config) {
 	}
 	if n := next.slowlogMaxLen(); n != prev.slowlogMaxLen() {
 		s.slowlog.trim(int(n))
+	}
+	if next.trackingMaxKeys() < prev.trackingMaxKeys() {
+		s.track.limit()
 	}
 	if next.NotifyKeyspaceEvents != prev.NotifyKeyspaceEvents {
 		f, _ := parseNotify(next.NotifyKeyspaceEvents)

@@ -125,7 +125,14 @@ func (w *watchRegistry) remove(c *client, wk watchKey) {
 // the server's subsystems.
 type observer struct{ s *Server }
 
-func (o observer) Touched(db int, key []byte, ev shard.Event) {
+func (o observer) Touched(db int, key []byte, ev shard.Event) { o.TouchedBy(db, key, ev, nil) }
+
+// TouchedBy is Touched with the writing client (nil for the expiry cycle
+// and eviction), which client-side caching needs.
+func (o observer) TouchedBy(db int, key []byte, ev shard.Event, actor any) {
+	if o.s.track.live.Load() != 0 {
+		o.s.track.touched(key, actor)
+	}
 	o.s.watches.touched(db, key, ev)
 	o.s.blocks.touched(db, key)
 	if ev != shard.Modified {
@@ -283,10 +290,10 @@ func (c *client) execQueued(m *multiState) {
 		return
 	}
 	plain := c.db
-	c.db = h.DB(plain.Index())
+	c.db = h.DB(plain.Index()).WithActor(c)
 	defer func() {
 		// SELECT inside the transaction sticks, as in Redis.
-		c.db = c.srv.store.DB(c.db.Index())
+		c.db = c.srv.store.DB(c.db.Index()).WithActor(c)
 		c.dbNum.Store(int32(c.db.Index()))
 		h.Release()
 	}()

@@ -84,6 +84,9 @@ type outbox struct {
 	dead     bool   // over a limit or failed: drop everything
 	closing  bool   // std path: write what is left, then stop
 	woken    bool   // event loop: a wake is pending
+	hold     bool   // tracking: invalidations wait in late behind the client's unflushed replies
+	late     []byte // tracking: the invalidations held
+	stall    bool   // std path: a SUBSCRIBE's reply waits until it is registered
 	since    int64  // when the outbox went over the soft limit (unix ms), 0 if under
 
 	c    *client
@@ -95,6 +98,7 @@ type outbox struct {
 func (c *client) newOutbox() *outbox {
 	ob := &outbox{c: c, proto: c.w.Proto()}
 	ob.cond.L = &ob.mu
+	c.obox.Store(ob)
 	// What c had buffered goes first.
 	ob.buf = append(ob.buf, c.w.Pending()...)
 	c.w.Reset()
@@ -121,6 +125,13 @@ func (w outboxWriter) Write(b []byte) (int, error) {
 		return 0, errOutboxClosed
 	}
 	ob.buf = append(ob.buf, b...)
+	if ob.hold {
+		// Invalidations held behind these replies follow them now
+		// (see tracking.go); this runs on the client's own goroutine.
+		ob.hold, ob.c.trkHeld = false, false
+		ob.buf = append(ob.buf, ob.late...)
+		ob.late = ob.late[:0]
+	}
 	if !ob.checkLimits() {
 		return 0, errOutboxClosed
 	}
@@ -141,6 +152,12 @@ func (ob *outbox) deliver(k pubsub.Kind, pattern, channel, msg []byte) {
 		return
 	}
 	ob.buf = appendMessage(ob.buf, ob.proto, k, pattern, channel, msg)
+	ob.wakeLocked()
+}
+
+// wakeLocked checks the limits after an append and wakes the outbox's
+// drainer; under mu.
+func (ob *outbox) wakeLocked() {
 	if !ob.checkLimits() {
 		return
 	}
@@ -177,17 +194,18 @@ func appendMessage(b []byte, proto int, k pubsub.Kind, pattern, channel, msg []b
 // has been over the soft limit for the soft time, and reports whether it is
 // still open; under mu.
 func (ob *outbox) checkLimits() bool {
-	cfg := &ob.c.srv.cfg
+	live := &ob.c.srv.live
+	hard, soft := live.pubsubHard.Load(), live.pubsubSoft.Load()
 	size := int64(len(ob.buf) + ob.inflight)
-	over := cfg.PubSubHardLimit > 0 && size > cfg.PubSubHardLimit
-	if !over && cfg.PubSubSoftLimit > 0 && size > cfg.PubSubSoftLimit {
+	over := hard > 0 && size > hard
+	if !over && soft > 0 && size > soft {
 		// The clock is read only past the soft limit, which a reading
 		// subscriber rarely reaches.
 		now := ob.c.srv.now()
 		if ob.since == 0 {
 			ob.since = now
 		}
-		over = now-ob.since >= cfg.PubSubSoftTime.Milliseconds()
+		over = now-ob.since >= live.pubsubSoftTime.Load()
 	} else if !over {
 		ob.since = 0
 	}
@@ -222,7 +240,7 @@ func (ob *outbox) writeLoop() {
 	conn := ob.c.conn
 	for {
 		ob.mu.Lock()
-		for len(ob.buf) == 0 && !ob.dead && !ob.closing {
+		for (len(ob.buf) == 0 || ob.stall) && !ob.dead && !ob.closing {
 			ob.cond.Wait()
 		}
 		if ob.dead || len(ob.buf) == 0 {
@@ -269,7 +287,7 @@ func (ob *outbox) finish() {
 // the connection's outbound buffer, unless final is set (the connection is about to
 // close after its last reply).
 func (lc *loopConn) drainOutbox(conn *netloop.Conn, final bool) bool {
-	ob := lc.c.ps.ob
+	ob := lc.c.obox.Load()
 	ob.mu.Lock()
 	ob.woken = false
 	if ob.dead {
@@ -303,15 +321,7 @@ func (lc *loopConn) drainOutbox(conn *netloop.Conn, final bool) bool {
 
 // subscribe registers the client on name and writes the reply Redis does.
 func (c *client) subscribe(k pubsub.Kind, name []byte) {
-	if c.ps == nil {
-		c.ps = &pubsubState{}
-		for i := range c.ps.subs {
-			c.ps.subs[i] = make(map[string]struct{})
-		}
-	}
-	if c.ps.ob == nil {
-		c.ps.ob = c.newOutbox()
-	}
+	c.ensureOutbox()
 	if _, ok := c.ps.subs[k][string(name)]; !ok {
 		c.ps.subs[k][string(name)] = struct{}{}
 	}
@@ -319,12 +329,26 @@ func (c *client) subscribe(k pubsub.Kind, name []byte) {
 	c.w.BulkString(subscribeVerb[k])
 	c.w.Bulk(name)
 	c.w.Int(int64(c.ps.count(k)))
+	ob := c.ps.ob
 	if c.db.Held() == nil {
-		// The reply goes out before any message on name (see above).
+		// The reply goes out before any message on name (see above),
+		// but not before the subscription is registered: a client that
+		// has read the reply must get what is published next. The std
+		// writer waits meanwhile (an event loop drains only after the
+		// command).
+		ob.mu.Lock()
+		ob.stall = true
+		ob.mu.Unlock()
 		c.w.Flush()
 	}
 	c.srv.hub.Subscribe(k, name, c)
 	c.subscribed.Store(true)
+	ob.mu.Lock()
+	if ob.stall {
+		ob.stall = false
+		ob.cond.Signal()
+	}
+	ob.mu.Unlock()
 }
 
 var subscribeVerb = [...]string{"subscribe", "psubscribe", "ssubscribe"}
@@ -540,8 +564,9 @@ func cmdReset(c *client, args [][]byte) {
 	c.dropSubscriptions()
 	c.replyMode, c.replySets = replyOn, c.replySets+1
 	c.w.SetProto(2)
-	c.db = c.srv.store.DB(0)
+	c.db = c.srv.store.DB(0).WithActor(c)
 	c.dbNum.Store(0)
+	c.srv.track.disable(c)
 	c.setName("")
 	c.authed = c.srv.cfg.RequirePass == ""
 	c.r.SetAuthenticated(c.authed)

@@ -209,6 +209,10 @@ type Config struct {
 	// propagates them.
 	LazyfreeLazyExpire   bool
 	LazyfreeLazyEviction bool
+	// TrackingTableMaxKeys bounds the keys client-side caching remembers
+	// (tracking-table-max-keys): past it, random keys are invalidated and
+	// forgotten. 0 means the default of 1,000,000; negative, no bound.
+	TrackingTableMaxKeys int64
 }
 
 // autoAOFPercentage is AutoAOFRewritePercentage with its default; 0 off.
@@ -284,6 +288,7 @@ type Server struct {
 
 	pause       pauseState           // CLIENT PAUSE
 	hub         *pubsub.Hub[*client] // Pub/Sub subscriptions
+	track       *tracker             // client-side caching (CLIENT TRACKING)
 	notifyFlags atomic.Uint32        // notify-keyspace-events classes
 
 	// live holds the values CONFIG SET may change (see liveConfig).
@@ -404,6 +409,7 @@ func New(cfg Config) (*Server, error) {
 		clients: make(map[*client]struct{}),
 	}
 	s.hub = pubsub.New[*client](func(p, ch []byte) bool { return globMatch(p, ch, false) })
+	s.track = newTracker(s)
 	if f, ok := parseNotify(cfg.NotifyKeyspaceEvents); ok {
 		s.notifyFlags.Store(f)
 	} else {

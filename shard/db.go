@@ -15,9 +15,10 @@ import (
 // when it comes from Store.DB; one from Held.DB belongs to the goroutine
 // that holds the shards.
 type DB struct {
-	s    *Store
-	n    int
-	held *Held // nil: lock per call
+	s     *Store
+	n     int
+	held  *Held // nil: lock per call
+	actor any   // who writes through the handle (see WithActor)
 }
 
 // DB returns a handle on database n, which must be in [0, DBs()).
@@ -62,11 +63,15 @@ func (d DB) Update(key []byte, now int64, fn func(e *Entry)) {
 		// The set's goroutine owns the shard, and handlers never nest
 		// store calls, so the shard's reusable cursor is free here too.
 		d.held.need(j)
+		sh.setActor(d.actor)
+		defer sh.clearActor()
 		sh.updateLocked(d.n, key, h, now, fn)
 		return
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
+	sh.setActor(d.actor)
+	defer sh.clearActor()
 	sh.updateLocked(d.n, key, h, now, fn)
 }
 
@@ -137,6 +142,7 @@ func (d DB) beginTx(keys [][]byte, now int64, ro bool) *Tx {
 	if !ro {
 		for _, j := range tx.locked {
 			s.shards[j].writes++
+			s.shards[j].setActor(d.actor)
 		}
 		for i, k := range keys {
 			tx.ents[i].sh.beforeWriteKey(d.n, k)
@@ -157,6 +163,9 @@ func (d DB) endTx(tx *Tx) {
 		// Every callback has returned: pay the compaction the writes owe.
 		for i := range tx.ents {
 			tx.ents[i].d.settle()
+		}
+		for _, j := range tx.locked {
+			s.shards[j].clearActor()
 		}
 	}
 	if !tx.held {
@@ -383,6 +392,8 @@ func (d DB) Move(key []byte, to int, now int64) bool {
 		sh.mu.Lock()
 		defer sh.mu.Unlock()
 	}
+	sh.setActor(d.actor)
+	defer sh.clearActor()
 	sh.beforeWriteKey(d.n, key)
 	sh.beforeWriteKey(to, key)
 	sh.purgeLocked(d.n, key, h, now)

@@ -73,11 +73,13 @@ func (e *entry) value() Value {
 // for that reason.
 type shardData struct {
 	mu      sync.RWMutex
-	dbs     []space  // one per database
-	writes  uint64   // write-lock acquisitions by Update, UpdateMulti, Flush
-	expired uint64   // keys deleted because their deadline passed
-	cur     Entry    // the cursor Update hands out, reused so Update does not allocate
-	obs     Observer // the Store's, copied here so a write reaches it without a hop
+	dbs     []space       // one per database
+	writes  uint64        // write-lock acquisitions by Update, UpdateMulti, Flush
+	expired uint64        // keys deleted because their deadline passed
+	cur     Entry         // the cursor Update hands out, reused so Update does not allocate
+	obs     Observer      // the Store's, copied here so a write reaches it without a hop
+	aobs    ActorObserver // obs when it implements ActorObserver, else nil
+	actor   any           // the actor of the handle writing now (see actor.go)
 
 	used     int64     // bytes counted for the keys of this shard (see evict.go)
 	unsynced int64     // part of used not yet added to mem.used
@@ -212,15 +214,20 @@ type Observer interface {
 
 // SetObserver installs o (nil for none). Call it before the Store is shared.
 func (s *Store) SetObserver(o Observer) {
+	ao, _ := o.(ActorObserver)
 	for i := range s.shards {
 		s.shards[i].obs = o
+		s.shards[i].aobs = ao
 	}
 }
 
 // touched reports a change of key in db to the observer, if any.
 func (sh *shardData) touched(db int, key []byte, ev Event) {
 	sh.changes++
-	if sh.obs != nil {
+	switch {
+	case sh.aobs != nil:
+		sh.aobs.TouchedBy(db, key, ev, sh.actor)
+	case sh.obs != nil:
 		sh.obs.Touched(db, key, ev)
 	}
 }

@@ -317,3 +317,7 @@ func Env(name string) bool {
 	}
 	return false
 }
+
+// Close closes the connection, for tests of what a server does when a
+// client goes away.
+func (c *Conn) Close() error { return c.conn.Close() }
