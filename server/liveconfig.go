@@ -34,8 +34,8 @@ type liveConfig struct {
 	appendFsync      atomic.Int32 // aof.Fsync
 	autoAOFPerc      atomic.Int64 // auto-aof-rewrite-percentage; 0 off
 	autoAOFMinSize   atomic.Int64
-	lazyExpire       atomic.Bool // lazyfree-lazy-expire: expired keys are logged as UNLINK
-	lazyEviction     atomic.Bool // lazyfree-lazy-eviction: evicted keys are logged as UNLINK
+	lazyExpire       atomic.Bool  // lazyfree-lazy-expire: expired keys are logged as UNLINK
+	lazyEviction     atomic.Bool  // lazyfree-lazy-eviction: evicted keys are logged as UNLINK
 	trackingMaxKeys  atomic.Int64 // 0: no bound
 	// The pubsub class of client-output-buffer-limit, which outboxes
 	// check on every append, so a change reaches subscribers already
