@@ -20,13 +20,16 @@ RUN_TIMEOUT=${RUN_TIMEOUT:-60}
 # NEW_ARGS: more flags for NEW; by default no save points, since --compat
 # redis saves as Redis does and a binary from before persistence cannot.
 NEW_ARGS=${NEW_ARGS:---save=}
+# BASE_ARGS: more flags for BASE (e.g. --save= when it knows persistence).
+BASE_ARGS=${BASE_ARGS:-}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 trap 'exit 130' INT TERM
 pa=$(free_port)
-"$BASE" --host 127.0.0.1 --port "$pa" --compat redis --loglevel warn 2>/dev/null &
+# shellcheck disable=SC2086
+"$BASE" --host 127.0.0.1 --port "$pa" --compat redis --loglevel warn $BASE_ARGS 2>/dev/null &
 pids+=($!)
 pb=$(free_port)
 "$NEW" --host 127.0.0.1 --port "$pb" --compat redis --loglevel warn $NEW_ARGS 2>/dev/null &

@@ -117,8 +117,11 @@ func (c *Entry) Value() Value {
 	if c.sh.mem.lru {
 		touch(e, c.now)
 	}
-	if !e.r.isObject() {
-		c.d.lent = true // its bytes are out: no overwrite in place until the write settles
+	if !c.ro && !e.r.isObject() {
+		// Its bytes are out: no overwrite in place until the write
+		// settles. (A read-only cursor holds the lock shared, and no
+		// write runs meanwhile.)
+		c.d.lent = true
 	}
 	return e.value()
 }
