@@ -155,13 +155,7 @@ func init() {
 			}},
 		{Name: "tracking-table-max-keys", Kind: config.Int, Min: 0, Max: math.MaxInt64, Default: "1000000", Live: true,
 			Get: func(c *Config) string { return itoa64(c.trackingMaxKeys()) },
-			Set: func(c *Config, v config.Value) error {
-				c.TrackingTableMaxKeys = v.Int
-				if v.Int == 0 {
-					c.TrackingTableMaxKeys = -1
-				}
-				return nil
-			}},
+			Set: func(c *Config, v config.Value) error { c.TrackingTableMaxKeys = explicitZero(v.Int); return nil }},
 		{Name: "latency-monitor-threshold", Kind: config.Int, Min: 0, Max: math.MaxInt64, Default: "0", Live: true,
 			Get: func(c *Config) string { return itoa64(c.LatencyMonitorThreshold) },
 			Set: func(c *Config, v config.Value) error { c.LatencyMonitorThreshold = v.Int; return nil }},
