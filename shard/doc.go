@@ -32,7 +32,7 @@
 //
 // # Compaction
 //
-// An overwrite or delete marks the old record dead; its size becomes the
+// An overwrite (other than one in place, see below) or delete marks the old record dead; its size becomes the
 // space's compaction debt. When a write's callbacks have all returned (the
 // end of Update, UpdateMulti, Move, an eviction, an expiry pass), the debt is
 // paid: if more than a quarter of the arena (and at least 64 KiB) is dead,
@@ -60,7 +60,9 @@
 //     the call returns.
 //   - A string key and its string value share one record in an arena.
 //     Overwriting the key writes a new record and marks the old one dead for
-//     compaction.
+//     compaction, except that a value of the same padded size and deadline
+//     class is written over the old record when the write's callback was
+//     handed no bytes of the space (Entry.Value) since the last write.
 //   - Values handed to callbacks (Value, the bytes it exposes, keys given to
 //     Scan callbacks, and Entry/Tx cursors) point into the store and are valid
 //     only inside the callback that received them, while the shard lock is held.
