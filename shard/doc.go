@@ -32,8 +32,8 @@
 //
 // # Compaction
 //
-// An overwrite (other than one in place, see below) or delete marks the old record dead; its size becomes the
-// space's compaction debt. When a write's callbacks have all returned (the
+// An overwrite (unless written in place, see below) or a delete marks the
+// old record dead; its size becomes the space's compaction debt. When a write's callbacks have all returned (the
 // end of Update, UpdateMulti, Move, an eviction, an expiry pass), the debt is
 // paid: if more than a quarter of the arena (and at least 64 KiB) is dead,
 // the chunk with the most dead bytes (never the tail) is walked, live
