@@ -33,9 +33,9 @@
 // # Compaction
 //
 // An overwrite (unless written in place, see below) or a delete marks the
-// old record dead; its size becomes the space's compaction debt. When a write's callbacks have all returned (the
-// end of Update, UpdateMulti, Move, an eviction, an expiry pass), the debt is
-// paid: if more than a quarter of the arena (and at least 64 KiB) is dead,
+// old record dead; its size becomes the space's compaction debt. When a
+// write's callbacks have all returned (the end of Update, UpdateMulti,
+// Move, an eviction, an expiry pass), the debt is paid: if more than a quarter of the arena (and at least 64 KiB) is dead,
 // the chunk with the most dead bytes (never the tail) is walked, live
 // records copied to the tail and the index and volatile index re-pointed,
 // 2 to 32 bytes walked per byte of debt (one more than the victim's size
