@@ -35,15 +35,16 @@
 // An overwrite (unless written in place, see below) or a delete marks the
 // old record dead; its size becomes the space's compaction debt. When a
 // write's callbacks have all returned (the end of Update, UpdateMulti,
-// Move, an eviction, an expiry pass), the debt is paid: if more than a quarter of the arena (and at least 64 KiB) is dead,
-// the chunk with the most dead bytes (never the tail) is walked, live
-// records copied to the tail and the index and volatile index re-pointed,
-// 2 to 32 bytes walked per byte of debt (one more than the victim's size
-// over its dead bytes), and the chunk is dropped (or kept as a spare for reuse) once
-// walked through. The work is proportional to what the write killed; there
-// is no stop-the-world pass. The expiry cycle adds a small fixed debt per
-// pass, so an idle space is compacted too. The index doubles past 3/4 load
-// and halves below 1/16 from the slots alone, without reading records.
+// Move, an eviction, an expiry pass), the debt is paid: if more than a
+// quarter of the arena (and at least 64 KiB) is dead, the chunk with the
+// most dead bytes (never the tail) is walked, live records copied to the
+// tail and the index and volatile index re-pointed, 2 to 32 bytes walked
+// per byte of debt (one more than the victim's size over its dead bytes),
+// and the chunk is dropped (or kept as a spare for reuse) once walked
+// through. The work is proportional to what the write killed; there is no
+// stop-the-world pass. The expiry cycle adds a small fixed debt per pass,
+// so an idle space is compacted too. The index doubles past 3/4 load and
+// halves below 1/16 from the slots alone, without reading records.
 //
 // The shard's lock guards everything of its spaces: the index, the chunks
 // and records, the objects, the volatile index, the counters. Readers (View,
