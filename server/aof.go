@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -235,24 +234,11 @@ func (s *Server) stopLogLocked() {
 	}
 }
 
-// aofCron runs once a second, as the parts of Redis's serverCron that
-// concern the log: the fsync under appendfsync everysec (and the write
-// of DELs that expiry logged while no client wrote), a scheduled rewrite,
-// and the automatic one (auto-aof-rewrite-percentage).
-func (s *Server) aofCron(ctx context.Context) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		s.aofTick()
-	}
-}
-
-// aofTick is one round of aofCron.
+// aofTick is aofCron's round, which Serve runs once a second: the parts of
+// Redis's serverCron that concern the log, the fsync under appendfsync
+// everysec (and the write of DELs that expiry logged while no client
+// wrote), a scheduled rewrite, and the automatic one
+// (auto-aof-rewrite-percentage).
 func (s *Server) aofTick() {
 	a := &s.aof
 	a.mu.Lock()

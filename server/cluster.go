@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -360,25 +359,11 @@ const (
 	sweepSlots = 16
 )
 
-// slotSweep drops candidates of deleted keys (DEL, FLUSHALL) in the
-// background, so the index of a workload that keeps making new keys stays
-// within about 9/8 of the live keys.
-func (s *Server) slotSweep(ctx context.Context) {
-	t := time.NewTicker(sweepEvery)
-	defer t.Stop()
-	next := 0
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		next = s.slotKeys.sweep(s.store.DB(0), s.now(), next, sweepSlots)
-	}
-}
-
 // sweep checks up to n slots from slot from on, those that grew since
-// their last check, and returns where the next sweep starts.
+// their last check, and returns where the next sweep starts. Serve runs it
+// every sweepEvery, dropping candidates of deleted keys (DEL, FLUSHALL) in
+// the background, so the index of a workload that keeps making new keys
+// stays within about 9/8 of the live keys.
 func (x *slotIndex) sweep(db shard.DB, now int64, from, n int) int {
 	for range n {
 		sk := &x.slots[from]

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"math"
 	"os"
 	"runtime"
@@ -118,23 +117,14 @@ func readMemMetrics(n int) memReading {
 // often as Redis's cron updates its peak.
 const memPeakInterval = 100 * time.Millisecond
 
-// memoryCron keeps used_memory_peak: INFO alone would see only the peaks
-// it happens to run at.
-func (s *Server) memoryCron(ctx context.Context) {
-	t := time.NewTicker(memPeakInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			s.notePeak(readMemMetrics(3).used)
-			if s.wall != nil {
-				s.wall.rebase()
-			}
-			s.sampleOps()
-		}
+// memoryCron keeps used_memory_peak (INFO alone would see only the peaks
+// it happens to run at); Serve runs it every memPeakInterval.
+func (s *Server) memoryCron() {
+	s.notePeak(readMemMetrics(3).used)
+	if s.wall != nil {
+		s.wall.rebase()
 	}
+	s.sampleOps()
 }
 
 // notePeak raises used_memory_peak to used if that is higher.

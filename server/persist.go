@@ -255,22 +255,9 @@ func (s *Server) FinalSave() error {
 	return s.save(true)
 }
 
-// saveCron starts background saves when a save point is reached, or one
-// was scheduled, checking once a second as Redis's serverCron does.
-func (s *Server) saveCron(ctx context.Context) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		s.checkSavePoints()
-	}
-}
-
-// checkSavePoints runs one round of saveCron on the server's clock.
+// checkSavePoints is saveCron's round, on the server's clock: it starts a
+// background save when a save point is reached, or one was scheduled. Serve
+// runs it once a second, as Redis's serverCron checks.
 func (s *Server) checkSavePoints() {
 	p := &s.persist
 	if p.inProgress.Load() || s.aof.rewriting.Load() {

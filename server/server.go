@@ -533,7 +533,7 @@ func (s *Server) Serve() error {
 
 	go func() {
 		defer s.wg.Done()
-		s.saveCron(ctx)
+		tick(ctx, time.Second, s.checkSavePoints) // saveCron
 	}()
 
 	go func() {
@@ -542,20 +542,21 @@ func (s *Server) Serve() error {
 	}()
 	go func() {
 		defer s.wg.Done()
-		s.memoryCron(ctx)
+		tick(ctx, memPeakInterval, s.memoryCron)
 	}()
 	go func() {
 		defer s.wg.Done()
-		s.clientsCron(ctx)
+		tick(ctx, time.Second, s.clientsCron)
 	}()
 	go func() {
 		defer s.wg.Done()
-		s.aofCron(ctx)
+		tick(ctx, time.Second, s.aofTick) // aofCron
 	}()
 	if s.slotKeys != nil {
 		go func() {
 			defer s.wg.Done()
-			s.slotSweep(ctx)
+			next := 0
+			tick(ctx, sweepEvery, func() { next = s.slotKeys.sweep(s.store.DB(0), s.now(), next, sweepSlots) })
 		}()
 	}
 
@@ -708,8 +709,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // write has been blocked longer than --client-output-timeout, checking once
 // a second as Redis's clientsCron does, so the hot path never touches a
 // deadline or a timer.
-func (s *Server) clientsCron(ctx context.Context) {
-	t := time.NewTicker(time.Second)
+func (s *Server) clientsCron() {
+	s.checkClients(s.nowFn())
+	s.migrateConns.closeIdle(time.Now())
+}
+
+// tick calls fn every period until ctx ends: the body of each of the
+// server's crons, the parts of Redis's serverCron, on a goroutine of its
+// own.
+func tick(ctx context.Context, period time.Duration, fn func()) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
 		select {
@@ -717,8 +726,7 @@ func (s *Server) clientsCron(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		s.checkClients(s.nowFn())
-		s.migrateConns.closeIdle(time.Now())
+		fn()
 	}
 }
 
