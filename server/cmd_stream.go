@@ -1257,21 +1257,7 @@ func (c *client) xinfoStream(s *shard.Stream, sub []byte, opts [][]byte) {
 		c.w.BulkString("pel-count")
 		c.w.Int(int64(g.Pending()))
 		c.w.BulkString("pending")
-		n := limit(g.Pending())
-		c.w.ArrayLen(n)
-		i := 0
-		g.PendingRange(shard.StreamID{}, shard.MaxStreamID, func(p *shard.StreamPending) bool {
-			if i == n {
-				return false
-			}
-			i++
-			c.w.ArrayLen(4)
-			c.writeID(p.ID)
-			c.w.BulkString(p.Consumer().Name())
-			c.w.Int(p.DeliveryTime)
-			c.w.Int(int64(p.DeliveryCount))
-			return true
-		})
+		c.writePEL(limit(g.Pending()), g.PendingRange, true)
 		c.w.BulkString("consumers")
 		c.w.ArrayLen(g.NumConsumers())
 		g.Consumers(func(cons *shard.StreamConsumer) {
@@ -1283,20 +1269,7 @@ func (c *client) xinfoStream(s *shard.Stream, sub []byte, opts [][]byte) {
 			c.w.BulkString("pel-count")
 			c.w.Int(int64(cons.Pending()))
 			c.w.BulkString("pending")
-			n := limit(cons.Pending())
-			c.w.ArrayLen(n)
-			i := 0
-			cons.PendingRange(shard.StreamID{}, shard.MaxStreamID, func(p *shard.StreamPending) bool {
-				if i == n {
-					return false
-				}
-				i++
-				c.w.ArrayLen(3)
-				c.writeID(p.ID)
-				c.w.Int(p.DeliveryTime)
-				c.w.Int(int64(p.DeliveryCount))
-				return true
-			})
+			c.writePEL(limit(cons.Pending()), cons.PendingRange, false)
 		})
 	})
 }
@@ -1720,5 +1693,30 @@ func cmdXSetID(c *client, args [][]byte) {
 		}
 		s.SetMeta(id, newAdded, newMax)
 		c.w.OK()
+	})
+}
+
+// writePEL writes XINFO STREAM FULL's pending list: the first n entries
+// walk yields, each its ID, its consumer's name when withConsumer (a
+// group's list), its delivery time and count.
+func (c *client) writePEL(n int, walk func(start, end shard.StreamID, fn func(p *shard.StreamPending) bool), withConsumer bool) {
+	c.w.ArrayLen(n)
+	i := 0
+	walk(shard.StreamID{}, shard.MaxStreamID, func(p *shard.StreamPending) bool {
+		if i == n {
+			return false
+		}
+		i++
+		if withConsumer {
+			c.w.ArrayLen(4)
+			c.writeID(p.ID)
+			c.w.BulkString(p.Consumer().Name())
+		} else {
+			c.w.ArrayLen(3)
+			c.writeID(p.ID)
+		}
+		c.w.Int(p.DeliveryTime)
+		c.w.Int(int64(p.DeliveryCount))
+		return true
 	})
 }
