@@ -283,13 +283,9 @@ func cmdHRandField(c *client, args [][]byte) {
 		}
 		return
 	}
-	count, ok := parseInt(args[2])
+	count, ok := c.randCount(args[2])
 	switch {
 	case !ok:
-		c.w.Error(msgNotInteger)
-		return
-	case count == minInt64:
-		c.w.Error(msgRandCountRange)
 		return
 	case len(args) > 4 || len(args) == 4 && !equalFold(args[3], "WITHVALUES"):
 		c.w.Error(msgSyntax)

@@ -200,13 +200,8 @@ func cmdSRandMember(c *client, args [][]byte) {
 		}
 		return
 	}
-	count, ok := parseInt(args[2])
-	switch {
-	case !ok:
-		c.w.Error(msgNotInteger)
-		return
-	case count == minInt64:
-		c.w.Error(msgRandCountRange)
+	count, ok := c.randCount(args[2])
+	if !ok {
 		return
 	}
 	if !c.viewKind(args[1], shard.KindSet, func(v shard.Value) {
@@ -285,4 +280,20 @@ func (c *client) closeOverLimit(start int, count uint64) {
 	c.srv.stats.outputLimit.Add(1)
 	c.srv.log.Warn("closing client whose random reply passed the output limit",
 		"id", c.id, "addr", c.addr, "count", count, "limit", c.randomReplyLimit())
+}
+
+// randCount parses the count of SRANDMEMBER, HRANDFIELD and ZRANDMEMBER,
+// answering Redis's error when it is not an integer or is the one whose
+// negation overflows.
+func (c *client) randCount(a []byte) (int64, bool) {
+	count, ok := parseInt(a)
+	switch {
+	case !ok:
+		c.w.Error(msgNotInteger)
+		return 0, false
+	case count == minInt64:
+		c.w.Error(msgRandCountRange)
+		return 0, false
+	}
+	return count, true
 }
