@@ -929,7 +929,7 @@ func cmdXGroup(c *client, args [][]byte) {
 		c.w.Error(fmt.Sprintf(msgUnknownSub, sub, "XGROUP"))
 		return
 	}
-	if arity > 0 && len(args) != arity || arity < 0 && len(args) < -arity {
+	if !arityOK(arity, len(args)) {
 		subArityError(c, args[0], sub)
 		return
 	}
@@ -1103,7 +1103,7 @@ func cmdXInfo(c *client, args [][]byte) {
 		c.w.Error(fmt.Sprintf(msgUnknownSub, sub, "XINFO"))
 		return
 	}
-	if arity > 0 && len(args) != arity || arity < 0 && len(args) < -arity {
+	if !arityOK(arity, len(args)) {
 		subArityError(c, args[0], sub)
 		return
 	}

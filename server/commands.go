@@ -361,11 +361,15 @@ func lookup(name []byte) *command {
 }
 
 // arityOK applies Redis's arity rule to argc (which counts the name).
-func (cmd *command) arityOK(argc int) bool {
-	if cmd.arity >= 0 {
-		return argc == cmd.arity
+func (cmd *command) arityOK(argc int) bool { return arityOK(cmd.arity, argc) }
+
+// arityOK reports whether argc arguments fit arity in Redis's convention:
+// exactly arity when it is positive, at least -arity when negative.
+func arityOK(arity, argc int) bool {
+	if arity >= 0 {
+		return argc == arity
 	}
-	return argc >= -cmd.arity
+	return argc >= -arity
 }
 
 // lowerName is the command's name as Redis prints it in error messages.
