@@ -103,6 +103,24 @@ func cmdGetBit(c *client, args [][]byte) {
 	c.w.Int(bit)
 }
 
+// clampStringRange resolves an inclusive byte (or bit) range whose
+// negative ends count from the end against n, clamped as Redis's string
+// commands do: unlike a list's range (clampRange), an end before the start
+// of the string still selects the first item. start > end means empty.
+func clampStringRange(start, end, n int64) (int64, int64) {
+	if start < 0 {
+		start += n
+	}
+	if end < 0 {
+		end += n
+	}
+	start, end = max(start, 0), max(end, 0)
+	if end >= n {
+		end = n - 1
+	}
+	return start, end
+}
+
 // bitRange resolves BITCOUNT/BITPOS start and end (inclusive, negative ones
 // counting from the end, in bytes or, with isBit, in bits) against a string
 // of n bytes, clamping as Redis does. It returns the first and last bit of
@@ -112,17 +130,7 @@ func bitRange(start, end int64, isBit bool, n int64) (first, last int64) {
 	if isBit {
 		total <<= 3
 	}
-	if start < 0 {
-		start += total
-	}
-	if end < 0 {
-		end += total
-	}
-	start, end = max(start, 0), max(end, 0)
-	if end >= total {
-		end = total - 1
-	}
-	if start > end {
+	if start, end = clampStringRange(start, end, total); start > end {
 		return 0, -1
 	}
 	if isBit {

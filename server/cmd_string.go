@@ -536,17 +536,7 @@ func cmdGetRange(c *client, args [][]byte) {
 			c.w.Bulk(nil)
 			return
 		}
-		if start < 0 {
-			start += n
-		}
-		if end < 0 {
-			end += n
-		}
-		start, end = max(start, 0), max(end, 0)
-		if end >= n {
-			end = n - 1
-		}
-		if start > end || n == 0 {
+		if start, end = clampStringRange(start, end, n); start > end {
 			c.w.Bulk(nil)
 			return
 		}
