@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 
+	"github.com/miniredis/miniredis/internal/decimal"
 	"github.com/valyala/bytebufferpool"
 )
 
@@ -459,47 +460,10 @@ func (r *Reader) parseInline(b []byte) (done, skipped bool, err error) {
 	return true, false, nil
 }
 
-// ParseInt parses a decimal integer exactly as Redis's string2ll does: no
-// sign but '-', no leading zeros, no spaces, no overflow. It allocates
-// nothing. Length lines use it, and so do commands that take integers, so
-// that both refuse the same inputs Redis refuses.
-func ParseInt(b []byte) (int64, bool) {
-	if len(b) == 0 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	neg := false
-	if b[0] == '-' {
-		neg = true
-		b = b[1:]
-		if len(b) == 0 {
-			return 0, false
-		}
-	}
-	if b[0] < '1' || b[0] > '9' || len(b) > 19 {
-		return 0, false
-	}
-	var v uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		v = v*10 + uint64(c-'0')
-	}
-	// 19 digits fit in a uint64 without wrapping.
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true
-	}
-	if v > 1<<63-1 {
-		return 0, false
-	}
-	return int64(v), true
-}
+// ParseInt parses a decimal integer exactly as Redis's string2ll does (see
+// package decimal). Length lines use it, and so do commands that take
+// integers, so that both refuse the same inputs Redis refuses.
+func ParseInt(b []byte) (int64, bool) { return decimal.ParseInt(b) }
 
 // BytesRead is how many bytes the Reader has taken in since NewReader
 // (INFO's total_net_input_bytes). Not safe for concurrent use.

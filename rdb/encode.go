@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/miniredis/miniredis/internal/decimal"
 	"github.com/miniredis/miniredis/shard"
 )
 
@@ -20,48 +21,6 @@ func AppendLen(dst []byte, n uint64) []byte {
 		return binary.BigEndian.AppendUint32(append(dst, len32), uint32(n))
 	}
 	return binary.BigEndian.AppendUint64(append(dst, len64), n)
-}
-
-// parseInt parses b as Redis's string2ll does for canonical integers: an
-// optional '-', no leading zeros, no '+', no spaces, within int64; "-0" is
-// refused. It allocates nothing.
-func parseInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	neg := b[0] == '-'
-	if neg {
-		b = b[1:]
-		if len(b) == 0 {
-			return 0, false
-		}
-	}
-	if b[0] < '1' || b[0] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		if v > (math.MaxUint64-9)/10 {
-			return 0, false
-		}
-		v = v*10 + uint64(c-'0')
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
 }
 
 // Encoder appends RDB encodings to a byte slice. It keeps the scratch space
@@ -92,7 +51,7 @@ func (e *Encoder) head(dst []byte, t byte) []byte {
 // 4 bytes, else length-prefixed; Redis's rules (rdbSaveRawString).
 func (e *Encoder) AppendString(dst, b []byte) []byte {
 	if len(b) <= 11 {
-		if v, ok := parseInt(b); ok {
+		if v, ok := decimal.ParseInt(b); ok {
 			switch {
 			case v >= math.MinInt8 && v <= math.MaxInt8:
 				return append(dst, encVal<<6|encInt8, byte(int8(v)))
@@ -225,7 +184,7 @@ func (e *Encoder) appendSet(dst []byte, s *shard.Set) []byte {
 		ints := true
 		lo, hi := int64(0), int64(0)
 		s.Each(func(m []byte) bool {
-			v, ok := parseInt(m)
+			v, ok := decimal.ParseInt(m)
 			lo, hi, ints = min(lo, v), max(hi, v), ok
 			return ok
 		})
@@ -239,7 +198,7 @@ func (e *Encoder) appendSet(dst []byte, s *shard.Set) []byte {
 			}
 			vals := make([]int64, 0, n)
 			s.Each(func(m []byte) bool {
-				v, _ := parseInt(m)
+				v, _ := decimal.ParseInt(m)
 				vals = append(vals, v)
 				return true
 			})

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"math"
 	"strconv"
+
+	"github.com/miniredis/miniredis/internal/decimal"
 )
 
 // A listpack (Redis 7's compact encoding of small lists, hashes and sorted
@@ -77,7 +79,7 @@ func backlenSize(l int) int {
 // lpEntrySize is the bytes v takes in a listpack.
 func lpEntrySize(v []byte) int {
 	var l int
-	if i, ok := parseInt(v); ok {
+	if i, ok := decimal.ParseInt(v); ok {
 		l = lpIntSize(i)
 	} else {
 		l = lpStrHeader(len(v)) + len(v)
@@ -88,7 +90,7 @@ func lpEntrySize(v []byte) int {
 // lpAppend appends element v, integer-encoded when it is a canonical
 // integer, as lpAppend in Redis does.
 func lpAppend(lp, v []byte) []byte {
-	if i, ok := parseInt(v); ok {
+	if i, ok := decimal.ParseInt(v); ok {
 		return lpAppendInt(lp, i)
 	}
 	start := len(lp)

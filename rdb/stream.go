@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/miniredis/miniredis/internal/decimal"
 	"github.com/miniredis/miniredis/shard"
 )
 
@@ -167,7 +168,7 @@ func (r *lpReader) int() (int64, error) {
 	if err != nil || s == nil {
 		return v, err
 	}
-	if v, ok := parseInt(s); ok {
+	if v, ok := decimal.ParseInt(s); ok {
 		return v, nil
 	}
 	return 0, errStreamListpack

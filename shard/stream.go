@@ -1,6 +1,10 @@
 package shard
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/miniredis/miniredis/internal/decimal"
+)
 
 // Stream is a Redis stream: entries of field-value pairs under strictly
 // increasing IDs, and the consumer groups reading them. Entries live in
@@ -244,7 +248,7 @@ func lpIntSize(v int64) int {
 // lpStringSize is the size of a string element of a listpack, which stores
 // strings that read as integers as integers.
 func lpStringSize(b []byte) int {
-	if v, ok := lpInt(b); ok {
+	if v, ok := decimal.ParseInt(b); ok {
 		return lpIntSize(v)
 	}
 	var enc int
@@ -267,41 +271,6 @@ func lpStringSize(b []byte) int {
 		return enc + 4
 	}
 	return enc + 5
-}
-
-// lpInt parses b as listpack does (string2ll's rules: no sign but '-', no
-// leading zeros, no spaces, within int64).
-func lpInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	neg := b[0] == '-'
-	if neg {
-		b = b[1:]
-	}
-	if len(b) == 0 || b[0] < '1' || b[0] > '9' {
-		return 0, false
-	}
-	var u uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		if u > (1<<63)/10 {
-			return 0, false
-		}
-		u = u*10 + uint64(c-'0')
-	}
-	switch {
-	case neg && u <= 1<<63:
-		return -int64(u-1) - 1, true
-	case !neg && u < 1<<63:
-		return int64(u), true
-	}
-	return 0, false
 }
 
 // locate returns the node holding id and the entry's index in it, deleted
