@@ -278,6 +278,19 @@ func diffCount(t *testing.T) int {
 	return 3000
 }
 
+// diffHistory is how many of the last commands a failure prints:
+// DIFF_HISTORY, or 15 (a rerun with the whole history finds the command
+// that built a differing value many steps earlier).
+func diffHistory(t *testing.T) int {
+	t.Helper()
+	if s := os.Getenv("DIFF_HISTORY"); s != "" {
+		n, err := strconv.Atoi(s)
+		require.NoError(t, err, "DIFF_HISTORY")
+		return n
+	}
+	return 15
+}
+
 // hello switches both connections of p to protocol proto without comparing
 // the replies (server name and version differ by design).
 func hello(t *testing.T, p *redistest.Pair, proto string) {
@@ -299,6 +312,7 @@ func TestDiffRandom(t *testing.T) {
 	miniAddr, redisAddr := startDiff(t)
 	seed := diffSeed(t)
 	n := diffCount(t)
+	hist := diffHistory(t)
 
 	var gens []diffGen
 	total := 0
@@ -336,7 +350,7 @@ func TestDiffRandom(t *testing.T) {
 				}
 				if t.Failed() {
 					t.Fatalf("step %d of the sequence with seed %d; the last commands:\n%s",
-						step, seed, strings.Join(history[max(0, len(history)-15):], "\n"))
+						step, seed, strings.Join(history[max(0, len(history)-hist):], "\n"))
 				}
 				if step%250 == 249 {
 					// The whole keyspace, now and then.

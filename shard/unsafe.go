@@ -83,8 +83,12 @@ func (r rec) valueLen() int {
 	return int(r.vlen())
 }
 
-// key returns the record's key bytes.
+// key returns the record's key bytes. An empty key's record may end where
+// its chunk does, so no pointer past the header is formed for it.
 func (r rec) key() []byte {
+	if r.klen() == 0 {
+		return emptyBytes
+	}
 	return unsafe.Slice((*byte)(unsafe.Add(r.p, r.hdr())), r.klen())
 }
 
@@ -115,7 +119,9 @@ func (r rec) write(key, val []byte, obj bool, vlen uint32, exp int64, clock uint
 	*r.u32(offClock) = clock
 	*r.u32(offVer) = 0
 	h := r.hdr()
-	copy(unsafe.Slice((*byte)(unsafe.Add(r.p, h)), len(key)), key)
+	if len(key) > 0 { // an empty key's object record can end at its chunk's end
+		copy(unsafe.Slice((*byte)(unsafe.Add(r.p, h)), len(key)), key)
+	}
 	if !obj && len(val) > 0 {
 		copy(unsafe.Slice((*byte)(unsafe.Add(r.p, h+len(key))), len(val)), val)
 	}
