@@ -2,15 +2,17 @@ package geo
 
 import "math"
 
-// Correctly rounded sin, cos and asin for the distance formula.
+// Correctly rounded sin, cos and asin for the distance formula, for builds
+// without cgo (libm_cgo.go calls the C library's, as Redis does).
 //
-// Redis calls glibc, whose sin, cos and asin return the double nearest to
-// the true value; Go's math package is often one unit in the last place
-// off (math.Asin of 0.014941267301084644 is 0.014941823275347963, glibc
-// gives …965), which shows in the 17 digits of a STOREDIST score and can
-// move a member across a search's edge. These evaluate the functions in
-// double-double arithmetic (about 106 bits) and round once, which gives
-// the nearest double except in cases far rarer than glibc's own.
+// Go's math package is often one unit in the last place off the C
+// library (math.Asin of 0.014941267301084644 is 0.014941823275347963,
+// glibc gives …965), which shows in the 17 digits of a STOREDIST score
+// and can move a member across a search's edge. These evaluate the
+// functions in double-double arithmetic (about 106 bits) and round once,
+// which gives the nearest double. glibc is usually that close too, but
+// not always (asin of 0x1.e8a1a0de32d7bp-6 is …00efp-6, glibc 2.36 gives
+// …00eep-6), so only the C library itself matches Redis bit for bit.
 
 // dd is an unevaluated sum hi+lo with |lo| ≤ ulp(hi)/2.
 type dd struct{ hi, lo float64 }
@@ -113,8 +115,8 @@ func sinDD(x dd) dd {
 	return sinTaylor(x)
 }
 
-// sin returns the double nearest to sin(x), for |x| ≤ π (outside, Go's).
-func sin(x float64) float64 {
+// sinCR returns the double nearest to sin(x), for |x| ≤ π (outside, Go's).
+func sinCR(x float64) float64 {
 	if !(math.Abs(x) <= math.Pi) {
 		return math.Sin(x)
 	}
@@ -130,8 +132,8 @@ func cosDD(x dd) dd {
 	return sinDD(ddHalfPi.add(x.neg()))
 }
 
-// cos returns the double nearest to cos(x), for |x| ≤ π (outside, Go's).
-func cos(x float64) float64 {
+// cosCR returns the double nearest to cos(x), for |x| ≤ π (outside, Go's).
+func cosCR(x float64) float64 {
 	if !(math.Abs(x) <= math.Pi) {
 		return math.Cos(x)
 	}
@@ -139,9 +141,9 @@ func cos(x float64) float64 {
 	return r.hi + r.lo
 }
 
-// asin returns the double nearest to asin(x) for x in [0, 1]: Go's
+// asinCR returns the double nearest to asin(x) for x in [0, 1]: Go's
 // estimate refined by Newton steps on sin(y) = x in double-double.
-func asin(x float64) float64 {
+func asinCR(x float64) float64 {
 	y0 := math.Asin(x)
 	if !(x > 0 && x < 1) {
 		return y0 // 0, 1 (π/2 exactly rounded) and NaN need no refining
