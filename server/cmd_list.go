@@ -546,7 +546,8 @@ func cmdLPos(c *client, args [][]byte) {
 	fromTail := rank < 0
 	if fromTail {
 		// -MinInt64 overflows to itself, which (as in Redis) matches from
-		// the first occurrence: every match count is >= it.
+		// the first occurrence: every match count is >= it. See the COUNT
+		// test below for its other effect.
 		rank = -rank
 	}
 	if !c.viewKind(args[1], shard.KindList, func(v shard.Value) {
@@ -571,7 +572,10 @@ func cmdLPos(c *client, args [][]byte) {
 				}
 				hit(idx)
 				found++
-				if count < 0 || count > 0 && int64(found) >= count {
+				// Redis's test is matches-rank+1 >= count, which is found
+				// >= count except for RANK -2^63: there it wraps negative
+				// (Redis's C does the same), so COUNT never stops it.
+				if count < 0 || count > 0 && matches-rank+1 >= count {
 					break
 				}
 			}

@@ -51,6 +51,7 @@ var collectionsScript = []diffCmd{
 	x("LPOS", "l", "a", "RANK", "0"), x("LPOS", "l", "a", "COUNT", "-1"), x("LPOS", "l", "a", "MAXLEN", "-1"),
 	x("LPOS", "l", "a", "RANK"), x("LPOS", "l", "a", "FOO", "1"), x("LPOS", "l", "a", "RANK", "x"),
 	x("LPOS", "l", "a", "RANK", "-9223372036854775808"), x("LPOS", "nol", "a", "RANK", "0"),
+	x("LPOS", "l", "a", "RANK", "-9223372036854775808", "COUNT", "1"), x("LPOS", "l", "a", "RANK", "-9223372036854775808", "COUNT", "2", "MAXLEN", "5"),
 	x("LINSERT", "l", "BEFORE", "b", "B"), x("LINSERT", "l", "after", "b", "A"), x("LINSERT", "l", "BEFORE", "zz", "v"),
 	x("LINSERT", "nol", "BEFORE", "a", "v"), x("LINSERT", "l", "MIDDLE", "a", "v"), x("LRANGE", "l", "0", "-1"),
 	x("LREM", "l", "1", "a"), x("LREM", "l", "-1", "a"), x("LREM", "l", "0", "b"), x("LREM", "nol", "0", "a"), x("LREM", "l", "x", "a"),
