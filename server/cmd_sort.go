@@ -381,14 +381,18 @@ func cString(b []byte) []byte {
 
 // sortScore parses a numeric sort key as C's strtod does for SORT, on the
 // value as a C string (up to a NUL): leading space skipped, "" is 0,
-// anything left over, an overflow or NaN fails.
+// anything left over, an overflow or NaN fails. Blanks alone fail too:
+// strtod converts nothing and points back at the first blank.
 func sortScore(b []byte) (float64, bool) {
 	b = cString(b)
+	if len(b) == 0 {
+		return 0, true
+	}
 	for len(b) > 0 && isCSpace(b[0]) {
 		b = b[1:]
 	}
 	if len(b) == 0 {
-		return 0, true
+		return 0, false
 	}
 	if bytes.IndexByte(b, '_') >= 0 {
 		return 0, false

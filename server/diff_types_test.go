@@ -194,6 +194,9 @@ var keysFamilyScript = []diffCmd{
 	x("SORT", "nums", "BY", "nosort", "LIMIT", "1", "2", "DESC"), x("SORT", "nums", "BY", "nosort", "LIMIT", "9", "2"),
 	x("RPUSH", "words", "b", "a", "c", "10"), x("SORT", "words"), x("SORT", "words", "ALPHA"), x("SORT", "words", "ALPHA", "DESC"),
 	x("MSET", "w_a", "3", "w_b", "1", "w_c", "2", "w_10", "x"), x("SORT", "words", "BY", "w_*"), x("SORT", "words", "BY", "w_*", "ALPHA"),
+	x("MSET", "w_a", " ", "w_b", "", "w_c", "2", "w_10", "\x00x"), x("SORT", "words", "BY", "w_*"), x("SET", "w_a", "\t7"), x("SORT", "words", "BY", "w_*"),
+	x("SET", "w_c", " \x002"), x("SORT", "words", "BY", "w_*"),
+	x("MSET", "w_a", "3", "w_b", "1", "w_c", "2", "w_10", "x"),
 	x("SORT", "words", "ALPHA", "GET", "w_*", "GET", "#"), x("SORT", "words", "ALPHA", "GET", "nostar"), x("SORT", "words", "ALPHA", "BY", "w_*", "DESC"),
 	x("HSET", "wh_a", "f", "30"), x("HSET", "wh_b", "f", "10"), x("HSET", "wh_c", "f", "20"), x("HSET", "wh_10", "g", "1"),
 	x("SORT", "words", "BY", "wh_*->f", "GET", "wh_*->f", "GET", "#"), x("SORT", "words", "ALPHA", "GET", "wh_*->"),
@@ -437,8 +440,17 @@ func init() {
 // checkSort compares SORT replies. BY nosort without STORE answers a set in
 // Redis's hash order: such replies compare as multisets, or with LIMIT
 // (which picks from that order) by their length only.
+//
+// Redis 7.0's numeric SORT tests errno after strtod without clearing it
+// first, so after any command whose float overflowed (ZADD z 1e400 m) a
+// SORT BY a non-integer string fails with "can't be converted into
+// double" until some successful float parse clears errno. That is a bug
+// of Redis's, not behaviour to copy: a ZADD XX of a valid score to a key
+// that does not exist (no effect, reply 0) clears it before each SORT.
 func checkSort(t *testing.T, p *redistest.Pair, args []string) {
 	t.Helper()
+	_, err := p.Redis.Do("ZADD", "errno-reset{x}", "XX", "0", "m")
+	require.NoError(t, err)
 	if !slices.Contains(args, "nosort") || slices.Contains(args, "STORE") {
 		p.Compare(false, args...)
 		return
