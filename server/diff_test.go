@@ -266,29 +266,27 @@ func diffSeed(t *testing.T) uint64 {
 // diffCount is how many random commands run per protocol: DIFF_COUNT, or
 // 3000 (300 with -short).
 func diffCount(t *testing.T) int {
-	t.Helper()
-	if s := os.Getenv("DIFF_COUNT"); s != "" {
-		n, err := strconv.Atoi(s)
-		require.NoError(t, err, "DIFF_COUNT")
-		return n
-	}
 	if testing.Short() {
-		return 300
+		return envInt(t, "DIFF_COUNT", 300)
 	}
-	return 3000
+	return envInt(t, "DIFF_COUNT", 3000)
 }
 
 // diffHistory is how many of the last commands a failure prints:
 // DIFF_HISTORY, or 15 (a rerun with the whole history finds the command
 // that built a differing value many steps earlier).
-func diffHistory(t *testing.T) int {
+func diffHistory(t *testing.T) int { return envInt(t, "DIFF_HISTORY", 15) }
+
+// envInt is the integer in environment variable name, def when unset.
+func envInt(t *testing.T, name string, def int) int {
 	t.Helper()
-	if s := os.Getenv("DIFF_HISTORY"); s != "" {
-		n, err := strconv.Atoi(s)
-		require.NoError(t, err, "DIFF_HISTORY")
-		return n
+	s := os.Getenv(name)
+	if s == "" {
+		return def
 	}
-	return 15
+	n, err := strconv.Atoi(s)
+	require.NoError(t, err, name)
+	return n
 }
 
 // hello switches both connections of p to protocol proto without comparing
