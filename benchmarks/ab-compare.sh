@@ -23,10 +23,7 @@ NEW_ARGS=${NEW_ARGS:---save=}
 # BASE_ARGS: more flags for BASE (e.g. --save= when it knows persistence).
 BASE_ARGS=${BASE_ARGS:-}
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
-trap 'exit 130' INT TERM
+source "$(dirname "$0")/lib.sh"
 pa=$(free_port)
 # shellcheck disable=SC2086
 "$BASE" --host 127.0.0.1 --port "$pa" --compat redis --loglevel warn $BASE_ARGS 2>/dev/null &
@@ -34,9 +31,7 @@ pids+=($!)
 pb=$(free_port)
 "$NEW" --host 127.0.0.1 --port "$pb" --compat redis --loglevel warn $NEW_ARGS 2>/dev/null &
 pids+=($!)
-for port in "$pa" "$pb"; do
-	for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-done
+for port in "$pa" "$pb"; do wait_ready "$port"; done
 
 raw=$(mktemp)
 for round in $(seq "$ROUNDS"); do

@@ -31,15 +31,7 @@ done
 [ -x "$MINIREDIS" ] || die "$MINIREDIS not built (make build)"
 [ "$N" -le 10000000 ] || die "N=$N is over 10000000 requests per run"
 
-work=$(mktemp -d)
-pids=() # every process started here; only these are stopped
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+source benchmarks/lib.sh # the cd above made the repository the working directory
 
 # cluster_port prints a port p with p and p+10000 free a moment ago.
 cluster_port() {

@@ -30,26 +30,14 @@ for bin in redis-server redis-cli go python3; do
 done
 go build -o bin/miniredis ./cmd/miniredis
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+source benchmarks/lib.sh # the cd above made the repository the working directory
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 now_ms() { date +%s%3N; }
 cpu_ms() { # utime+stime of PID in ms
 	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print int(($12 + $13) * 1000 / hz) }' "/proc/$1/stat"
 }
 keys_held() { # keys= of db0 in INFO keyspace, 0 when there is no db0 line
 	redis-cli -p "$1" INFO keyspace | tr -d '\r' | awk -F'[=,:]' '/^db0:/ { print $3; found=1 } END { if (!found) print 0 }'
-}
-wait_up() {
-	for _ in $(seq 100); do redis-cli -p "$1" PING >/dev/null 2>&1 && return 0; sleep 0.05; done
-	echo "expiry-compare: server on port $1 did not start" >&2; exit 1
 }
 
 # gen OPT ARG writes the load in RESP: SET key:%07d v OPT ARG.
@@ -98,8 +86,8 @@ mport=$(free_port)
 ./bin/miniredis --compat redis --save "" --port "$mport" --hz "$HZ" --loglevel warn >"$work/miniredis.log" 2>&1 &
 mpid=$!
 pids+=("$mpid")
-wait_up "$rport"
-wait_up "$mport"
+wait_ready "$rport"
+wait_ready "$mport"
 
 echo "expiry-compare: $N keys, mode $MODE, hz $HZ, $(redis-server --version | awk '{print $3}')"
 run redis "$rport" "$rpid"

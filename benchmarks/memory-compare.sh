@@ -19,28 +19,9 @@ for tool in redis-server redis-cli python3; do
 done
 [ -x "$MINIREDIS" ] || { echo "memory-compare.sh: $MINIREDIS not built (make build)" >&2; exit 1; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+source benchmarks/lib.sh # the cd above made the repository the working directory
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-wait_ready() {
-	for _ in $(seq 100); do
-		redis-cli -h 127.0.0.1 -p "$1" ping >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	echo "memory-compare.sh: server on port $1 did not start" >&2
-	exit 1
-}
 
 # The load: SET key:%07d <32 bytes>, RESP-encoded.
 python3 - "$KEYS" >"$work/load.resp" <<'PY'

@@ -31,27 +31,8 @@ for tool in redis-server redis-cli redis-benchmark python3; do
 done
 [ -x "$MINIREDIS" ] || { echo "persist-compare.sh: $MINIREDIS not built (make build)" >&2; exit 1; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+source benchmarks/lib.sh # the cd above made the repository the working directory
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-wait_ready() {
-	for _ in $(seq 6000); do
-		redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null | grep -q PONG && return 0
-		sleep 0.01
-	done
-	echo "persist-compare.sh: server on port $1 did not start" >&2
-	exit 1
-}
 # pss_kb PID: physical memory of PID and its children (Redis's fork child).
 pss_kb() {
 	local total=0 p kb
@@ -88,7 +69,7 @@ run() { # name
 	dir="$work/$name"; mkdir -p "$dir"
 	port=$(free_port)
 	pid=$(start "$name" "$dir" "$port"); pids+=("$pid")
-	wait_ready "$port"
+	wait_ready "$port" 60
 	redis-cli -h 127.0.0.1 -p "$port" --pipe <"$work/load.resp" >/dev/null
 	t0=$(now); redis-cli -h 127.0.0.1 -p "$port" save >/dev/null; t1=$(now)
 	save_s=$(echo "$t1 - $t0" | bc -l)
@@ -96,7 +77,7 @@ run() { # name
 
 	t0=$(now)
 	pid=$(start "$name" "$dir" "$port"); pids+=("$pid")
-	wait_ready "$port"; t1=$(now)
+	wait_ready "$port" 60; t1=$(now)
 	load_s=$(echo "$t1 - $t0" | bc -l)
 	[ "$(redis-cli -h 127.0.0.1 -p "$port" dbsize)" = "$KEYS" ] || { echo "persist-compare.sh: $name loaded a wrong key count" >&2; exit 1; }
 	redis-benchmark -h 127.0.0.1 -p "$port" -t set -r "$KEYS" -d "$VALUE" -P 16 -c 8 -n 100000000 -q >"$work/$name.bench" 2>&1 &

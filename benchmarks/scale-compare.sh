@@ -51,30 +51,12 @@ for n in $KEYS; do
 done
 [ "$(uname)" = Linux ] || die "needs Linux (/proc)"
 
-work=$(mktemp -d)
-pids=() # every process started here; only these are stopped
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+source benchmarks/lib.sh # the cd above made the repository the working directory
 
 tick=$(getconf CLK_TCK)
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 cpu_ticks() { # utime + stime; the command name (field 2) may hold spaces
 	sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
-}
-wait_ready() { # port
-	for _ in $(seq 100); do
-		redis-cli -h 127.0.0.1 -p "$1" ping >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	die "server on port $1 did not start"
 }
 now() { date +%s.%N; }
 # gc_secs prints miniredis's GC CPU seconds so far, -1 for a server without them.

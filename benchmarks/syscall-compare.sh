@@ -24,10 +24,7 @@ for tool in perf redis-server redis-benchmark; do
 	command -v "$tool" >/dev/null || { echo "syscall-compare: $tool not found; skipping" >&2; exit 0; }
 done
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
-trap 'exit 130' INT TERM
+source benchmarks/lib.sh # the cd above made the repository the working directory
 
 pr=$(free_port)
 redis-server --port "$pr" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >/dev/null &
@@ -37,9 +34,7 @@ pm=$(free_port)
 "$BIN" --host 127.0.0.1 --port "$pm" --compat redis --save "" --loglevel warn 2>/dev/null &
 pids+=($!)
 mpid=$!
-for port in "$pr" "$pm"; do
-	for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-done
+for port in "$pr" "$pm"; do wait_ready "$port"; done
 
 # cpu_ticks PID prints utime+stime in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
