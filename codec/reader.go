@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math"
 
 	"github.com/miniredis/miniredis/internal/decimal"
 	"github.com/valyala/bytebufferpool"
@@ -517,3 +518,63 @@ func (r *Reader) Feed(p []byte) error {
 // nil. After Ready returns false, a non-nil Err means the buffered input is
 // malformed and the connection must be answered and closed.
 func (r *Reader) Err() error { return r.err }
+
+// Ahead returns the buffered bytes not yet returned by ReadCommand (from
+// the start of the command Ready parsed, if any), so a caller can look at
+// the commands queued. They are valid until the next call on the Reader;
+// look, never keep. Ahead leaves the arguments ReadCommand returned valid.
+func (r *Reader) Ahead() []byte {
+	if r.pending && !r.cmdInline {
+		return r.buf[r.cmdBase:r.end]
+	}
+	return r.buf[r.start:r.end]
+}
+
+// More reports whether bytes are buffered past the command Ready parsed:
+// whether a pipeline is queued behind it.
+func (r *Reader) More() bool { return r.pending && r.start < r.end }
+
+// SecondArgs calls fn with the second argument (a command's first key, for
+// most commands) of up to max complete multibulk commands at the start of
+// b, stopping at the first one it cannot read whole.
+func SecondArgs(b []byte, max int, fn func(arg []byte)) {
+	for ; max > 0; max-- {
+		n, rest, ok := readLen(b, '*')
+		if !ok || n < 2 {
+			return
+		}
+		b = rest
+		var second []byte
+		for i := 0; i < n; i++ {
+			l, rest, ok := readLen(b, '$')
+			if !ok || len(rest) < l+2 {
+				return
+			}
+			if i == 1 {
+				second = rest[:l]
+			}
+			b = rest[l+2:]
+		}
+		fn(second)
+	}
+}
+
+// readLen reads "<prefix><integer>\r\n" at the start of b, the integer as
+// the reader's ParseInt takes it, so SecondArgs accepts no length the
+// reader refuses.
+func readLen(b []byte, prefix byte) (int, []byte, bool) {
+	if len(b) == 0 || b[0] != prefix {
+		return 0, nil, false
+	}
+	// 21 bytes hold any int64 the reader accepts, with its sign.
+	for i := 1; i < len(b) && i <= 21; i++ {
+		if b[i] == '\r' {
+			n, ok := ParseInt(b[1:i])
+			if !ok || n < 0 || n > math.MaxInt32 || i+1 >= len(b) || b[i+1] != '\n' {
+				return 0, nil, false
+			}
+			return int(n), b[i+2:], true
+		}
+	}
+	return 0, nil, false
+}

@@ -475,3 +475,65 @@ func BenchmarkReadCommand(b *testing.B) {
 		})
 	}
 }
+
+// TestReaderAhead: after Ready, More tells a queued pipeline from a lone
+// command, and Ahead starts at the command Ready parsed, multibulk or
+// inline, so SecondArgs sees the keys of every command still to run.
+func TestReaderAhead(t *testing.T) {
+	keys := func(r *Reader) []string {
+		var out []string
+		SecondArgs(r.Ahead(), 8, func(k []byte) { out = append(out, string(k)) })
+		return out
+	}
+	r := NewReader(nil)
+	defer r.Release()
+	require.NoError(t, r.Feed([]byte("*2\r\n$3\r\nGET\r\n$1\r\na\r\n")))
+	require.True(t, r.Ready())
+	assert.False(t, r.More(), "a lone command")
+	assert.Equal(t, []string{"a"}, keys(r))
+
+	require.NoError(t, r.Feed([]byte("*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\nv\r\n*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nc\r\n")))
+	assert.True(t, r.More(), "a pipeline is queued")
+	assert.Equal(t, []string{"a", "b"}, keys(r), "SecondArgs stops at a command without a second argument")
+	_, err := r.ReadCommand()
+	require.NoError(t, err)
+	require.True(t, r.Ready())
+	assert.Equal(t, []string{"b"}, keys(r))
+
+	r2 := NewReader(nil)
+	defer r2.Release()
+	require.NoError(t, r2.Feed([]byte("GET x\r\n*2\r\n$3\r\nGET\r\n$1\r\ny\r\n")))
+	require.True(t, r2.Ready())
+	assert.True(t, r2.More())
+	assert.Equal(t, []string{"y"}, keys(r2), "an inline command is skipped, the multibulk behind it read")
+}
+
+// TestSecondArgs: only complete, well-formed multibulk commands are
+// reported, at most max of them.
+func TestSecondArgs(t *testing.T) {
+	get := func(k string) string { return "*2\r\n$3\r\nGET\r\n$" + string(rune('0'+len(k))) + "\r\n" + k + "\r\n" }
+	tests := []struct {
+		name string
+		in   string
+		max  int
+		want []string
+	}{
+		{"pipeline", get("a") + get("b") + get("c"), 8, []string{"a", "b", "c"}},
+		{"max", get("a") + get("b") + get("c"), 2, []string{"a", "b"}},
+		{"empty key", get(""), 8, []string{""}},
+		{"incomplete last", get("a") + "*2\r\n$3\r\nGET\r\n$1\r\n", 8, []string{"a"}},
+		{"incomplete args", "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n", 8, nil},
+		{"one arg", "*1\r\n$4\r\nPING\r\n" + get("a"), 8, nil},
+		{"leading zero", "*2\r\n$3\r\nGET\r\n$01\r\na\r\n", 8, nil},
+		{"negative", "*2\r\n$3\r\nGET\r\n$-1\r\n", 8, nil},
+		{"no LF", "*2\r$3\r\nGET\r\n$1\r\na\r\n", 8, nil},
+		{"inline", "GET a\r\n", 8, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			SecondArgs([]byte(tt.in), tt.max, func(k []byte) { got = append(got, string(k)) })
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}

@@ -242,3 +242,47 @@ func FuzzEncodedPlain(f *testing.F) {
 		require.True(t, bytes.HasSuffix(buf.Bytes(), []byte("\r\n")) || buf.Len() == 0)
 	})
 }
+
+// FuzzSecondArgs: codec.SecondArgs, the look-ahead that picks a pipeline's
+// keys for prefetching, reports only what the reader will return: the k
+// arguments it reports are the second arguments of the reader's first k
+// commands. And it does not give up on what it is for: on a pipeline of
+// well-formed multibulk commands it reports every one, up to its max.
+func FuzzSecondArgs(f *testing.F) {
+	for _, s := range seeds {
+		f.Add([]byte(s), uint8(4))
+	}
+	f.Add([]byte("*2\r\n$3\r\nGET\r\n$03\r\nabc\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n"), uint8(2))
+	f.Fuzz(func(t *testing.T, data []byte, max uint8) {
+		var got [][]byte
+		codec.SecondArgs(data, int(max), func(arg []byte) { got = append(got, append([]byte{}, arg...)) })
+		require.LessOrEqual(t, len(got), int(max))
+
+		r := newReader(bytes.NewReader(data))
+		defer r.Release()
+		cmds, _ := readAll(r)
+		require.LessOrEqual(t, len(got), len(cmds), "reported more commands than the reader returns")
+		for i, arg := range got {
+			require.GreaterOrEqual(t, len(cmds[i]), 2, "command %d", i)
+			require.Equal(t, cmds[i][1], arg, "command %d", i)
+		}
+
+		var canon []byte
+		var want [][]byte
+		for _, args := range cmds {
+			if len(args) < 2 {
+				break
+			}
+			canon = codec.AppendCommand(canon, args...)
+			if len(want) < int(max) {
+				want = append(want, args[1])
+			}
+		}
+		got = got[:0]
+		codec.SecondArgs(canon, int(max), func(arg []byte) { got = append(got, append([]byte{}, arg...)) })
+		require.Equal(t, len(want), len(got), "on %q", canon)
+		for i := range want {
+			require.Equal(t, want[i], got[i])
+		}
+	})
+}

@@ -37,7 +37,8 @@ type client struct {
 	keys   [][]byte // scratch for multi-key commands, reused across commands
 	script bool     // the client of a script's redis.call, not of a connection
 
-	batchNow int64 // the clock read once for the batch in hand; 0 outside one
+	batchNow int64          // the clock read once for the batch in hand; 0 outside one
+	pf       shard.Prefetch // the batch's keys on their way into the cache (gnet.go)
 
 	// Statistics of the batch in hand, added into stripe by settle (see
 	// stats.go).
@@ -231,6 +232,7 @@ func (c *client) serve() {
 		}
 		if c.batchNow == 0 {
 			c.startBatch()
+			c.prefetch() // the commands queued behind this one
 		}
 		c.exec(args)
 		c.cmds++

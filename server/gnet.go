@@ -9,7 +9,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/miniredis/miniredis/codec"
 	"github.com/miniredis/miniredis/netloop"
+	"github.com/miniredis/miniredis/shard"
 )
 
 // NetMode selects the network layer (the --net flag).
@@ -396,6 +398,16 @@ func (h *loopHandler) OnClose(conn *netloop.Conn, _ error) {
 	}
 }
 
+// prefetch starts loading the keys of the commands waiting in the read
+// buffer into the cache (see shard.Prefetch). It is worth its cost only
+// when a pipeline is queued: a lone command has no other miss to overlap.
+// It leaves the arguments ReadCommand returned valid.
+func (c *client) prefetch() {
+	store, db := c.srv.store, c.db.Index()
+	codec.SecondArgs(c.r.Ahead(), shard.PrefetchMax, func(key []byte) { store.PrefetchSlot(&c.pf, db, key) })
+	store.PrefetchRecords(&c.pf)
+}
+
 // runBuffered executes the commands already in the read buffer, then flushes
 // their replies; it reports whether the connection stays open. It stops
 // early, leaving the rest buffered, once more than the output limit waits
@@ -405,6 +417,9 @@ func (c *client) runBuffered() bool {
 	c.startBatch()
 	defer func() { c.batchNow = 0 }()
 	limit := c.srv.outputBufferLimit()
+	if c.r.Ready() && c.r.More() {
+		c.prefetch()
+	}
 	for c.r.Ready() {
 		args, err := c.r.ReadCommand()
 		if err != nil {

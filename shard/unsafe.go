@@ -177,3 +177,19 @@ const shardSize = unsafe.Sizeof(shard{})
 func keyBytes(k string) []byte {
 	return unsafe.Slice(unsafe.StringData(k), len(k))
 }
+
+// addr is the record's address, for a prefetch.
+func (r rec) addr() uintptr { return uintptr(r.p) }
+
+// homeAddr returns the address of tag's home slot in d's index, or 0 for
+// an empty index. It may be called without the shard's lock: a concurrent
+// resize may then tear the slice header and yield a wrong address, so use
+// the result only to prefetch, which never faults.
+func homeAddr(d *space, tag uint32) uintptr {
+	slots := d.slots
+	n := uintptr(len(slots))
+	if n == 0 {
+		return 0
+	}
+	return uintptr(unsafe.Pointer(unsafe.SliceData(slots))) + (uintptr(tag)&(n-1))*8
+}

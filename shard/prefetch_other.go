@@ -1,0 +1,7 @@
+//go:build !amd64
+
+package shard
+
+const prefetchOn = false
+
+func prefetch(uintptr) {}
