@@ -155,6 +155,28 @@ func TestScriptHeldShard(t *testing.T) {
 	}
 }
 
+// TestScriptKillPipelined sends SCRIPT KILL behind a command whose second
+// argument hashes to the shard the busy script holds: looking ahead at a
+// pipeline's keys (shard.Prefetch) must not wait for that shard, or the
+// kill would never be read.
+func TestScriptKillPipelined(t *testing.T) {
+	for _, nm := range netModes {
+		t.Run(nm.String(), func(t *testing.T) {
+			s := startServer(t, busyConfig(nm, 20*time.Millisecond))
+			runner, other := dial(t, s), dial(t, s)
+			runner.send(resp("EVAL", "redis.call('get', KEYS[1]); while true do end", "1", "w"))
+			for i := 0; s.scripts.running.Load() == nil; i++ {
+				require.Less(t, i, 500, "the script did not start")
+				time.Sleep(10 * time.Millisecond)
+			}
+			waitReply(t, other, resp("GET", probeKey(s, "w")), func(r string) bool { return strings.HasPrefix(r, "-BUSY") })
+			other.send(resp("ECHO", "w") + resp("SCRIPT", "KILL"))
+			assert.Equal(t, "-"+msgBusyScript+"\r\n+OK\r\n", readReplies(t, other, 2))
+			assertKilled(t, runner)
+		})
+	}
+}
+
 // TestScriptClientCloses closes the client of a running script. A script
 // that can be killed is, and the server forgets the client; one that
 // wrote runs until Shutdown, which ends it and returns.

@@ -46,6 +46,16 @@
 // so an idle space is compacted too. The index doubles past 3/4 load and
 // halves below 1/16 from the slots alone, without reading records.
 //
+// # Prefetching a pipeline
+//
+// At tens of millions of keys a lookup is two dependent cache misses, the
+// slot and then the record, each with a TLB miss besides. A connection's
+// pipelined batch therefore names its keys first (prefetch.go): one pass
+// issues a prefetch for each key's home slot, a second, under each shard's
+// read lock, one for the record of the first slot whose tag matches. The
+// misses of the batch overlap instead of queueing behind each other; the
+// lookups themselves are unchanged and still compare full keys.
+//
 // The shard's lock guards everything of its spaces: the index, the chunks
 // and records, the objects, the volatile index, the counters. Readers (View,
 // ViewMulti, Scan) hold it shared and only read, except for the access

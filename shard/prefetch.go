@@ -35,7 +35,9 @@ func (s *Store) PrefetchSlot(p *Prefetch, db int, key []byte) {
 	p.n++
 	sh := &s.shards[j].shardData
 	if raceEnabled {
-		sh.mu.RLock()
+		if !sh.mu.TryRLock() {
+			return
+		}
 		defer sh.mu.RUnlock()
 	}
 	if a := homeAddr(&sh.dbs[db], tagOf(h)); a != 0 {
@@ -45,14 +47,19 @@ func (s *Store) PrefetchSlot(p *Prefetch, db int, key []byte) {
 
 // PrefetchRecords starts loading, for each key PrefetchSlot remembered, the
 // record of the first slot whose tag matches, and empties p. It reads the
-// index under each shard's read lock, since it follows what it reads.
+// index under each shard's read lock, since it follows what it reads, but
+// skips a shard whose lock is taken rather than wait: a prefetch must never
+// make a connection wait on a lock its commands do not need (the second
+// argument of SCRIPT KILL is no key, and a busy script holds every shard).
 func (s *Store) PrefetchRecords(p *Prefetch) {
 	if p.n == 0 {
 		return
 	}
 	for k := 0; k < p.n; k++ {
 		sh := &s.shards[p.shard[k]].shardData
-		sh.mu.RLock()
+		if !sh.mu.TryRLock() {
+			continue
+		}
 		if d := &sh.dbs[p.db]; d.n > 0 {
 			tag := tagOf(p.hash[k])
 			for i := d.home(tag); ; i = d.next(i) {

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -124,5 +125,32 @@ func BenchmarkPrefetchedGets(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestPrefetchSkipsBusyShards: a prefetch never waits on a shard's lock. A
+// busy script holds every shard while SCRIPT KILL, whose second argument
+// is no key, must still get through.
+func TestPrefetchSkipsBusyShards(t *testing.T) {
+	s := newStore(t, 4)
+	set(s, "k", "v", 0, 0)
+	for i := range s.shards {
+		s.shards[i].mu.Lock()
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var p Prefetch
+		s.PrefetchSlot(&p, 0, []byte("k"))
+		s.PrefetchSlot(&p, 0, []byte("KILL"))
+		s.PrefetchRecords(&p)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("prefetching waited on a write-locked shard")
+	}
+	for i := range s.shards {
+		s.shards[i].mu.Unlock()
 	}
 }
