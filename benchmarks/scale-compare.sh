@@ -13,7 +13,8 @@
 # p50/p99/max latency (redis-benchmark --csv) and server CPU (user+system
 # from /proc/PID/stat) per overwrite, and for miniredis the garbage
 # collector's share of that CPU (INFO memory gc_cpu_seconds before and
-# after; -1 for Redis, which has none). Results go to OUT/scale.csv, and
+# after; -1 for Redis, which has none), then the throughput of as many
+# GETs of random keys. Results go to OUT/scale.csv, and
 # benchmarks/cmd/scalechart turns them into OUT/scale.md and OUT/scale.svg.
 #
 # Environment: KEYS ("1000000 10000000"), MAX_KEYS (10000000: a larger
@@ -114,7 +115,7 @@ stop_server() { # pid
 
 mkdir -p "$OUT"
 csv="$OUT/scale.csv"
-echo "keys,server,load_s,rss_loaded_mb,rss_per_key_b,peak_rss_per_key_b,overwrites,rps,p50_ms,p99_ms,max_ms,cpu_us_per_req,gc_cpu_pct" >"$work/scale.csv"
+echo "keys,server,load_s,rss_loaded_mb,rss_per_key_b,peak_rss_per_key_b,overwrites,rps,p50_ms,p99_ms,max_ms,cpu_us_per_req,gc_cpu_pct,get_rps" >"$work/scale.csv"
 
 for n in $KEYS; do
 	m=${OVERWRITES:-$((n < 10000000 ? n : 10000000))}
@@ -150,13 +151,18 @@ for n in $KEYS; do
 		# "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
 		IFS=, read -r rps p50 p99 maxl < <(awk -F'"' '$2 == "SET" {print $4 "," $10 "," $14 "," $16}' "$work/bench.csv")
 		[ -n "$rps" ] || die "$name: no SET row in redis-benchmark output: $(cat "$work/bench.csv")"
+		# Then as many reads of random keys, for the GET throughput.
+		timeout "$RUN_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -P "$PIPELINE" \
+			-t get -r "$n" -n "$m" --csv >"$work/bench.csv" || die "$name: redis-benchmark failed"
+		get_rps=$(awk -F'"' '$2 == "GET" {print $4}' "$work/bench.csv")
+		[ -n "$get_rps" ] || die "$name: no GET row in redis-benchmark output: $(cat "$work/bench.csv")"
 
 		stop_server "$spid"
 		row=$(awk -v n="$n" -v s="$name" -v t0="$t0" -v t1="$t1" -v e="$empty" -v l="$loaded" -v pk="$peak" \
-			-v m="$m" -v rps="$rps" -v p50="$p50" -v p99="$p99" -v mx="$maxl" -v c="$((c1 - c0))" -v hz="$tick" -v g0="$g0" -v g1="$g1" \
+			-v m="$m" -v rps="$rps" -v p50="$p50" -v p99="$p99" -v mx="$maxl" -v c="$((c1 - c0))" -v hz="$tick" -v g0="$g0" -v g1="$g1" -v grps="$get_rps" \
 			'BEGIN {gc = (g0 < 0 || c == 0) ? -1 : (g1 - g0) / (c / hz) * 100
-				printf "%d,%s,%.2f,%.1f,%.1f,%.1f,%d,%.0f,%.3f,%.3f,%.3f,%.2f,%.2f", n, s, t1 - t0, l / 1024,
-				(l - e) * 1024 / n, (pk - e) * 1024 / n, m, rps, p50, p99, mx, c / hz * 1e6 / m, gc}')
+				printf "%d,%s,%.2f,%.1f,%.1f,%.1f,%d,%.0f,%.3f,%.3f,%.3f,%.2f,%.2f,%.0f", n, s, t1 - t0, l / 1024,
+				(l - e) * 1024 / n, (pk - e) * 1024 / n, m, rps, p50, p99, mx, c / hz * 1e6 / m, gc, grps}')
 		echo "$row" | tee -a "$work/scale.csv"
 	done
 	rm -f "$work/load.resp"

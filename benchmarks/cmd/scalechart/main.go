@@ -29,7 +29,7 @@ func main() {
 
 // columns are the CSV header scale-compare.sh writes, in order.
 var columns = []string{"keys", "server", "load_s", "rss_loaded_mb", "rss_per_key_b", "peak_rss_per_key_b",
-	"overwrites", "rps", "p50_ms", "p99_ms", "max_ms", "cpu_us_per_req", "gc_cpu_pct"}
+	"overwrites", "rps", "p50_ms", "p99_ms", "max_ms", "cpu_us_per_req", "gc_cpu_pct", "get_rps"}
 
 // result is one server at one key count: the CSV's columns after the
 // server's name, by column name.
@@ -98,21 +98,21 @@ func keyCount(n int) string {
 
 func renderMarkdown(rs []result, note string) string {
 	var b strings.Builder
-	b.WriteString("| keys | server | load | RSS/key after load | peak RSS/key while overwriting | overwrite req/s | p50 | p99 | max | server CPU/req | GC share of it |\n")
-	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| keys | server | load | RSS/key after load | peak RSS/key while overwriting | overwrite req/s | p50 | p99 | max | server CPU/req | GC share of it | GET req/s |\n")
+	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for i, r := range rs {
 		v := r.v
-		fmt.Fprintf(&b, "| %s | %s | %.1f s | %.0f B | %.0f B | %.0f | %.2f ms | %.2f ms | %.2f ms | %.2f µs | %s |\n",
+		fmt.Fprintf(&b, "| %s | %s | %.1f s | %.0f B | %.0f B | %.0f | %.2f ms | %.2f ms | %.2f ms | %.2f µs | %s | %.0f |\n",
 			keyCount(r.keys), r.server, v["load_s"], v["rss_per_key_b"], v["peak_rss_per_key_b"],
-			v["rps"], v["p50_ms"], v["p99_ms"], v["max_ms"], v["cpu_us_per_req"], gcShare(v["gc_cpu_pct"]))
+			v["rps"], v["p50_ms"], v["p99_ms"], v["max_ms"], v["cpu_us_per_req"], gcShare(v["gc_cpu_pct"]), v["get_rps"])
 		// After the second of two servers at one key count, the second
 		// over the first: the figure that survives a noisy machine.
 		if i > 0 && rs[i-1].keys == r.keys && (i+1 == len(rs) || rs[i+1].keys != r.keys) {
 			p := rs[i-1].v
-			fmt.Fprintf(&b, "| %s | %s/%s | %s | %s | %s | %s | %s | %s | %s | %s | |\n",
+			fmt.Fprintf(&b, "| %s | %s/%s | %s | %s | %s | %s | %s | %s | %s | %s | | %s |\n",
 				keyCount(r.keys), r.server, rs[i-1].server, ratio(v, p, "load_s"), ratio(v, p, "rss_per_key_b"),
 				ratio(v, p, "peak_rss_per_key_b"), ratio(v, p, "rps"), ratio(v, p, "p50_ms"), ratio(v, p, "p99_ms"),
-				ratio(v, p, "max_ms"), ratio(v, p, "cpu_us_per_req"))
+				ratio(v, p, "max_ms"), ratio(v, p, "cpu_us_per_req"), ratio(v, p, "get_rps"))
 		}
 	}
 	if note != "" {
