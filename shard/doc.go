@@ -52,7 +52,8 @@
 // slot and then the record, each with a TLB miss besides. A connection's
 // pipelined batch therefore names its keys first (prefetch.go): one pass
 // issues a prefetch for each key's home slot, a second, under each shard's
-// read lock, one for the record of the first slot whose tag matches. The
+// read lock when it is free (it never waits), one for the record of the
+// first slot whose tag matches. The
 // misses of the batch overlap instead of queueing behind each other; the
 // lookups themselves are unchanged and still compare full keys.
 //

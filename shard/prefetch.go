@@ -7,8 +7,9 @@ const PrefetchMax = 32
 // commands that will look them up. At tens of millions of keys a lookup is
 // two dependent cache misses, the index slot and then the record it names,
 // and a batch executed one command after another pays them in series.
-// Slot starts loading each key's home slot; Records, once those have had
-// time to arrive, starts loading the record of each key's first tag match.
+// PrefetchSlot starts loading each key's home slot; PrefetchRecords, once
+// those have had time to arrive, starts loading the record of each key's
+// first tag match.
 // The batch's misses then overlap, and each command finds its lines on the
 // way. A prefetch never faults and never changes what a lookup returns, so
 // a stale or wrong address only wastes the prefetch.
@@ -17,10 +18,10 @@ const PrefetchMax = 32
 // batches; it is meant to be embedded in the connection that reuses it, so
 // that it does not allocate.
 type Prefetch struct {
-	n     int
-	db    int
-	shard [PrefetchMax]int32
-	hash  [PrefetchMax]uint64
+	n     int                 // keys remembered
+	db    int                 // their database: a batch's keys are looked up in one
+	shard [PrefetchMax]int32  // each key's shard
+	hash  [PrefetchMax]uint64 // each key's hash, for its tag and home slot
 }
 
 // PrefetchSlot hashes key, starts loading its home slot in database db's
