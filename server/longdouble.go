@@ -112,29 +112,89 @@ func isDecimalFloat(s string) bool {
 	return i == len(s)
 }
 
-// parseHexFloat handles strtold's hexadecimal form ("0x1.8p3", "0x10"). It
-// goes through float64, so hex inputs wider than 53 bits may round
-// differently from Redis; nobody writes those by hand.
+// parseHexFloat handles strtold's hexadecimal form (s with its sign, as in
+// "-0x1.8p3" or "0x10"): hex digits with an optional point, then an
+// optional binary exponent "p[sign]digits". The mantissa is rounded once to
+// the 64 bits of a long double, as strtold does, so a hex string wider
+// than a float64 gives Redis's sum too.
 func parseHexFloat(f *big.Float, s string) (*big.Float, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '_' {
-			return nil, false
+	neg := s[0] == '-'
+	if s[0] == '+' || s[0] == '-' {
+		s = s[1:]
+	}
+	s = s[2:] // "0x"
+	mant := new(big.Int)
+	digits, frac, point := 0, 0, false
+	i := 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		var d int
+		switch {
+		case c >= '0' && c <= '9':
+			d = int(c - '0')
+		case c >= 'a' && c <= 'f':
+			d = int(c-'a') + 10
+		case c >= 'A' && c <= 'F':
+			d = int(c-'A') + 10
+		case c == '.' && !point:
+			point = true
+			continue
+		default:
+			goto exponent
+		}
+		mant.Lsh(mant, 4).Or(mant, big.NewInt(int64(d)))
+		digits++
+		if point {
+			frac++
 		}
 	}
-	hasP := false
-	for i := 0; i < len(s); i++ {
-		if s[i] == 'p' || s[i] == 'P' {
-			hasP = true
-		}
-	}
-	if !hasP {
-		s += "p0"
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
+exponent:
+	if digits == 0 {
 		return nil, false
 	}
-	return f.SetFloat64(v), true
+	exp := 0
+	if i < len(s) {
+		if s[i] != 'p' && s[i] != 'P' || !isDecimalExponent(s[i+1:]) {
+			return nil, false
+		}
+		if mant.Sign() != 0 {
+			// An exponent past an int overflows or underflows the long
+			// double, and string2ld refuses both; zero stays zero.
+			e, err := strconv.Atoi(s[i+1:])
+			if err != nil || e < -1<<20 || e > 1<<20 {
+				return nil, false
+			}
+			exp = e
+		}
+	}
+	f.SetInt(mant)
+	if f.Sign() != 0 {
+		f.SetMantExp(f, exp-4*frac)
+	}
+	if neg {
+		f.Neg(f)
+	}
+	if !inLongDoubleRange(f) {
+		return nil, false
+	}
+	return f, true
+}
+
+// isDecimalExponent reports whether s is an optional sign and one or more
+// decimal digits: the exponent of a hexadecimal float.
+func isDecimalExponent(s string) bool {
+	if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	if len(s) == 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // addLongDouble appends to dst the sum of the numbers in cur and incr,
