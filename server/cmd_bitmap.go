@@ -65,6 +65,7 @@ func cmdSetBit(c *client, args [][]byte) {
 			c.growString(e, old, int(byteIdx)+1, v.ExpireAt())
 			e.PatchString(int(byteIdx), []byte{nb})
 		}
+		e.SetEncoding(shard.EncodingRaw) // Redis unshares the string first, changed or not
 		c.w.Int(prev)
 	})
 }
@@ -386,7 +387,9 @@ func cmdBitOp(c *client, args [][]byte) {
 				}
 			}
 		}
-		tx.Entry(dst).SetString(res, 0)
+		d := tx.Entry(dst)
+		d.SetString(res, 0)
+		d.SetEncoding(shard.EncodingRaw) // Redis makes the result a raw object
 		c.releaseTmp()
 	})
 	if wrong {
@@ -695,6 +698,7 @@ func (c *client) bitfield(args [][]byte, readOnly bool) {
 		if string(bw.win) != string(old[lo:hi+1]) {
 			e.PatchString(int(lo), bw.win)
 		}
+		e.SetEncoding(shard.EncodingRaw) // as SETBIT
 		c.releaseTmp()
 	})
 }

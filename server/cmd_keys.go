@@ -91,7 +91,8 @@ func cmdRename(c *client, args [][]byte) {
 	})
 }
 
-// moveValue deletes from and gives its value and deadline to to.
+// moveValue deletes from and gives its value and deadline (and a string's
+// encoding) to to.
 // Collections change owner without a copy; a string is copied once, since
 // its bytes share an allocation with the old key (which v keeps alive).
 //
@@ -104,6 +105,9 @@ func moveValue(from, to *shard.Entry) {
 	switch v.Kind() {
 	case shard.KindString:
 		to.SetString(v.Bytes(), exp)
+		if v.Encoding() != shard.EncodingAuto {
+			to.SetEncoding(v.Encoding())
+		}
 	case shard.KindList:
 		to.SetList(v.List(), exp)
 	case shard.KindHash:

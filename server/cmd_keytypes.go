@@ -157,14 +157,18 @@ func (c *client) refcount(v shard.Value) int64 {
 
 // encodingOf names the representation Redis 7.0 would use for v, by its
 // thresholds (the defaults of the *-max-listpack-* and
-// set-max-intset-entries settings). Redis never converts back to the
-// compact form when a collection shrinks, and keeps strings changed by
-// APPEND or SETRANGE "raw"; this answers from the value as it is now.
+// set-max-intset-entries settings), and for a string by its mark
+// (shard.Encoding): raw after APPEND, SETRANGE or a bit command, never int
+// after INCRBYFLOAT. Redis never converts back to the compact form when a
+// collection shrinks; this answers from the collection as it is now.
 func encodingOf(v shard.Value) string {
 	switch v.Kind() {
 	case shard.KindString:
 		b := v.Bytes()
-		if len(b) <= 20 {
+		if v.Encoding() == shard.EncodingRaw {
+			return "raw"
+		}
+		if len(b) <= 20 && v.Encoding() == shard.EncodingAuto {
 			if _, ok := parseInt(b); ok {
 				return "int"
 			}

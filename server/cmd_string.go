@@ -416,6 +416,8 @@ func (c *client) incrBy(key []byte, delta int64) {
 		c.tmp = strconv.AppendInt(c.tmp[:0], cur, 10)
 		if len(c.tmp) != len(v.Bytes()) || !e.PatchString(0, c.tmp) {
 			e.SetString(c.tmp, v.ExpireAt())
+		} else if v.Encoding() != shard.EncodingAuto {
+			e.SetEncoding(shard.EncodingAuto) // an integer again, as Redis makes it
 		}
 		c.notify(notifyString, "incrby", key)
 		c.w.Int(cur)
@@ -467,13 +469,15 @@ func cmdIncrByFloat(c *client, args [][]byte) {
 			return
 		}
 		e.SetString(c.tmp, v.ExpireAt())
+		e.SetEncoding(shard.EncodingString) // Redis stores the sum as a string, never an int
 		c.notify(notifyString, "incrbyfloat", args[1])
 		c.w.Bulk(c.tmp)
 	})
 }
 
 // cmdAppend appends to the string at key (creating it) and answers the new
-// length. The deadline is kept.
+// length. The deadline is kept. An existing string becomes raw, even when
+// nothing is appended, as Redis unshares it before appending.
 func cmdAppend(c *client, args [][]byte) {
 	add := args[2]
 	c.db.Update(args[1], c.now(), func(e *shard.Entry) {
@@ -498,6 +502,7 @@ func cmdAppend(c *client, args [][]byte) {
 			e.SetString(c.tmp, v.ExpireAt())
 			c.releaseTmp()
 		}
+		e.SetEncoding(shard.EncodingRaw)
 		c.notify(notifyString, "append", args[1])
 		c.w.Int(int64(len(old) + len(add)))
 	})
@@ -592,6 +597,7 @@ func cmdSetRange(c *client, args [][]byte) {
 			e.SetString(c.tmp, v.ExpireAt())
 			c.releaseTmp()
 		}
+		e.SetEncoding(shard.EncodingRaw)
 		c.notify(notifyString, "setrange", args[1])
 		c.w.Int(int64(max(end, len(old))))
 	})

@@ -13,6 +13,7 @@ type Value struct {
 	exp  int64
 	n    uint32
 	kind Kind
+	enc  Encoding // strings only
 }
 
 // Kind returns the type of the value, KindNone for a missing key.
@@ -276,12 +277,15 @@ func (c *Entry) SetInferred(v []byte, expireAt int64) {
 }
 
 // SetValue stores a deep copy of v (which may belong to another key, even in
-// another shard locked by the same UpdateMulti) with the given deadline. A
-// zero Value deletes the key.
+// another shard locked by the same UpdateMulti) with the given deadline,
+// and a string's Encoding with it. A zero Value deletes the key.
 func (c *Entry) SetValue(v Value, expireAt int64) {
 	switch v.kind {
 	case KindString:
 		c.SetString(v.Bytes(), expireAt)
+		if v.enc != EncodingAuto {
+			c.SetEncoding(v.enc)
+		}
 	case KindList:
 		c.SetList(v.List().clone(), expireAt)
 	case KindHash:

@@ -38,13 +38,14 @@ type Snapshot struct {
 
 // snapEpochs numbers snapshots. Records keep the epoch of the last one
 // that stamped them; a new snapshot's epoch differs from every stamp
-// (but for wrapping after 2^32 snapshots, and 0 is never used), so no
-// stamp needs clearing when one ends.
+// (but for wrapping after 2^30 snapshots, and 0 is never used), so no
+// stamp needs clearing when one ends. The epoch takes the low 30 bits of
+// the record's ver word; the top two hold a string's Encoding.
 var snapEpochs atomic.Uint32
 
 func nextEpoch() uint32 {
 	for {
-		if e := snapEpochs.Add(1); e != 0 {
+		if e := snapEpochs.Add(1) & verMask; e != 0 {
 			return e
 		}
 	}

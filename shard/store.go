@@ -64,7 +64,7 @@ func (e *entry) value() Value {
 	if e.r.isObject() {
 		return Value{p: e.p, exp: e.exp, kind: e.kind()}
 	}
-	return Value{p: e.p, exp: e.exp, n: e.n, kind: KindString}
+	return Value{p: e.p, exp: e.exp, n: e.n, kind: KindString, enc: e.r.enc()}
 }
 
 // shardData is one stripe: the keys of every database that hash to it, so

@@ -28,3 +28,31 @@ func (c *Entry) PatchString(off int, b []byte) bool {
 	c.dirty = true
 	return true
 }
+
+// Encoding is how Redis would represent a string, as far as its contents
+// alone do not tell: Redis picks int, embstr or raw by the value when it is
+// set, but keeps a string that APPEND, SETRANGE or a bit command changed
+// "raw", and stores INCRBYFLOAT's result as a plain string, never an
+// integer. OBJECT ENCODING reports it. Any write of a new value resets it
+// to EncodingAuto; RENAME, MOVE and COPY keep it, as Redis keeps the object.
+type Encoding uint8
+
+// The string encodings a value can be marked with.
+const (
+	EncodingAuto   Encoding = iota // by the value: int, embstr or raw
+	EncodingRaw                    // raw whatever the value
+	EncodingString                 // embstr or raw by length, never int
+)
+
+// Encoding returns the string's Encoding, EncodingAuto for other kinds.
+func (v Value) Encoding() Encoding { return v.enc }
+
+// SetEncoding marks the key's string value with enc; it does nothing when
+// the key is missing or holds another type. Call it after the write that
+// made the value, which reset the mark.
+func (c *Entry) SetEncoding(enc Encoding) {
+	c.mutable()
+	if e, ok := c.get(); ok && e.kind() == KindString {
+		e.r.setEnc(enc)
+	}
+}

@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -69,4 +70,81 @@ func TestPatchStringPanicsOnViewCursor(t *testing.T) {
 	assert.Panics(t, func() {
 		s.ViewMulti([][]byte{[]byte("k")}, 0, func(tx *Tx) { tx.Entry([]byte("k")).PatchString(0, []byte("w")) })
 	})
+}
+
+// TestStringEncodingMark: the mark survives in-place patches, compaction
+// (records copied to another chunk), MOVE and SetValue, and any new value
+// resets it; it shares the record's ver word with the snapshot epoch
+// without either disturbing the other.
+func TestStringEncodingMark(t *testing.T) {
+	s := newStore(t, 1)
+	enc := func(key string) Encoding {
+		var e Encoding
+		require.True(t, s.View([]byte(key), 0, func(v Value) { e = v.Encoding() }), key)
+		return e
+	}
+	mark := func(key string, m Encoding) { s.Update([]byte(key), 0, func(e *Entry) { e.SetEncoding(m) }) }
+
+	set(s, "k", "123", 0, 0)
+	assert.Equal(t, EncodingAuto, enc("k"))
+	mark("k", EncodingRaw)
+	s.Update([]byte("k"), 0, func(e *Entry) { require.True(t, e.PatchString(0, []byte("9"))) })
+	assert.Equal(t, EncodingRaw, enc("k"), "a patch keeps it")
+	set(s, "k", "456", 0, 0)
+	assert.Equal(t, EncodingAuto, enc("k"), "a new value resets it, even written in place")
+	mark("k", EncodingString)
+	s.Update([]byte("k2"), 0, func(e *Entry) {
+		var v Value
+		s.shards[0].dbs[0].each(func(en entry) bool {
+			if string(en.r.key()) == "k" {
+				v = en.value()
+			}
+			return true
+		})
+		e.SetValue(v, 0)
+	})
+	assert.Equal(t, EncodingString, enc("k2"), "SetValue carries it")
+	require.True(t, s.DB(0).Move([]byte("k2"), 1, 0))
+	require.True(t, s.DB(1).View([]byte("k2"), 0, func(v Value) { assert.Equal(t, EncodingString, v.Encoding()) }))
+	mark("nokey", EncodingRaw) // nothing to mark
+	assert.False(t, s.View([]byte("nokey"), 0, func(Value) {}))
+
+	// Many marked records, most of their neighbours deleted: compaction
+	// moves the survivors, marks and all.
+	const n = 20_000
+	for i := range n {
+		key := fmt.Sprintf("m%05d", i)
+		set(s, key, "0123456789abcdef0123456789", 0, 0)
+		mark(key, Encoding(i%3))
+	}
+	for i := range n {
+		if i%4 != 0 {
+			s.Update(fmt.Appendf(nil, "m%05d", i), 0, func(e *Entry) { e.Delete() })
+		}
+	}
+	moved := s.shards[0].dbs[0].bytes
+	for range 200 {
+		s.ExpireSample(0, 0, 20)
+	}
+	require.Less(t, s.shards[0].dbs[0].bytes, moved, "compaction ran")
+	checkInvariants(t, s)
+	for i := 0; i < n; i += 4 {
+		assert.Equal(t, Encoding(i%3), enc(fmt.Sprintf("m%05d", i)), "m%05d", i)
+	}
+
+	// The ver word: epoch below, mark above.
+	var b [64]byte
+	r := recAt(b[:], 0)
+	r.write([]byte("x"), []byte("y"), false, 1, 0, 0)
+	r.setEnc(EncodingString)
+	r.setVer(verMask)
+	assert.Equal(t, EncodingString, r.enc())
+	assert.Equal(t, uint32(verMask), r.ver())
+	r.setEnc(EncodingRaw)
+	assert.Equal(t, uint32(verMask), r.ver())
+	for range 3 {
+		e := nextEpoch()
+		assert.NotZero(t, e)
+		assert.Zero(t, e&^verMask, "epochs fit below the mark")
+	}
 }

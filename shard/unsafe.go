@@ -27,7 +27,7 @@ const (
 	offKlen  = 0  // uint32: key length | recObject | recVolatile
 	offVlen  = 4  // uint32: value length (string) or object index | recDead
 	offClock = 8  // uint32: access clock, seconds (atomic); see evict.go
-	offVer   = 12 // uint32: snapshot epoch: the record was handed to, or written since, that snapshot (snapshot.go)
+	offVer   = 12 // uint32: snapshot epoch (low 30 bits): the record was handed to, or written since, that snapshot (snapshot.go); a string's Encoding (top 2 bits)
 	offExp   = 16 // int64: deadline in unix ms, volatile records only
 	offVidx  = 24 // uint32: position in the space's vol, volatile records only
 
@@ -42,6 +42,9 @@ const (
 	recDead     = 1 << 31 // in vlen: overwritten or deleted, waiting for compaction
 	klenMask    = recVolatile - 1
 	vlenMask    = recDead - 1
+	// The ver word holds the snapshot epoch below a string's Encoding.
+	encShift = 30
+	verMask  = 1<<encShift - 1
 	// maxKey and maxString are the longest key and string value a record
 	// can describe, both above Redis's 512 MiB proto-max-bulk-len.
 	maxKey    = klenMask
@@ -58,8 +61,13 @@ func (r rec) vlen() uint32     { return *r.u32(offVlen) & vlenMask }
 func (r rec) clock() *uint32   { return r.u32(offClock) }
 func (r rec) setDead()         { *r.u32(offVlen) |= recDead }
 func (r rec) setVlen(n uint32) { *r.u32(offVlen) = n }
-func (r rec) ver() uint32      { return *r.u32(offVer) }
-func (r rec) setVer(v uint32)  { *r.u32(offVer) = v }
+func (r rec) ver() uint32      { return *r.u32(offVer) & verMask }
+func (r rec) setVer(v uint32)  { p := r.u32(offVer); *p = *p&^verMask | v }
+func (r rec) enc() Encoding    { return Encoding(*r.u32(offVer) >> encShift) }
+func (r rec) setEnc(e Encoding) {
+	p := r.u32(offVer)
+	*p = *p&verMask | uint32(e)<<encShift
+}
 
 // exp returns the deadline, 0 for a record without one.
 func (r rec) exp() int64 {
