@@ -89,11 +89,9 @@ const (
 	msgObjectFreq = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	// sharedRefcount is Redis's OBJ_SHARED_REFCOUNT, the REFCOUNT of its
 	// shared integers 0..9999.
-	sharedRefcount     = math.MaxInt32
-	objSharedIntegers  = 10000
-	embstrSizeLimit    = 44 // OBJ_ENCODING_EMBSTR_SIZE_LIMIT
-	hashMaxListpackLen = 128
-	hashMaxListpackVal = 64
+	sharedRefcount    = math.MaxInt32
+	objSharedIntegers = 10000
+	embstrSizeLimit   = 44 // OBJ_ENCODING_EMBSTR_SIZE_LIMIT
 )
 
 // cmdObject implements OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key and
@@ -129,7 +127,7 @@ func cmdObject(c *client, args [][]byte) {
 		found = true
 		switch {
 		case equalFold(sub, "ENCODING"):
-			c.w.BulkString(encodingOf(e.Value()))
+			c.w.BulkString(encodingOf(e.Value(), c.srv.encodingLimits()))
 		case equalFold(sub, "FREQ"):
 			c.w.Error(msgObjectFreq)
 		case equalFold(sub, "IDLETIME"):
@@ -155,13 +153,13 @@ func (c *client) refcount(v shard.Value) int64 {
 	return 1
 }
 
-// encodingOf names the representation Redis 7.0 would use for v, by its
-// thresholds (the defaults of the *-max-listpack-* and
-// set-max-intset-entries settings), and for a string by its mark
+// encodingOf names the representation Redis 7.0 would use for v, by the
+// thresholds lim (the live *-max-listpack-* and set-max-intset-entries
+// settings), and for a string by its mark
 // (shard.Encoding): raw after APPEND, SETRANGE or a bit command, never int
 // after INCRBYFLOAT. Redis never converts back to the compact form when a
 // collection shrinks; this answers from the collection as it is now.
-func encodingOf(v shard.Value) string {
+func encodingOf(v shard.Value, lim *EncodingLimits) string {
 	switch v.Kind() {
 	case shard.KindString:
 		b := v.Bytes()
@@ -181,12 +179,12 @@ func encodingOf(v shard.Value) string {
 		return "quicklist" // Redis 7.0 has no listpack lists
 	case shard.KindHash:
 		h := v.Hash()
-		if h.Len() > hashMaxListpackLen {
+		if int64(h.Len()) > lim.HashEntries {
 			return "hashtable"
 		}
 		small := true
 		h.Each(func(f, val []byte) bool {
-			small = len(f) <= hashMaxListpackVal && len(val) <= hashMaxListpackVal
+			small = int64(len(f)) <= lim.HashValue && int64(len(val)) <= lim.HashValue
 			return small
 		})
 		if small {
@@ -195,13 +193,12 @@ func encodingOf(v shard.Value) string {
 		return "hashtable"
 	case shard.KindSet:
 		s := v.Set()
-		var buf [setMaxIntsetEntries]int64
-		if _, ok := intsetSorted(s, &buf); ok {
+		if int64(s.Len()) <= lim.SetIntset && allIntegers(s) {
 			return "intset"
 		}
 		return "hashtable"
 	case shard.KindZSet:
-		if zsetIsListpack(v.ZSet()) {
+		if zsetIsListpack(v.ZSet(), lim) {
 			return "listpack"
 		}
 		return "skiplist"

@@ -224,7 +224,7 @@ func cmdZRangeStore(c *client, args [][]byte) {
 // storeZSet makes z the value of e (with no deadline), or deletes e when z
 // is empty, as the STORE commands do, and replies z's size.
 func (c *client) storeZSet(e *shard.Entry, z *shard.ZSet) {
-	if zsetIsListpack(z) {
+	if zsetIsListpack(z, c.srv.encodingLimits()) {
 		dropNegativeZeros(z)
 	}
 	if z.Len() == 0 {

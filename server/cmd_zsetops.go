@@ -135,14 +135,15 @@ const (
 	zsetMaxListpackValue   = 64
 )
 
-// zsetIsListpack reports whether Redis 7.0 would hold z as a listpack.
-func zsetIsListpack(z *shard.ZSet) bool {
-	if z.Len() > zsetMaxListpackEntries {
+// zsetIsListpack reports whether Redis 7.0 would hold z as a listpack under
+// the thresholds lim.
+func zsetIsListpack(z *shard.ZSet, lim *EncodingLimits) bool {
+	if int64(z.Len()) > lim.ZSetEntries {
 		return false
 	}
 	small := true
 	z.Range(0, z.Len()-1, false, func(m []byte, _ float64) bool {
-		small = len(m) <= zsetMaxListpackValue
+		small = int64(len(m)) <= lim.ZSetValue
 		return small
 	})
 	return small
@@ -168,7 +169,7 @@ func cmdZScan(c *client, args [][]byte) {
 		z := v.ZSet()
 		c.writeScan(func(emit func(b []byte)) uint64 {
 			start, stop, next := 0, z.Len()-1, uint64(0)
-			if !zsetIsListpack(z) {
+			if !zsetIsListpack(z, c.srv.encodingLimits()) {
 				if cursor >= uint64(z.Len()) {
 					return 0
 				}

@@ -191,6 +191,15 @@ var keysFamilyScript = []diffCmd{
 	x("SET", "er3", "xyz"), x("APPEND", "er3", "w"), x("RENAME", "er3", "er4"), x("OBJECT", "ENCODING", "er4"), x("COPY", "er4", "er5"),
 	x("OBJECT", "ENCODING", "er5"), x("MOVE", "er5", "1"), x("SELECT", "1"), x("OBJECT", "ENCODING", "er5"), x("DEL", "er5"), x("SELECT", "0"),
 	x("SET", "er4", "9"), x("OBJECT", "ENCODING", "er4"), x("GETSET", "eb", "10"), x("OBJECT", "ENCODING", "eb"),
+	// Collections follow the live thresholds, as Redis's own tests set them.
+	x("CONFIG", "SET", "zset-max-ziplist-entries", "0"), x("ZADD", "zc", "1", "a"), x("OBJECT", "ENCODING", "zc"),
+	x("CONFIG", "GET", "zset-max-listpack-entries"), x("CONFIG", "SET", "zset-max-listpack-entries", "128"),
+	x("CONFIG", "SET", "zset-max-listpack-value", "2"), x("ZADD", "zv", "1", "abc"), x("OBJECT", "ENCODING", "zv"),
+	x("CONFIG", "SET", "hash-max-ziplist-entries", "0"), x("HSET", "hc", "f", "v"), x("OBJECT", "ENCODING", "hc"),
+	x("CONFIG", "SET", "hash-max-listpack-entries", "128", "hash-max-listpack-value", "2"), x("HSET", "hv", "f", "vvv"), x("OBJECT", "ENCODING", "hv"),
+	x("CONFIG", "GET", "hash-max-listpack-value"), x("CONFIG", "SET", "set-max-intset-entries", "1"), x("SADD", "sc", "1", "2"), x("OBJECT", "ENCODING", "sc"),
+	x("CONFIG", "GET", "set-max-intset-entries"),
+	x("CONFIG", "SET", "zset-max-listpack-value", "64", "hash-max-listpack-value", "64", "set-max-intset-entries", "512"),
 	// LCS
 	x("SET", "k1", "ohmytext"), x("SET", "k2", "mynewtext"), x("LCS", "k1", "k2"), x("LCS", "k1", "k2", "LEN"),
 	x("LCS", "k1", "k2", "IDX"), x("LCS", "k1", "k2", "IDX", "MINMATCHLEN", "4"), x("LCS", "k1", "k2", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN"),

@@ -40,8 +40,9 @@ type liveConfig struct {
 	// The pubsub class of client-output-buffer-limit, which outboxes
 	// check on every append, so a change reaches subscribers already
 	// connected.
-	pubsubHard, pubsubSoft atomic.Int64 // bytes; <= 0 no limit
-	pubsubSoftTime         atomic.Int64 // ms
+	pubsubHard, pubsubSoft atomic.Int64                   // bytes; <= 0 no limit
+	pubsubSoftTime         atomic.Int64                   // ms
+	encodings              atomic.Pointer[EncodingLimits] // with defaults resolved
 }
 
 // store publishes cfg's live values.
@@ -74,7 +75,12 @@ func (l *liveConfig) store(cfg *Config) {
 	l.pubsubHard.Store(cfg.PubSubHardLimit)
 	l.pubsubSoft.Store(cfg.PubSubSoftLimit)
 	l.pubsubSoftTime.Store(cfg.PubSubSoftTime.Milliseconds())
+	enc := cfg.Encodings.withDefaults()
+	l.encodings.Store(&enc)
 }
+
+// encodingLimits are the live compact-encoding thresholds.
+func (s *Server) encodingLimits() *EncodingLimits { return s.live.encodings.Load() }
 
 // appendFsync is the live appendfsync policy.
 func (s *Server) appendFsync() aof.Fsync { return aof.Fsync(s.live.appendFsync.Load()) }

@@ -180,9 +180,32 @@ func init() {
 	for _, p := range clusterDirectives {
 		Directives.Add(p)
 	}
+	for _, p := range encodingDirectives {
+		Directives.Add(p)
+	}
 	for _, p := range inertDirectives {
 		Directives.Add(inert(p))
 	}
+}
+
+// encodingDirectives are the thresholds of Redis's compact encodings, which
+// OBJECT ENCODING (and ZSCAN's whole-set reply) follow; see EncodingLimits.
+var encodingDirectives = []config.Param[Config]{
+	{Name: "hash-max-listpack-entries", Aliases: []string{"hash-max-ziplist-entries"}, Kind: config.Int, Min: 0, Max: math.MaxInt64, Default: "128", Live: true,
+		Get: func(c *Config) string { return itoa64(c.Encodings.withDefaults().HashEntries) },
+		Set: func(c *Config, v config.Value) error { c.Encodings.HashEntries = explicitZero(v.Int); return nil }},
+	{Name: "hash-max-listpack-value", Aliases: []string{"hash-max-ziplist-value"}, Kind: config.Int, Min: 0, Max: math.MaxInt64, Default: "64", Live: true,
+		Get: func(c *Config) string { return itoa64(c.Encodings.withDefaults().HashValue) },
+		Set: func(c *Config, v config.Value) error { c.Encodings.HashValue = explicitZero(v.Int); return nil }},
+	{Name: "set-max-intset-entries", Kind: config.Int, Min: 0, Max: math.MaxInt64, Default: "512", Live: true,
+		Get: func(c *Config) string { return itoa64(c.Encodings.withDefaults().SetIntset) },
+		Set: func(c *Config, v config.Value) error { c.Encodings.SetIntset = explicitZero(v.Int); return nil }},
+	{Name: "zset-max-listpack-entries", Aliases: []string{"zset-max-ziplist-entries"}, Kind: config.Int, Min: 0, Max: math.MaxInt64, Default: "128", Live: true,
+		Get: func(c *Config) string { return itoa64(c.Encodings.withDefaults().ZSetEntries) },
+		Set: func(c *Config, v config.Value) error { c.Encodings.ZSetEntries = explicitZero(v.Int); return nil }},
+	{Name: "zset-max-listpack-value", Aliases: []string{"zset-max-ziplist-value"}, Kind: config.Int, Min: 0, Max: math.MaxInt64, Default: "64", Live: true,
+		Get: func(c *Config) string { return itoa64(c.Encodings.withDefaults().ZSetValue) },
+		Set: func(c *Config, v config.Value) error { c.Encodings.ZSetValue = explicitZero(v.Int); return nil }},
 }
 
 // inertDirectives are redis.conf directives miniredis accepts so that a
@@ -210,12 +233,7 @@ var inertDirectives = []config.Param[Config]{
 	{Name: "activerehashing", Kind: config.Bool, Default: "yes", Live: true},
 	{Name: "latency-tracking", Kind: config.Bool, Default: "yes", Live: true},
 	{Name: "maxmemory-clients", Kind: config.Memory, Default: "0", Live: true},
-	{Name: "hash-max-listpack-entries", Aliases: []string{"hash-max-ziplist-entries"}, Kind: config.Int, Min: 0, Max: math.MaxInt64, Default: "128", Live: true},
-	{Name: "hash-max-listpack-value", Aliases: []string{"hash-max-ziplist-value"}, Kind: config.Int, Min: 0, Max: math.MaxInt64, Default: "64", Live: true},
 	{Name: "list-max-listpack-size", Aliases: []string{"list-max-ziplist-size"}, Kind: config.Int, Min: math.MinInt32, Max: math.MaxInt32, Default: "-2", Live: true},
-	{Name: "set-max-intset-entries", Kind: config.Int, Min: 0, Max: math.MaxInt64, Default: "512", Live: true},
-	{Name: "zset-max-listpack-entries", Aliases: []string{"zset-max-ziplist-entries"}, Kind: config.Int, Min: 0, Max: math.MaxInt64, Default: "128", Live: true},
-	{Name: "zset-max-listpack-value", Aliases: []string{"zset-max-ziplist-value"}, Kind: config.Int, Min: 0, Max: math.MaxInt64, Default: "64", Live: true},
 }
 
 // inert completes an inert row: its value lives in Config.Extra under its

@@ -213,6 +213,28 @@ type Config struct {
 	// (tracking-table-max-keys): past it, random keys are invalidated and
 	// forgotten. 0 means the default of 1,000,000; negative, no bound.
 	TrackingTableMaxKeys int64
+	// Encodings holds the hash-max-listpack-*, set-max-intset-entries and
+	// zset-max-listpack-* thresholds that OBJECT ENCODING (and ZSCAN's
+	// whole-set reply) follow. A zero field means Redis's default;
+	// negative, an explicit 0.
+	Encodings EncodingLimits
+}
+
+// EncodingLimits are the sizes up to which Redis keeps a collection in its
+// compact encoding: hash-max-listpack-entries and -value,
+// set-max-intset-entries, zset-max-listpack-entries and -value.
+type EncodingLimits struct {
+	HashEntries, HashValue, SetIntset, ZSetEntries, ZSetValue int64
+}
+
+// withDefaults resolves zero fields to Redis's defaults and explicit zeros
+// (negative) to 0.
+func (e EncodingLimits) withDefaults() EncodingLimits {
+	return EncodingLimits{
+		HashEntries: zeroDefault(e.HashEntries, 128), HashValue: zeroDefault(e.HashValue, 64),
+		SetIntset:   zeroDefault(e.SetIntset, 512),
+		ZSetEntries: zeroDefault(e.ZSetEntries, 128), ZSetValue: zeroDefault(e.ZSetValue, 64),
+	}
 }
 
 // autoAOFPercentage is AutoAOFRewritePercentage with its default; 0 off.
