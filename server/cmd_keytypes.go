@@ -155,10 +155,10 @@ func (c *client) refcount(v shard.Value) int64 {
 
 // encodingOf names the representation Redis 7.0 would use for v, by the
 // thresholds lim (the live *-max-listpack-* and set-max-intset-entries
-// settings), and for a string by its mark
-// (shard.Encoding): raw after APPEND, SETRANGE or a bit command, never int
-// after INCRBYFLOAT. Redis never converts back to the compact form when a
-// collection shrinks; this answers from the collection as it is now.
+// settings), a string by its mark (shard.Encoding): raw after APPEND,
+// SETRANGE or a bit command, never int after INCRBYFLOAT. Redis never
+// converts a collection back to its compact form, so a collection is
+// judged by the most it has held (its Peak), against the thresholds now.
 func encodingOf(v shard.Value, lim *EncodingLimits) string {
 	switch v.Kind() {
 	case shard.KindString:
@@ -178,25 +178,15 @@ func encodingOf(v shard.Value, lim *EncodingLimits) string {
 	case shard.KindList:
 		return "quicklist" // Redis 7.0 has no listpack lists
 	case shard.KindHash:
-		h := v.Hash()
-		if int64(h.Len()) > lim.HashEntries {
+		if n, size := v.Hash().Peak(); int64(n) > lim.HashEntries || int64(size) > lim.HashValue {
 			return "hashtable"
 		}
-		small := true
-		h.Each(func(f, val []byte) bool {
-			small = int64(len(f)) <= lim.HashValue && int64(len(val)) <= lim.HashValue
-			return small
-		})
-		if small {
-			return "listpack"
-		}
-		return "hashtable"
+		return "listpack"
 	case shard.KindSet:
-		s := v.Set()
-		if int64(s.Len()) <= lim.SetIntset && allIntegers(s) {
-			return "intset"
+		if n, mixed := v.Set().Peak(); mixed || int64(n) > lim.SetIntset {
+			return "hashtable"
 		}
-		return "hashtable"
+		return "intset"
 	case shard.KindZSet:
 		if zsetIsListpack(v.ZSet(), lim) {
 			return "listpack"

@@ -36,17 +36,6 @@ func intsetSorted(s *shard.Set, buf *[setMaxIntsetEntries]int64) ([]int64, bool)
 	return ints, true
 }
 
-// allIntegers reports whether every member of s is an integer Redis would
-// keep in an intset.
-func allIntegers(s *shard.Set) bool {
-	ok := true
-	s.Each(func(m []byte) bool {
-		_, ok = parseInt(m)
-		return ok
-	})
-	return ok
-}
-
 // intsSorted is intsetSorted for a computed result.
 func intsSorted(members [][]byte, buf *[setMaxIntsetEntries]int64) ([]int64, bool) {
 	if len(members) > setMaxIntsetEntries {

@@ -136,17 +136,11 @@ const (
 )
 
 // zsetIsListpack reports whether Redis 7.0 would hold z as a listpack under
-// the thresholds lim.
+// the thresholds lim: whether it never held more members, or a longer one,
+// than they allow (Redis never converts back).
 func zsetIsListpack(z *shard.ZSet, lim *EncodingLimits) bool {
-	if int64(z.Len()) > lim.ZSetEntries {
-		return false
-	}
-	small := true
-	z.Range(0, z.Len()-1, false, func(m []byte, _ float64) bool {
-		small = int64(len(m)) <= lim.ZSetValue
-		return small
-	})
-	return small
+	n, size := z.Peak()
+	return int64(n) <= lim.ZSetEntries && int64(size) <= lim.ZSetValue
 }
 
 // cmdZScan implements ZSCAN key cursor [MATCH pattern] [COUNT count]. A set

@@ -200,6 +200,12 @@ var keysFamilyScript = []diffCmd{
 	x("CONFIG", "GET", "hash-max-listpack-value"), x("CONFIG", "SET", "set-max-intset-entries", "1"), x("SADD", "sc", "1", "2"), x("OBJECT", "ENCODING", "sc"),
 	x("CONFIG", "GET", "set-max-intset-entries"),
 	x("CONFIG", "SET", "zset-max-listpack-value", "64", "hash-max-listpack-value", "64", "set-max-intset-entries", "512"),
+	// Redis never converts back: a collection that outgrew its compact
+	// encoding keeps the big one after it shrinks.
+	x("SADD", "sm", "1", "x"), x("SREM", "sm", "x"), x("OBJECT", "ENCODING", "sm"), x("SMEMBERS", "sm"),
+	x("HSET", "hm", "f", strings.Repeat("v", 65)), x("HSET", "hm", "f", "v"), x("OBJECT", "ENCODING", "hm"),
+	x("ZADD", "zm", "1", strings.Repeat("m", 65)), x("ZREM", "zm", strings.Repeat("m", 65)), x("ZADD", "zm", "1", "a"), x("OBJECT", "ENCODING", "zm"),
+	x("COPY", "zm", "zm2"), x("OBJECT", "ENCODING", "zm2"), x("RENAME", "hm", "hm2"), x("OBJECT", "ENCODING", "hm2"),
 	// LCS
 	x("SET", "k1", "ohmytext"), x("SET", "k2", "mynewtext"), x("LCS", "k1", "k2"), x("LCS", "k1", "k2", "LEN"),
 	x("LCS", "k1", "k2", "IDX"), x("LCS", "k1", "k2", "IDX", "MINMATCHLEN", "4"), x("LCS", "k1", "k2", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN"),

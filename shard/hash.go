@@ -23,7 +23,14 @@ type Hash struct {
 	ver  uint32 // bumped by every change, so the store can tell a no-op write
 	acct int64  // bytes counted for the entry when it was stored
 	alen int    // Len when acct was estimated
+
+	peakLen, peakSize int // see Peak
 }
+
+// Peak returns the most fields h has held and the longest field or value it
+// has been given: Redis converts a listpack hash for good once either
+// passes its threshold, so OBJECT ENCODING judges by these.
+func (h *Hash) Peak() (fields, size int) { return h.peakLen, h.peakSize }
 
 // NewHash returns an empty hash.
 func NewHash() *Hash { return &Hash{} }
@@ -59,6 +66,7 @@ func (h *Hash) Get(field []byte) ([]byte, bool) {
 // is new. An existing field keeps its position.
 func (h *Hash) Set(field, val []byte) bool {
 	h.ver++
+	h.peakSize = max(h.peakSize, len(field), len(val))
 	if i := h.find(field); i >= 0 {
 		h.fields[i].v = clone(val)
 		return false
@@ -66,6 +74,7 @@ func (h *Hash) Set(field, val []byte) bool {
 	f := string(field)
 	h.fields = append(h.fields, hashField{f: f, v: clone(val)})
 	h.live++
+	h.peakLen = max(h.peakLen, h.live)
 	if h.idx != nil {
 		h.idx[f] = len(h.fields) - 1
 	} else if len(h.fields) > smallHash {
@@ -128,7 +137,7 @@ func (h *Hash) Each(fn func(field, val []byte) bool) {
 
 // clone returns a deep copy of h without tombstones.
 func (h *Hash) clone() *Hash {
-	c := &Hash{fields: make([]hashField, 0, h.live), live: h.live}
+	c := &Hash{fields: make([]hashField, 0, h.live), live: h.live, peakLen: h.peakLen, peakSize: h.peakSize}
 	for _, hf := range h.fields {
 		if !hf.dead {
 			c.fields = append(c.fields, hashField{f: hf.f, v: clone(hf.v)})

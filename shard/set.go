@@ -1,5 +1,7 @@
 package shard
 
+import "github.com/miniredis/miniredis/internal/decimal"
+
 // Set is an unordered set of byte strings. Members sit in a slice, with a map
 // from member to slice position beside it, so membership, insertion,
 // removal and a uniformly random pick (SPOP, SRANDMEMBER) are all O(1). A Set
@@ -12,7 +14,15 @@ type Set struct {
 	ver  uint32 // bumped by every change, so the store can tell a no-op write
 	acct int64  // bytes counted for the entry when it was stored
 	alen int    // Len when acct was estimated
+
+	peakLen int  // see Peak
+	mixed   bool // a member that is no integer was added
 }
+
+// Peak returns the most members s has held and whether a member that is no
+// integer was ever added: Redis converts an intset for good once either
+// happens, so OBJECT ENCODING judges by these.
+func (s *Set) Peak() (members int, mixed bool) { return s.peakLen, s.mixed }
 
 // NewSet returns an empty set.
 func NewSet() *Set { return &Set{idx: make(map[string]int)} }
@@ -35,6 +45,11 @@ func (s *Set) Add(member []byte) bool {
 	m := string(member)
 	s.idx[m] = len(s.members)
 	s.members = append(s.members, m)
+	s.peakLen = max(s.peakLen, len(s.members))
+	if !s.mixed {
+		_, isInt := decimal.ParseInt(member)
+		s.mixed = !isInt
+	}
 	return true
 }
 
@@ -82,7 +97,8 @@ func (s *Set) Each(fn func(member []byte) bool) {
 
 // clone returns a deep copy of s. Member strings are immutable and shared.
 func (s *Set) clone() *Set {
-	c := &Set{members: append([]string(nil), s.members...), idx: make(map[string]int, len(s.members))}
+	c := &Set{members: append([]string(nil), s.members...), idx: make(map[string]int, len(s.members)),
+		peakLen: s.peakLen, mixed: s.mixed}
 	for i, m := range c.members {
 		c.idx[m] = i
 	}

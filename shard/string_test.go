@@ -148,3 +148,39 @@ func TestStringEncodingMark(t *testing.T) {
 		assert.Zero(t, e&^verMask, "epochs fit below the mark")
 	}
 }
+
+// TestCollectionPeaks: Peak keeps the most a collection held and the
+// longest element (or a non-integer member) it was given, through deletes
+// and clones, for OBJECT ENCODING's "never converts back".
+func TestCollectionPeaks(t *testing.T) {
+	h := NewHash()
+	h.Set([]byte("f"), []byte("a-long-value"))
+	h.Set([]byte("g"), []byte("v"))
+	h.Set([]byte("f"), []byte("v"))
+	h.Delete([]byte("g"))
+	n, size := h.Peak()
+	assert.Equal(t, [2]int{2, 12}, [2]int{n, size})
+	n, size = h.clone().Peak()
+	assert.Equal(t, [2]int{2, 12}, [2]int{n, size})
+
+	s := NewSet()
+	s.Add([]byte("1"))
+	n, mixed := s.Peak()
+	assert.Equal(t, 1, n)
+	assert.False(t, mixed)
+	s.Add([]byte("x"))
+	s.Add([]byte("01")) // no integer to Redis either
+	s.Delete([]byte("x"))
+	s.Delete([]byte("01"))
+	n, mixed = s.clone().Peak()
+	assert.Equal(t, 3, n)
+	assert.True(t, mixed)
+
+	z := NewZSet()
+	z.Add([]byte("member"), 1)
+	z.Add([]byte("m"), 2)
+	z.Add([]byte("m"), 3)
+	z.Delete([]byte("member"))
+	n, size = z.clone().Peak()
+	assert.Equal(t, [2]int{2, 6}, [2]int{n, size})
+}

@@ -60,7 +60,14 @@ type ZSet struct {
 	ver  uint32 // bumped by every change, so the store can tell a no-op write
 	acct int64  // bytes counted for the entry when it was stored
 	alen int    // Len when acct was estimated
+
+	peakLen, peakSize int // see Peak
 }
+
+// Peak returns the most members z has held and the longest member it has
+// been given: Redis converts a listpack sorted set to a skip list for good
+// once either passes its threshold, so OBJECT ENCODING judges by these.
+func (z *ZSet) Peak() (members, size int) { return z.peakLen, z.peakSize }
 
 // NewZSet returns an empty sorted set.
 func NewZSet() *ZSet {
@@ -99,6 +106,8 @@ func (z *ZSet) Add(member []byte, score float64) bool {
 	m := string(member)
 	z.insert(m, score)
 	z.scores[m] = score
+	z.peakLen = max(z.peakLen, len(z.scores))
+	z.peakSize = max(z.peakSize, len(m))
 	return true
 }
 
@@ -292,6 +301,7 @@ func (z *ZSet) clone() *ZSet {
 		c.insert(x.member, x.score)
 		c.scores[x.member] = x.score
 	}
+	c.peakLen, c.peakSize = z.peakLen, z.peakSize
 	return c
 }
 
