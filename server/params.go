@@ -191,21 +191,27 @@ func init() {
 // encodingDirectives are the thresholds of Redis's compact encodings, which
 // OBJECT ENCODING (and ZSCAN's whole-set reply) follow; see EncodingLimits.
 var encodingDirectives = []config.Param[Config]{
-	{Name: "hash-max-listpack-entries", Aliases: []string{"hash-max-ziplist-entries"}, Kind: config.Int, Min: 0, Max: math.MaxInt64, Default: "128", Live: true,
-		Get: func(c *Config) string { return itoa64(c.Encodings.withDefaults().HashEntries) },
-		Set: func(c *Config, v config.Value) error { c.Encodings.HashEntries = explicitZero(v.Int); return nil }},
-	{Name: "hash-max-listpack-value", Aliases: []string{"hash-max-ziplist-value"}, Kind: config.Int, Min: 0, Max: math.MaxInt64, Default: "64", Live: true,
-		Get: func(c *Config) string { return itoa64(c.Encodings.withDefaults().HashValue) },
-		Set: func(c *Config, v config.Value) error { c.Encodings.HashValue = explicitZero(v.Int); return nil }},
-	{Name: "set-max-intset-entries", Kind: config.Int, Min: 0, Max: math.MaxInt64, Default: "512", Live: true,
-		Get: func(c *Config) string { return itoa64(c.Encodings.withDefaults().SetIntset) },
-		Set: func(c *Config, v config.Value) error { c.Encodings.SetIntset = explicitZero(v.Int); return nil }},
-	{Name: "zset-max-listpack-entries", Aliases: []string{"zset-max-ziplist-entries"}, Kind: config.Int, Min: 0, Max: math.MaxInt64, Default: "128", Live: true,
-		Get: func(c *Config) string { return itoa64(c.Encodings.withDefaults().ZSetEntries) },
-		Set: func(c *Config, v config.Value) error { c.Encodings.ZSetEntries = explicitZero(v.Int); return nil }},
-	{Name: "zset-max-listpack-value", Aliases: []string{"zset-max-ziplist-value"}, Kind: config.Int, Min: 0, Max: math.MaxInt64, Default: "64", Live: true,
-		Get: func(c *Config) string { return itoa64(c.Encodings.withDefaults().ZSetValue) },
-		Set: func(c *Config, v config.Value) error { c.Encodings.ZSetValue = explicitZero(v.Int); return nil }},
+	encodingParam("hash-max-listpack-entries", "hash-max-ziplist-entries", "128", func(e *EncodingLimits) *int64 { return &e.HashEntries }),
+	encodingParam("hash-max-listpack-value", "hash-max-ziplist-value", "64", func(e *EncodingLimits) *int64 { return &e.HashValue }),
+	encodingParam("set-max-intset-entries", "", "512", func(e *EncodingLimits) *int64 { return &e.SetIntset }),
+	encodingParam("zset-max-listpack-entries", "zset-max-ziplist-entries", "128", func(e *EncodingLimits) *int64 { return &e.ZSetEntries }),
+	encodingParam("zset-max-listpack-value", "zset-max-ziplist-value", "64", func(e *EncodingLimits) *int64 { return &e.ZSetValue }),
+}
+
+// encodingParam is the directive of the EncodingLimits field that field
+// picks: a live count of 0 or more, under name and an optional alias (the
+// ziplist spelling Redis 7 still accepts).
+func encodingParam(name, alias, def string, field func(*EncodingLimits) *int64) config.Param[Config] {
+	p := config.Param[Config]{Name: name, Kind: config.Int, Min: 0, Max: math.MaxInt64, Default: def, Live: true,
+		Get: func(c *Config) string {
+			e := c.Encodings.withDefaults()
+			return itoa64(*field(&e))
+		},
+		Set: func(c *Config, v config.Value) error { *field(&c.Encodings) = explicitZero(v.Int); return nil }}
+	if alias != "" {
+		p.Aliases = []string{alias}
+	}
+	return p
 }
 
 // inertDirectives are redis.conf directives miniredis accepts so that a
