@@ -27,11 +27,13 @@ func (c *client) hllValue(v shard.Value) ([]byte, bool) {
 }
 
 // putSketch stores the sketch h under the entry, in place when its length
-// did not change (a dense sketch always keeps its 12304 bytes).
+// did not change (a dense sketch always keeps its 12304 bytes). A sketch
+// is a raw string, as Redis makes it.
 func (c *client) putSketch(e *shard.Entry, old []byte, h []byte, expireAt int64) {
 	if old == nil || len(h) != len(old) || !e.PatchString(0, h) {
 		e.SetString(h, expireAt)
 	}
+	e.SetEncoding(shard.EncodingRaw)
 	c.releaseTmp()
 }
 
@@ -44,6 +46,9 @@ func cmdPFAdd(c *client, args [][]byte) {
 		if !ok {
 			return
 		}
+		// Redis unshares the sketch (a raw string) even when no register
+		// changes; the mark does nothing if no key is left.
+		defer e.SetEncoding(shard.EncodingRaw)
 		if old != nil && hll.IsDense(old) {
 			c.pfAddDense(e, old, args[2:])
 			return
@@ -124,6 +129,7 @@ func cmdPFCount(c *client, args [][]byte) {
 			c.w.Int(0)
 			return
 		}
+		e.SetEncoding(shard.EncodingRaw) // Redis unshares it to cache the count
 		if card, ok := hll.Cached(h); ok {
 			c.w.Int(int64(card))
 			return

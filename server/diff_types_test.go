@@ -191,6 +191,11 @@ var keysFamilyScript = []diffCmd{
 	x("SET", "er3", "xyz"), x("APPEND", "er3", "w"), x("RENAME", "er3", "er4"), x("OBJECT", "ENCODING", "er4"), x("COPY", "er4", "er5"),
 	x("OBJECT", "ENCODING", "er5"), x("MOVE", "er5", "1"), x("SELECT", "1"), x("OBJECT", "ENCODING", "er5"), x("DEL", "er5"), x("SELECT", "0"),
 	x("SET", "er4", "9"), x("OBJECT", "ENCODING", "er4"), x("GETSET", "eb", "10"), x("OBJECT", "ENCODING", "eb"),
+	x("PFADD", "hl", "a", "b"), x("OBJECT", "ENCODING", "hl"), x("PFMERGE", "hl2", "hl"), x("OBJECT", "ENCODING", "hl2"),
+	x("EVAL", "redis.call('set', KEYS[2], redis.call('get', KEYS[1])); local e = redis.call('object', 'encoding', KEYS[2]); "+
+		"redis.call('pfcount', KEYS[2]); return {e, redis.call('object', 'encoding', KEYS[2])}", "2", "hl", "hl3"),
+	x("EVAL", "redis.call('set', KEYS[2], redis.call('get', KEYS[1])); redis.call('pfadd', KEYS[2], 'a'); "+
+		"return redis.call('object', 'encoding', KEYS[2])", "2", "hl", "hl4"),
 	// Collections follow the live thresholds, as Redis's own tests set them.
 	x("CONFIG", "SET", "zset-max-ziplist-entries", "0"), x("ZADD", "zc", "1", "a"), x("OBJECT", "ENCODING", "zc"),
 	x("CONFIG", "GET", "zset-max-listpack-entries"), x("CONFIG", "SET", "zset-max-listpack-entries", "128"),
