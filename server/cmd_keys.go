@@ -93,8 +93,9 @@ func cmdRename(c *client, args [][]byte) {
 
 // moveValue deletes from and gives its value and deadline (and a string's
 // encoding) to to.
-// Collections change owner without a copy; a string is copied once, since
-// its bytes share an allocation with the old key (which v keeps alive).
+// Collections change owner without a copy; a string is copied once, by
+// SetValue, since its bytes share an allocation with the old key (which v
+// keeps alive).
 //
 // The delete comes first: a collection records the key it is stored under,
 // and SetList/SetHash/SetSet/SetZSet rewrite that record, after which deleting from
@@ -103,11 +104,6 @@ func moveValue(from, to *shard.Entry) {
 	v, exp := from.Value(), from.ExpireAt()
 	from.Delete()
 	switch v.Kind() {
-	case shard.KindString:
-		to.SetString(v.Bytes(), exp)
-		if v.Encoding() != shard.EncodingAuto {
-			to.SetEncoding(v.Encoding())
-		}
 	case shard.KindList:
 		to.SetList(v.List(), exp)
 	case shard.KindHash:

@@ -126,10 +126,9 @@ func cmdZRandMember(c *client, args [][]byte) {
 	}
 }
 
-// Redis keeps a sorted set of up to zsetMaxListpackEntries members, none
-// longer than zsetMaxListpackValue bytes, as a listpack (its
-// zset-max-listpack-* defaults): ZSCAN returns such a set whole, and OBJECT
-// ENCODING names it "listpack".
+// zsetMaxListpackEntries and zsetMaxListpackValue are the
+// zset-max-listpack-* defaults, which storedScore and lexSpan still judge
+// by; ZSCAN and OBJECT ENCODING follow the live settings (zsetIsListpack).
 const (
 	zsetMaxListpackEntries = 128
 	zsetMaxListpackValue   = 64

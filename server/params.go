@@ -191,18 +191,19 @@ func init() {
 // encodingDirectives are the thresholds of Redis's compact encodings, which
 // OBJECT ENCODING (and ZSCAN's whole-set reply) follow; see EncodingLimits.
 var encodingDirectives = []config.Param[Config]{
-	encodingParam("hash-max-listpack-entries", "hash-max-ziplist-entries", "128", func(e *EncodingLimits) *int64 { return &e.HashEntries }),
-	encodingParam("hash-max-listpack-value", "hash-max-ziplist-value", "64", func(e *EncodingLimits) *int64 { return &e.HashValue }),
-	encodingParam("set-max-intset-entries", "", "512", func(e *EncodingLimits) *int64 { return &e.SetIntset }),
-	encodingParam("zset-max-listpack-entries", "zset-max-ziplist-entries", "128", func(e *EncodingLimits) *int64 { return &e.ZSetEntries }),
-	encodingParam("zset-max-listpack-value", "zset-max-ziplist-value", "64", func(e *EncodingLimits) *int64 { return &e.ZSetValue }),
+	encodingParam("hash-max-listpack-entries", "hash-max-ziplist-entries", func(e *EncodingLimits) *int64 { return &e.HashEntries }),
+	encodingParam("hash-max-listpack-value", "hash-max-ziplist-value", func(e *EncodingLimits) *int64 { return &e.HashValue }),
+	encodingParam("set-max-intset-entries", "", func(e *EncodingLimits) *int64 { return &e.SetIntset }),
+	encodingParam("zset-max-listpack-entries", "zset-max-ziplist-entries", func(e *EncodingLimits) *int64 { return &e.ZSetEntries }),
+	encodingParam("zset-max-listpack-value", "zset-max-ziplist-value", func(e *EncodingLimits) *int64 { return &e.ZSetValue }),
 }
 
 // encodingParam is the directive of the EncodingLimits field that field
 // picks: a live count of 0 or more, under name and an optional alias (the
 // ziplist spelling Redis 7 still accepts).
-func encodingParam(name, alias, def string, field func(*EncodingLimits) *int64) config.Param[Config] {
-	p := config.Param[Config]{Name: name, Kind: config.Int, Min: 0, Max: math.MaxInt64, Default: def, Live: true,
+func encodingParam(name, alias string, field func(*EncodingLimits) *int64) config.Param[Config] {
+	def := encodingDefaults
+	p := config.Param[Config]{Name: name, Kind: config.Int, Min: 0, Max: math.MaxInt64, Default: itoa64(*field(&def)), Live: true,
 		Get: func(c *Config) string {
 			e := c.Encodings.withDefaults()
 			return itoa64(*field(&e))

@@ -227,13 +227,17 @@ type EncodingLimits struct {
 	HashEntries, HashValue, SetIntset, ZSetEntries, ZSetValue int64
 }
 
+// encodingDefaults are Redis's defaults for EncodingLimits.
+var encodingDefaults = EncodingLimits{HashEntries: 128, HashValue: 64, SetIntset: 512, ZSetEntries: 128, ZSetValue: 64}
+
 // withDefaults resolves zero fields to Redis's defaults and explicit zeros
 // (negative) to 0.
 func (e EncodingLimits) withDefaults() EncodingLimits {
+	d := encodingDefaults
 	return EncodingLimits{
-		HashEntries: zeroDefault(e.HashEntries, 128), HashValue: zeroDefault(e.HashValue, 64),
-		SetIntset:   zeroDefault(e.SetIntset, 512),
-		ZSetEntries: zeroDefault(e.ZSetEntries, 128), ZSetValue: zeroDefault(e.ZSetValue, 64),
+		HashEntries: zeroDefault(e.HashEntries, d.HashEntries), HashValue: zeroDefault(e.HashValue, d.HashValue),
+		SetIntset:   zeroDefault(e.SetIntset, d.SetIntset),
+		ZSetEntries: zeroDefault(e.ZSetEntries, d.ZSetEntries), ZSetValue: zeroDefault(e.ZSetValue, d.ZSetValue),
 	}
 }
 

@@ -53,26 +53,14 @@ func (s *Store) PrefetchSlot(p *Prefetch, db int, key []byte) {
 // make a connection wait on a lock its commands do not need (the second
 // argument of SCRIPT KILL is no key, and a busy script holds every shard).
 func (s *Store) PrefetchRecords(p *Prefetch) {
-	if p.n == 0 {
-		return
-	}
 	for k := 0; k < p.n; k++ {
 		sh := &s.shards[p.shard[k]].shardData
 		if !sh.mu.TryRLock() {
 			continue
 		}
-		if d := &sh.dbs[p.db]; d.n > 0 {
-			tag := tagOf(p.hash[k])
-			for i := d.home(tag); ; i = d.next(i) {
-				sl := d.slots[i]
-				if sl == 0 {
-					break
-				}
-				if slotTag(sl) == tag {
-					prefetch(d.rec(slotLoc(sl)).addr())
-					break
-				}
-			}
+		d := &sh.dbs[p.db]
+		if loc, ok := d.firstTagMatch(tagOf(p.hash[k])); ok {
+			prefetch(d.rec(loc).addr())
 		}
 		sh.mu.RUnlock()
 	}

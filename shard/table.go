@@ -41,6 +41,23 @@ func (d *space) find(key []byte, h uint64) (int, uint32) {
 	}
 }
 
+// firstTagMatch returns the location in the first slot of tag's probe chain
+// whose tag matches, without comparing keys: the record find would most
+// likely read first.
+func (d *space) firstTagMatch(tag uint32) (uint32, bool) {
+	if d.n == 0 {
+		return 0, false
+	}
+	for i := d.home(tag); ; i = d.next(i) {
+		switch s := d.slots[i]; {
+		case s == 0:
+			return 0, false
+		case slotTag(s) == tag:
+			return slotLoc(s), true
+		}
+	}
+}
+
 // findSlot returns the index of the slot whose value is s, -1 when none: the
 // record is identified by its location, so no key comparison is needed.
 func (d *space) findSlot(s uint64) int {
