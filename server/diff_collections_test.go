@@ -287,7 +287,7 @@ func genCollections(r *rand.Rand) diffCmd {
 	lex := func() string {
 		return []string{"-", "+", "[a", "(b", "[c", "(d", "[e", "(f"}[r.IntN(8)]
 	}
-	switch r.IntN(49) {
+	switch r.IntN(50) {
 	case 0:
 		return x("LPUSH", key("L"), elem(), elem())
 	case 1:
@@ -417,6 +417,8 @@ func genCollections(r *rand.Rand) diffCmd {
 		return x(genMPop(r, "ZMPOP", func() string { return key("Z") }, "MIN", "MAX")...)
 	case 47:
 		return x("SMOVE", key("S"), key("S"), elem())
+	case 48:
+		return x("OBJECT", "ENCODING", key(pick(r, []string{"L", "H", "S", "Z", "E"})))
 	default:
 		return x("ZREM", "E"+strconv.Itoa(r.IntN(2)), elem())
 	}

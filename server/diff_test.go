@@ -42,6 +42,7 @@ var diffGens = []diffGen{
 	{name: "UNLINK", args: func(r *rand.Rand) []string { return append([]string{"UNLINK"}, diffKeys(r, 1+r.IntN(3))...) }},
 	{name: "EXISTS", args: func(r *rand.Rand) []string { return append([]string{"EXISTS"}, diffKeys(r, 1+r.IntN(3))...) }},
 	{name: "TYPE", args: func(r *rand.Rand) []string { return []string{"TYPE", diffKey(r)} }},
+	{name: "OBJECT ENCODING", args: func(r *rand.Rand) []string { return []string{"OBJECT", "ENCODING", diffKey(r)} }},
 	{name: "RENAME", args: func(r *rand.Rand) []string { return []string{"RENAME", diffKey(r), diffKey(r)} }},
 	{name: "RENAMENX", args: func(r *rand.Rand) []string { return []string{"RENAMENX", diffKey(r), diffKey(r)} }},
 	{name: "KEYS", unordered: true, args: func(r *rand.Rand) []string { return []string{"KEYS", pick(r, diffPatterns)} }},
